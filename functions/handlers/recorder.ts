@@ -1,0 +1,36 @@
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
+import { loadRecorderConfig } from "../lib/config";
+import { documentClient } from "../lib/dynamodb";
+import { parseEnvelope } from "../lib/envelope";
+import { describeError, logger } from "../lib/logger";
+import { dynamoRecordStore } from "../lib/record-store";
+import { toRecordItem } from "../lib/records";
+
+const config = loadRecorderConfig();
+const store = dynamoRecordStore(documentClient, config.tableName);
+const processor = new BatchProcessor(EventType.SQS);
+
+/** Writes one queued callback; a duplicate (AT retry, SQS redelivery) is a success that writes nothing. */
+async function recordOne(message: SQSRecord): Promise<void> {
+  const fields = { sqsMessageId: message.messageId, receiveCount: message.attributes?.ApproximateReceiveCount };
+  try {
+    const envelope = parseEnvelope(message.body);
+    const item = toRecordItem(envelope, { now: new Date(), ttlDays: config.recordTtlDays });
+    const written = await store.putOnce(item);
+    logger.info("record", {
+      ...fields,
+      route: envelope.route,
+      recordType: envelope.type,
+      atId: envelope.id,
+      outcome: written ? "recorded" : "duplicate",
+    });
+  } catch (error) {
+    logger.error("record", { ...fields, outcome: "failed", error: describeError(error) });
+    throw error;
+  }
+}
+
+/** Reports partial batch failures: only the failed messages come back (and reach the DLQ after maxReceiveCount). */
+export const handler = async (event: SQSEvent, context: Context) =>
+  processPartialResponse(event, recordOne, processor, { context });

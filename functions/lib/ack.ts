@@ -1,0 +1,36 @@
+import { envelopeFor } from "./envelope";
+import { text } from "./http";
+import type { Callback, Handled } from "./pipeline";
+import type { EventQueue } from "./sqs";
+
+/**
+ * The ack path: queue the callback, then say so. If queueing fails the error propagates and
+ * the caller answers 503, so AT retries: we never answer 200 for something not durably queued.
+ */
+export function acknowledge(queue: EventQueue) {
+  return async ({ route, payload, receivedAt }: Callback): Promise<Handled> => {
+    await queue.send(envelopeFor(route.recordType, route.name, payload, receivedAt));
+    return { answer: text(200, route.answer === "twoway" ? "GOOD" : "OK"), outcome: "queued" };
+  };
+}
+
+/**
+ * Interactive routes record their event too, but AT is waiting for the answer: a queue
+ * failure is logged and does not change what the caller hears.
+ */
+export async function recordQuietly(
+  queue: EventQueue,
+  callback: Callback,
+  answer: string,
+  onFailure: (error: unknown) => void,
+): Promise<boolean> {
+  try {
+    await queue.send(
+      envelopeFor(callback.route.recordType, callback.route.name, callback.payload, callback.receivedAt, answer),
+    );
+    return true;
+  } catch (error) {
+    onFailure(error);
+    return false;
+  }
+}

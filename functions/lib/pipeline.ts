@@ -1,0 +1,130 @@
+import middy from "@middy/core";
+import httpJsonBodyParser from "@middy/http-json-body-parser";
+import httpUrlencodeBodyParser from "@middy/http-urlencode-body-parser";
+import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
+import { findRoute, type Route } from "../routes";
+import { MAX_BODY_BYTES } from "../settings";
+import { CALLBACK_SCHEMAS, type Payload } from "./callbacks";
+import { isValidCallbackKey } from "./callback-key";
+import { ClientError, type HttpAnswer, refusal } from "./http";
+import { describeError, logger } from "./logger";
+import { maskPhone } from "./phone";
+import { validateCallback } from "./validate";
+
+/** A callback that passed authentication and validation. */
+export interface Callback {
+  route: Route & { recordType: Exclude<Route["recordType"], "sms.reply"> };
+  payload: Payload;
+  /** E.164 forms of the payload's phone fields (raw values stay in `payload`). */
+  phones: Record<string, string>;
+  receivedAt: Date;
+}
+
+export interface Handled {
+  answer: HttpAnswer;
+  /** One word for the log line: queued, answered, ... */
+  outcome: string;
+}
+
+type Event = Omit<APIGatewayProxyEventV2, "body"> & { body?: unknown };
+
+interface Deps {
+  callbackKeys: readonly string[];
+}
+
+/**
+ * Wraps a route's core in the steps every AT callback goes through:
+ * route lookup → key check (before any parsing) → size limit → body parsing → schema
+ * validation → core, with every refusal answered in the route's own format and logged once.
+ */
+export function callbackHandler(core: (callback: Callback) => Promise<Handled>, deps: Deps) {
+  return middy<Event, HttpAnswer, Error, Context>()
+    .use({ before: authorise(deps.callbackKeys) })
+    .use({ before: limitBodySize })
+    .use(httpUrlencodeBodyParser({ disableContentTypeError: true }))
+    .use(httpJsonBodyParser({ disableContentTypeError: true }))
+    .use({ onError: answerRefusals })
+    .handler(async (event) => {
+      const route = routeOf(event);
+      if (typeof event.body !== "object" || event.body === null) {
+        throw new ClientError(415, `unsupported content type ${contentType(event) ?? "(none)"}`);
+      }
+      const result = validateCallback(CALLBACK_SCHEMAS[route.recordType], event.body);
+      if (!result.ok) throw new ClientError(400, result.reason);
+      const receivedAt = new Date(event.requestContext?.timeEpoch ?? Date.now());
+      const handled = await core({ route, payload: result.payload, phones: result.phones, receivedAt });
+      const schema = CALLBACK_SCHEMAS[route.recordType];
+      const primary = schema.primaryPhone;
+      logger.info("callback", {
+        route: route.name,
+        recordType: route.recordType,
+        atId: schema.atId(result.payload),
+        outcome: handled.outcome,
+        statusCode: handled.answer.statusCode,
+        phoneNumber: maskPhone(primary ? result.phones[primary] : undefined),
+      });
+      return handled.answer;
+    });
+}
+
+function routeOf(event: Event): Callback["route"] {
+  const route = findRoute(event.routeKey);
+  if (!route || route.recordType === "sms.reply") {
+    throw new ClientError(404, `no callback route ${event.routeKey}`);
+  }
+  return route as Callback["route"];
+}
+
+const contentType = (event: Event) =>
+  event.headers?.["content-type"] ?? event.headers?.["Content-Type"];
+
+const authorise =
+  (keys: readonly string[]) =>
+  async (request: { event: Event }): Promise<void> => {
+    routeOf(request.event);
+    if (!isValidCallbackKey(request.event.queryStringParameters?.key, keys)) {
+      throw new ClientError(403, "invalid or missing callback key");
+    }
+  };
+
+async function limitBodySize(request: { event: Event }): Promise<void> {
+  const { body, isBase64Encoded } = request.event;
+  if (typeof body !== "string") return;
+  const bytes = isBase64Encoded ? Buffer.from(body, "base64").length : Buffer.byteLength(body);
+  if (bytes > MAX_BODY_BYTES) {
+    throw new ClientError(413, `body is ${bytes} bytes; the limit is ${MAX_BODY_BYTES}`);
+  }
+}
+
+/** Translates errors into answers: client mistakes get their one-line reason, the rest a 5xx. */
+async function answerRefusals(request: {
+  event: Event;
+  error: unknown;
+  response: HttpAnswer | undefined;
+}) {
+  const route = findRoute(request.event.routeKey);
+  const style = route?.answer ?? "plain";
+  const { statusCode, reason } = classify(request.error);
+  const log = statusCode >= 500 ? logger.error.bind(logger) : logger.info.bind(logger);
+  log("callback", {
+    route: route?.name ?? request.event.routeKey,
+    recordType: route?.recordType,
+    outcome: statusCode >= 500 ? "failed" : "refused",
+    statusCode,
+    reason,
+    ...(statusCode >= 500 ? { error: describeError(request.error) } : {}),
+  });
+  request.response =
+    statusCode >= 500
+      ? refusal(style, 503, "temporarily unavailable, please retry")
+      : refusal(style, statusCode, reason);
+}
+
+function classify(error: unknown): { statusCode: number; reason: string } {
+  if (error instanceof ClientError) return { statusCode: error.statusCode, reason: error.message };
+  // Middy's parsers report an unparseable body as 415; to a caller it is a malformed body.
+  if (error instanceof Error && /malformed/i.test(error.message)) {
+    return { statusCode: 400, reason: `malformed body: ${error.message}` };
+  }
+  return { statusCode: 500, reason: "internal error" };
+}

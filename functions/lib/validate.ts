@@ -1,0 +1,43 @@
+import type { CallbackSchema, Payload } from "./callbacks";
+import { toE164 } from "./phone";
+
+export type Validated =
+  | { ok: true; payload: Payload; phones: Record<string, string> }
+  | { ok: false; reason: string };
+
+const isScalar = (v: unknown) =>
+  typeof v === "string" || typeof v === "number" || typeof v === "boolean";
+
+/**
+ * Checks a parsed body against its callback schema. The payload is returned exactly as
+ * received (unknown fields and unknown enum values included); phone numbers are normalised
+ * into a separate map so the raw values stay untouched.
+ */
+export function validateCallback(schema: CallbackSchema, body: unknown): Validated {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    return { ok: false, reason: "body must be an object of fields" };
+  }
+  const payload = body as Payload;
+  const repeated = schema.fields.filter((f) => payload[f] !== undefined && !isScalar(payload[f]));
+  if (repeated.length > 0) {
+    return { ok: false, reason: `field ${repeated.join(", ")} must be a single value` };
+  }
+  const missing = schema.required.filter((f) => {
+    const value = payload[f];
+    if (value === undefined || value === null) return true;
+    return String(value).trim() === "" && !schema.emptyAllowed?.includes(f);
+  });
+  if (missing.length > 0) {
+    return {
+      ok: false,
+      reason: `missing required field${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`,
+    };
+  }
+  const phones: Record<string, string> = {};
+  for (const f of schema.phoneFields) {
+    const raw = payload[f];
+    const e164 = typeof raw === "string" ? toE164(raw) : undefined;
+    if (e164) phones[f] = e164;
+  }
+  return { ok: true, payload, phones };
+}

@@ -1,0 +1,154 @@
+import type { RecordType } from "./lib/callbacks";
+
+/**
+ * The one route table: the CDK stack and the local server are both built from it.
+ * `ack` routes validate, queue and answer at once; `interactive` routes answer AT's question
+ * synchronously and queue their event for recording.
+ */
+export type AnswerStyle = "plain" | "twoway" | "ussd" | "voice" | "airtime";
+
+export interface Route {
+  /** Stable name: function id, log field, output name. */
+  name: string;
+  method: "POST";
+  path: string;
+  kind: "ack" | "interactive";
+  recordType: RecordType;
+  /** Handler source file, relative to the repository root. */
+  entry: string;
+  answer: AnswerStyle;
+  /** Where this URL goes in the AT dashboard. */
+  dashboard: string;
+}
+
+const ACK_ENTRY = "functions/handlers/ack.ts";
+
+export const ROUTES: readonly Route[] = [
+  {
+    name: "sms-twoway",
+    method: "POST",
+    path: "/api/sms/twoway",
+    kind: "ack",
+    recordType: "sms.incoming",
+    entry: ACK_ENTRY,
+    answer: "twoway",
+    dashboard: "SMS → SMS Callback URLs → Incoming Messages",
+  },
+  {
+    name: "sms-delivery-reports",
+    method: "POST",
+    path: "/api/sms/delivery-reports",
+    kind: "ack",
+    recordType: "sms.delivery",
+    entry: ACK_ENTRY,
+    answer: "plain",
+    dashboard: "SMS → SMS Callback URLs → Delivery Reports",
+  },
+  {
+    name: "sms-opt-out",
+    method: "POST",
+    path: "/api/sms/opt-out",
+    kind: "ack",
+    recordType: "sms.optout",
+    entry: ACK_ENTRY,
+    answer: "plain",
+    dashboard: "SMS → SMS Callback URLs → Bulk SMS Opt Out",
+  },
+  {
+    name: "sms-subscription",
+    method: "POST",
+    path: "/api/sms/subscription",
+    kind: "ack",
+    recordType: "sms.subscription",
+    entry: ACK_ENTRY,
+    answer: "plain",
+    dashboard: "SMS → SMS Callback URLs → Subscription Notifications",
+  },
+  {
+    name: "ussd-session",
+    method: "POST",
+    path: "/api/ussd/session",
+    kind: "interactive",
+    recordType: "ussd.session",
+    entry: "functions/handlers/ussd-session.ts",
+    answer: "ussd",
+    dashboard: "USSD → Service Codes → your code → Callback URL",
+  },
+  {
+    name: "ussd-status",
+    method: "POST",
+    path: "/api/ussd/status",
+    kind: "ack",
+    recordType: "ussd.end",
+    entry: ACK_ENTRY,
+    answer: "plain",
+    dashboard: "USSD → Service Codes → your code → Events Callback URL",
+  },
+  {
+    name: "voice-instruct",
+    method: "POST",
+    path: "/api/voice/instruct",
+    kind: "interactive",
+    recordType: "voice.call",
+    entry: "functions/handlers/voice-instruct.ts",
+    answer: "voice",
+    dashboard: "Voice → Phone Numbers → your number → Callback URL",
+  },
+  {
+    name: "voice-events",
+    method: "POST",
+    path: "/api/voice/events",
+    kind: "ack",
+    recordType: "voice.event",
+    entry: ACK_ENTRY,
+    answer: "plain",
+    dashboard: "Voice → Phone Numbers → your number → Events Callback URL",
+  },
+  {
+    name: "airtime-validation",
+    method: "POST",
+    path: "/api/airtime/validation",
+    kind: "interactive",
+    recordType: "airtime.validation",
+    entry: "functions/handlers/airtime-validation.ts",
+    answer: "airtime",
+    dashboard: "Airtime → Airtime Callback URLs → Validation Callback URL",
+  },
+  {
+    name: "airtime-status",
+    method: "POST",
+    path: "/api/airtime/status",
+    kind: "ack",
+    recordType: "airtime.status",
+    entry: ACK_ENTRY,
+    answer: "plain",
+    dashboard: "Airtime → Airtime Callback URLs → Status Callback URL",
+  },
+  {
+    name: "sim-swap-status",
+    method: "POST",
+    path: "/api/sim-swap/status",
+    kind: "ack",
+    recordType: "simswap.status",
+    entry: ACK_ENTRY,
+    answer: "plain",
+    dashboard: "Insights → SIM Swap → Callback URL",
+  },
+];
+
+/** Queue consumers, invoked by the SQS event source mapping (or the local poller). */
+export interface Worker {
+  name: string;
+  entry: string;
+  queue: "events";
+}
+
+export const WORKERS: readonly Worker[] = [
+  { name: "recorder", entry: "functions/handlers/recorder.ts", queue: "events" },
+];
+
+export const routeKey = (r: Pick<Route, "method" | "path">) => `${r.method} ${r.path}`;
+
+export function findRoute(key: string): Route | undefined {
+  return ROUTES.find((r) => routeKey(r) === key);
+}

@@ -1,0 +1,99 @@
+import {
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from "@aws-sdk/client-sqs";
+import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { EVENTS_QUEUE, WORKER_TIMEOUT_SECONDS } from "../functions/settings";
+import { lambdaContext, } from "./apigw";
+
+type Worker = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined | void>;
+
+export interface Poller {
+  stop(): Promise<void>;
+}
+
+/**
+ * Invokes a worker the way Lambda's SQS event source mapping does: batches of up to
+ * `batchSize`, messages reported in `batchItemFailures` (or all, if the worker throws) stay
+ * on the queue and come back after the visibility timeout; the rest are deleted.
+ */
+export function startPoller(options: {
+  client: SQSClient;
+  queueUrl: string;
+  queueArn: string;
+  functionName: string;
+  worker: Worker;
+  onError: (error: unknown) => void;
+}): Poller {
+  const { client, queueUrl, worker } = options;
+  let running = true;
+  const controller = new AbortController();
+
+  const loop = async () => {
+    while (running) {
+      try {
+        const { Messages = [] } = await client.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: EVENTS_QUEUE.batchSize,
+            WaitTimeSeconds: 1,
+            MessageSystemAttributeNames: ["All"],
+            MessageAttributeNames: ["All"],
+          }),
+          { abortSignal: controller.signal },
+        );
+        if (Messages.length === 0) continue;
+        const event: SQSEvent = {
+          Records: Messages.map((m) => ({
+            messageId: m.MessageId ?? "",
+            receiptHandle: m.ReceiptHandle ?? "",
+            body: m.Body ?? "",
+            attributes: {
+              ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? "1",
+              SentTimestamp: m.Attributes?.SentTimestamp ?? String(Date.now()),
+              SenderId: m.Attributes?.SenderId ?? "local",
+              ApproximateFirstReceiveTimestamp:
+                m.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+            },
+            messageAttributes: {},
+            md5OfBody: m.MD5OfBody ?? "",
+            eventSource: "aws:sqs",
+            eventSourceARN: options.queueArn,
+            awsRegion: "us-east-1",
+          })),
+        };
+        let failed: Set<string>;
+        try {
+          const result = await worker(event, lambdaContext(options.functionName, WORKER_TIMEOUT_SECONDS * 1000));
+          failed = new Set((result?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+        } catch (error) {
+          options.onError(error);
+          failed = new Set(event.Records.map((r) => r.messageId));
+        }
+        const done = event.Records.filter((r) => !failed.has(r.messageId));
+        if (done.length > 0) {
+          await client.send(
+            new DeleteMessageBatchCommand({
+              QueueUrl: queueUrl,
+              Entries: done.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })),
+            }),
+          );
+        }
+      } catch (error) {
+        if (!running) break;
+        options.onError(error);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  };
+  const finished = loop();
+
+  return {
+    async stop() {
+      running = false;
+      controller.abort();
+      await finished;
+    },
+  };
+}

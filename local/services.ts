@@ -1,0 +1,148 @@
+import { mkdirSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  UpdateTimeToLiveCommand,
+} from "@aws-sdk/client-dynamodb";
+import dynalite from "dynalite";
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
+import { buildApp } from "fauxqs";
+import { EVENTS_QUEUE, TABLE } from "../functions/settings";
+
+export const LOCAL_REGION = "us-east-1";
+export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
+
+export interface LocalServices {
+  sqsEndpoint: string;
+  dynamodbEndpoint: string;
+  tableName: string;
+  eventsQueueUrl: string;
+  eventsQueueArn: string;
+  eventsDlqUrl: string;
+  stop(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  /** Keep DynamoDB data in this folder across restarts; in memory when unset. */
+  dataDir?: string;
+  /** Overrides the deployed visibility timeout (tests use a short one to see redelivery quickly). */
+  visibilityTimeoutSeconds?: number;
+}
+
+/**
+ * Embedded stand-ins for SQS (fauxqs) and DynamoDB (dynalite) on free loopback ports, with
+ * the queue, dead-letter queue and table created as the CDK stack creates them.
+ */
+export async function startServices(options: ServiceOptions = {}): Promise<LocalServices> {
+  // fauxqs, bound to loopback only. Its queue URLs name the host `sqs.<region>.localhost`,
+  // which clients must not call: they use the endpoint instead (useQueueUrlAsEndpoint: false).
+  const sqs = buildApp({ logger: false });
+  const sqsEndpoint = (await sqs.listen({ port: 0, host: "127.0.0.1" })).replace("localhost", "127.0.0.1");
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const dynamo = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(options.dataDir ? { path: options.dataDir } : {}),
+  });
+  await new Promise<void>((resolve) => dynamo.listen(0, "127.0.0.1", () => resolve()));
+  const dynamodbEndpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
+
+  const queues = await createQueues(sqsEndpoint, options.visibilityTimeoutSeconds);
+  const tableName = "records";
+  await createTable(dynamodbEndpoint, tableName);
+
+  return {
+    sqsEndpoint,
+    dynamodbEndpoint,
+    tableName,
+    ...queues,
+    async stop() {
+      await sqs.close();
+      await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+    },
+  };
+}
+
+async function createTable(endpoint: string, tableName: string) {
+  const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  const s = "S" as const;
+  const index = (name: string, pk: string, sk: string) => ({
+    IndexName: name,
+    KeySchema: [
+      { AttributeName: pk, KeyType: "HASH" as const },
+      { AttributeName: sk, KeyType: "RANGE" as const },
+    ],
+    Projection: { ProjectionType: "ALL" as const },
+  });
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [
+          TABLE.partitionKey,
+          TABLE.sortKey,
+          TABLE.byPhone.partitionKey,
+          TABLE.byPhone.sortKey,
+          TABLE.byType.partitionKey,
+          TABLE.byType.sortKey,
+        ].map((AttributeName) => ({ AttributeName, AttributeType: s })),
+        KeySchema: [
+          { AttributeName: TABLE.partitionKey, KeyType: "HASH" },
+          { AttributeName: TABLE.sortKey, KeyType: "RANGE" },
+        ],
+        GlobalSecondaryIndexes: [
+          index(TABLE.byPhone.indexName, TABLE.byPhone.partitionKey, TABLE.byPhone.sortKey),
+          index(TABLE.byType.indexName, TABLE.byType.partitionKey, TABLE.byType.sortKey),
+        ],
+      }),
+    );
+  } catch (error) {
+    // An on-disk table survives restarts.
+    if (!(error instanceof Error && error.name === "ResourceInUseException")) throw error;
+  }
+  await client
+    .send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
+      }),
+    )
+    .catch(() => undefined); // dynalite does not implement TTL; the deployed table does.
+  client.destroy();
+}
+
+async function createQueues(endpoint: string, visibilityTimeoutSeconds: number | undefined) {
+  const client = new SQSClient({
+    endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    useQueueUrlAsEndpoint: false,
+  });
+  const create = async (name: string, attributes: Record<string, string>) => {
+    const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+    const { Attributes } = await client.send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }),
+    );
+    if (!QueueUrl || !Attributes?.QueueArn) throw new Error(`could not create local queue ${name}`);
+    return { url: QueueUrl, arn: Attributes.QueueArn };
+  };
+  const dlq = await create("events-dlq", {
+    MessageRetentionPeriod: String(EVENTS_QUEUE.dlqRetentionDays * 86_400),
+  });
+  const events = await create("events", {
+    VisibilityTimeout: String(visibilityTimeoutSeconds ?? EVENTS_QUEUE.visibilityTimeoutSeconds),
+    RedrivePolicy: JSON.stringify({
+      deadLetterTargetArn: dlq.arn,
+      maxReceiveCount: String(EVENTS_QUEUE.maxReceiveCount),
+    }),
+  });
+  client.destroy();
+  return { eventsQueueUrl: events.url, eventsQueueArn: events.arn, eventsDlqUrl: dlq.url };
+}

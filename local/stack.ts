@@ -1,0 +1,115 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context, SQSEvent, SQSBatchResponse } from "aws-lambda";
+import { ROUTES, routeKey, WORKERS } from "../functions/routes";
+import { lambdaContext, PayloadTooLarge, readBody, toHttpApiEvent, writeResult } from "./apigw";
+import { type Poller, startPoller } from "./poller";
+import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalServices, startServices } from "./services";
+
+type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+type Worker = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+export interface LocalStackOptions {
+  /** HTTP port for the callback routes; 0 picks a free one. */
+  port: number;
+  callbackKey: string;
+  dataDir?: string;
+  visibilityTimeoutSeconds?: number;
+  onError?: (error: unknown) => void;
+}
+
+export interface LocalStack {
+  url: string;
+  services: LocalServices;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole pipeline in one process: every route of the route table served over HTTP by its
+ * real handler, the real AWS SDK clients talking to embedded SQS and DynamoDB, and the
+ * workers fed by pollers that behave like Lambda's event source mapping.
+ */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const services = await startServices(options);
+  // The handlers read their configuration and build their clients once, at import, as on Lambda.
+  Object.assign(process.env, {
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_SQS: services.sqsEndpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: services.dynamodbEndpoint,
+    EVENTS_QUEUE_URL: services.eventsQueueUrl,
+    TABLE_NAME: services.tableName,
+    CALLBACK_KEY: options.callbackKey,
+  });
+  const onError = options.onError ?? ((error: unknown) => console.error(error));
+
+  const handlers = new Map<string, { name: string; handler: HttpHandler }>();
+  for (const route of ROUTES) {
+    const module = (await import(`../${route.entry}`)) as { handler: HttpHandler };
+    handlers.set(routeKey(route), { name: route.name, handler: module.handler });
+  }
+
+  const sqs = new SQSClient({
+    region: LOCAL_REGION,
+    endpoint: services.sqsEndpoint,
+    credentials: LOCAL_CREDENTIALS,
+    useQueueUrlAsEndpoint: false,
+  });
+  const pollers: Poller[] = [];
+  for (const worker of WORKERS) {
+    const module = (await import(`../${worker.entry}`)) as { handler: Worker };
+    pollers.push(
+      startPoller({
+        client: sqs,
+        queueUrl: services.eventsQueueUrl,
+        queueArn: services.eventsQueueArn,
+        functionName: worker.name,
+        worker: module.handler,
+        onError,
+      }),
+    );
+  }
+
+  const server: Server = createServer(async (req, res) => {
+    try {
+      const path = new URL(req.url ?? "/", "http://localhost").pathname;
+      const target = handlers.get(`${req.method} ${path}`);
+      if (!target) {
+        const known = ROUTES.some((r) => r.path === path);
+        res.writeHead(known ? 405 : 404, { "content-type": "text/plain; charset=utf-8" });
+        res.end(known ? "method not allowed: AT callbacks are POST" : `no route ${path}`);
+        return;
+      }
+      const body = await readBody(req);
+      const event = toHttpApiEvent(req, body, `${req.method} ${path}`);
+      writeResult(res, await target.handler(event, lambdaContext(target.name, 30_000)));
+    } catch (error) {
+      if (error instanceof PayloadTooLarge) {
+        res.writeHead(413, { "content-type": "text/plain; charset=utf-8" });
+        res.end(error.message);
+        return;
+      }
+      onError(error);
+      res.writeHead(500, { "content-type": "text/plain; charset=utf-8" });
+      res.end("internal error");
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(options.port, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url,
+    services,
+    async stop() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await Promise.all(pollers.map((p) => p.stop()));
+      sqs.destroy();
+      await services.stop();
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import { randomBytes } from "node:crypto";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { ROUTES } from "../functions/routes";
+import { startLocalStack } from "../local/stack";
+import { LOCAL_STATE_FILE, type LocalState } from "./local-state";
+
+const { values } = parseArgs({
+  options: {
+    port: { type: "string", default: process.env.PORT ?? "9000" },
+    "data-dir": { type: "string" },
+  },
+});
+
+const generated = !process.env.CALLBACK_KEY;
+const callbackKey = process.env.CALLBACK_KEY ?? randomBytes(24).toString("base64url");
+const stack = await startLocalStack({
+  port: Number(values.port),
+  callbackKey,
+  ...(values["data-dir"] ? { dataDir: values["data-dir"] } : {}),
+});
+
+const state: LocalState = {
+  tableName: stack.services.tableName,
+  dynamodbEndpoint: stack.services.dynamodbEndpoint,
+  sqsEndpoint: stack.services.sqsEndpoint,
+  eventsQueueUrl: stack.services.eventsQueueUrl,
+  eventsDlqUrl: stack.services.eventsDlqUrl,
+};
+mkdirSync(".local", { recursive: true });
+writeFileSync(LOCAL_STATE_FILE, `${JSON.stringify(state, null, 2)}\n`);
+
+const firstKey = callbackKey.split(",")[0] ?? "";
+const width = Math.max(...ROUTES.map((r) => r.path.length));
+console.log(`\nAfrica's Talking callbacks, running locally at ${stack.url}`);
+console.log(
+  generated
+    ? `Callback key generated for this run (set CALLBACK_KEY to keep one): ${firstKey}`
+    : "Callback key from CALLBACK_KEY.",
+);
+console.log("\nPaste these in the AT dashboard, with your tunnel's https host instead of this one:\n");
+for (const route of ROUTES) {
+  console.log(`  ${route.path.padEnd(width)}  ${stack.url}${route.path}?key=${firstKey}`);
+  console.log(`  ${"".padEnd(width)}  ↳ ${route.dashboard}`);
+}
+console.log("\nLocal services (any AWS SDK client or CLI works against them, region us-east-1):");
+console.log(`  DynamoDB  ${state.dynamodbEndpoint}  table ${state.tableName}`);
+console.log(`  SQS       ${state.sqsEndpoint}  queues events, events-dlq`);
+console.log("\nTry it:");
+console.log(
+  `  curl -s -X POST '${stack.url}/api/sms/twoway?key=${firstKey}' -d 'from=%2B254711000111&to=12345&text=Hello&id=ATXid_demo1&date=2026-11-30+10%3A30%3A00'`,
+);
+console.log("  npm run records            (in another terminal)\n");
+console.log("Structured logs follow. Ctrl-C stops everything.\n");
+
+let stopping = false;
+const shutdown = async () => {
+  if (stopping) return;
+  stopping = true;
+  console.log("\nStopping...");
+  await stack.stop();
+  rmSync(LOCAL_STATE_FILE, { force: true });
+  process.exit(0);
+};
+process.on("SIGINT", shutdown);
+process.on("SIGTERM", shutdown);
