@@ -19,6 +19,8 @@ export interface Route {
   answer: AnswerStyle;
   /** Where this URL goes in the AT dashboard. */
   dashboard: string;
+  /** Interactive routes that keep state (USSD sessions, pending airtime requests) use the records table. */
+  tableAccess?: "readwrite";
 }
 
 const ACK_ENTRY = "functions/handlers/ack.ts";

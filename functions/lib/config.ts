@@ -1,4 +1,5 @@
 import { parseKeyList } from "./callback-key";
+import { readSecret } from "./secrets";
 
 /** Reads a required environment variable, failing the cold start with a clear message. */
 export function requiredEnv(name: string): string {
@@ -17,13 +18,26 @@ export function optionalNumberEnv(name: string): number | undefined {
 
 export interface CallbackConfig {
   readonly eventsQueueUrl: string;
-  readonly callbackKeys: readonly string[];
+  /** The valid callback keys; on AWS re-read from Secrets Manager every few minutes. */
+  readonly callbackKeys: () => Promise<readonly string[]>;
 }
 
-/** Configuration of every HTTP callback handler, read once per container. */
+/**
+ * Configuration of every HTTP callback handler, read once per container. On AWS the keys
+ * live in Secrets Manager (`CALLBACK_KEY_SECRET_ARN`: comma-separated keys); locally they
+ * come from `CALLBACK_KEY`.
+ */
 export function loadCallbackConfig(): CallbackConfig {
-  const callbackKeys = parseKeyList(requiredEnv("CALLBACK_KEY"));
-  return Object.freeze({ eventsQueueUrl: requiredEnv("EVENTS_QUEUE_URL"), callbackKeys });
+  const eventsQueueUrl = requiredEnv("EVENTS_QUEUE_URL");
+  const secretArn = process.env.CALLBACK_KEY_SECRET_ARN;
+  if (secretArn) {
+    return Object.freeze({
+      eventsQueueUrl,
+      callbackKeys: async () => parseKeyList(await readSecret(secretArn)),
+    });
+  }
+  const keys = parseKeyList(requiredEnv("CALLBACK_KEY"));
+  return Object.freeze({ eventsQueueUrl, callbackKeys: async () => keys });
 }
 
 export interface RecorderConfig {

@@ -29,7 +29,7 @@ export interface Handled {
 type Event = Omit<APIGatewayProxyEventV2, "body"> & { body?: unknown };
 
 interface Deps {
-  callbackKeys: readonly string[];
+  callbackKeys: () => Promise<readonly string[]>;
 }
 
 /**
@@ -79,10 +79,10 @@ const contentType = (event: Event) =>
   event.headers?.["content-type"] ?? event.headers?.["Content-Type"];
 
 const authorise =
-  (keys: readonly string[]) =>
+  (keys: Deps["callbackKeys"]) =>
   async (request: { event: Event }): Promise<void> => {
     routeOf(request.event);
-    if (!isValidCallbackKey(request.event.queryStringParameters?.key, keys)) {
+    if (!isValidCallbackKey(request.event.queryStringParameters?.key, await keys())) {
       throw new ClientError(403, "invalid or missing callback key");
     }
   };
