@@ -1,6 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from "aws-lambda";
 
 /** API Gateway HTTP API refuses payloads over 10 MB; we stop reading well before. */
 const READ_LIMIT_BYTES = 1024 * 1024;
@@ -27,7 +31,8 @@ export function toHttpApiEvent(
   const url = new URL(req.url ?? "/", "http://localhost");
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(",") : value;
+    if (value !== undefined)
+      headers[name.toLowerCase()] = Array.isArray(value) ? value.join(",") : value;
   }
   const query: Record<string, string> = {};
   for (const [name, value] of url.searchParams) {
@@ -69,7 +74,11 @@ export function toHttpApiEvent(
 
 export function writeResult(res: ServerResponse, result: APIGatewayProxyStructuredResultV2) {
   res.writeHead(result.statusCode ?? 200, result.headers as Record<string, string> | undefined);
-  res.end(result.isBase64Encoded && result.body ? Buffer.from(result.body, "base64") : (result.body ?? ""));
+  res.end(
+    result.isBase64Encoded && result.body
+      ? Buffer.from(result.body, "base64")
+      : (result.body ?? ""),
+  );
 }
 
 export function lambdaContext(functionName: string, timeoutMs: number): Context {

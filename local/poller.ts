@@ -5,9 +5,9 @@ import {
 } from "@aws-sdk/client-sqs";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { EVENTS_QUEUE, WORKER_TIMEOUT_SECONDS } from "../functions/settings";
-import { lambdaContext, } from "./apigw";
+import { lambdaContext } from "./apigw";
 
-type Worker = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined | void>;
+export type SqsWorker = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 export interface Poller {
   stop(): Promise<void>;
@@ -23,7 +23,7 @@ export function startPoller(options: {
   queueUrl: string;
   queueArn: string;
   functionName: string;
-  worker: Worker;
+  worker: SqsWorker;
   onError: (error: unknown) => void;
 }): Poller {
   const { client, queueUrl, worker } = options;
@@ -65,8 +65,11 @@ export function startPoller(options: {
         };
         let failed: Set<string>;
         try {
-          const result = await worker(event, lambdaContext(options.functionName, WORKER_TIMEOUT_SECONDS * 1000));
-          failed = new Set((result?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+          const result = await worker(
+            event,
+            lambdaContext(options.functionName, WORKER_TIMEOUT_SECONDS * 1000),
+          );
+          failed = new Set(result.batchItemFailures.map((f) => f.itemIdentifier));
         } catch (error) {
           options.onError(error);
           failed = new Set(event.Records.map((r) => r.messageId));

@@ -5,17 +5,12 @@ import {
   DynamoDBClient,
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import dynalite from "dynalite";
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  SQSClient,
-} from "@aws-sdk/client-sqs";
 import { buildApp } from "fauxqs";
 import { EVENTS_QUEUE, TABLE } from "../functions/settings";
 
-export const LOCAL_REGION = "us-east-1";
-export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./constants";
 
 export interface LocalServices {
   sqsEndpoint: string;
@@ -42,7 +37,10 @@ export async function startServices(options: ServiceOptions = {}): Promise<Local
   // fauxqs, bound to loopback only. Its queue URLs name the host `sqs.<region>.localhost`,
   // which clients must not call: they use the endpoint instead (useQueueUrlAsEndpoint: false).
   const sqs = buildApp({ logger: false });
-  const sqsEndpoint = (await sqs.listen({ port: 0, host: "127.0.0.1" })).replace("localhost", "127.0.0.1");
+  const sqsEndpoint = (await sqs.listen({ port: 0, host: "127.0.0.1" })).replace(
+    "localhost",
+    "127.0.0.1",
+  );
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const dynamo = dynalite({
     createTableMs: 0,
@@ -70,7 +68,11 @@ export async function startServices(options: ServiceOptions = {}): Promise<Local
 }
 
 async function createTable(endpoint: string, tableName: string) {
-  const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  const client = new DynamoDBClient({
+    endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+  });
   const s = "S" as const;
   const index = (name: string, pk: string, sk: string) => ({
     IndexName: name,
@@ -126,7 +128,9 @@ async function createQueues(endpoint: string, visibilityTimeoutSeconds: number |
     useQueueUrlAsEndpoint: false,
   });
   const create = async (name: string, attributes: Record<string, string>) => {
-    const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+    const { QueueUrl } = await client.send(
+      new CreateQueueCommand({ QueueName: name, Attributes: attributes }),
+    );
     const { Attributes } = await client.send(
       new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }),
     );

@@ -1,14 +1,21 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context, SQSEvent, SQSBatchResponse } from "aws-lambda";
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from "aws-lambda";
 import { ROUTES, routeKey, WORKERS } from "../functions/routes";
 import { lambdaContext, PayloadTooLarge, readBody, toHttpApiEvent, writeResult } from "./apigw";
-import { type Poller, startPoller } from "./poller";
-import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalServices, startServices } from "./services";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./constants";
+import { type Poller, type SqsWorker, startPoller } from "./poller";
+import { type LocalServices, startServices } from "./services";
 
-type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
-type Worker = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+type HttpHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
 
 export interface LocalStackOptions {
   /** HTTP port for the callback routes; 0 picks a free one. */
@@ -59,7 +66,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   });
   const pollers: Poller[] = [];
   for (const worker of WORKERS) {
-    const module = (await import(`../${worker.entry}`)) as { handler: Worker };
+    const module = (await import(`../${worker.entry}`)) as { handler: SqsWorker };
     pollers.push(
       startPoller({
         client: sqs,

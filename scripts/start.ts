@@ -38,7 +38,9 @@ console.log(
     ? `Callback key generated for this run (set CALLBACK_KEY to keep one): ${firstKey}`
     : "Callback key from CALLBACK_KEY.",
 );
-console.log("\nPaste these in the AT dashboard, with your tunnel's https host instead of this one:\n");
+console.log(
+  "\nPaste these in the AT dashboard, with your tunnel's https host instead of this one:\n",
+);
 for (const route of ROUTES) {
   console.log(`  ${route.path.padEnd(width)}  ${stack.url}${route.path}?key=${firstKey}`);
   console.log(`  ${"".padEnd(width)}  ↳ ${route.dashboard}`);

@@ -13,7 +13,10 @@ const processor = new BatchProcessor(EventType.SQS);
 
 /** Writes one queued callback; a duplicate (AT retry, SQS redelivery) is a success that writes nothing. */
 async function recordOne(message: SQSRecord): Promise<void> {
-  const fields = { sqsMessageId: message.messageId, receiveCount: message.attributes?.ApproximateReceiveCount };
+  const fields = {
+    sqsMessageId: message.messageId,
+    receiveCount: message.attributes?.ApproximateReceiveCount,
+  };
   try {
     const envelope = parseEnvelope(message.body);
     const item = toRecordItem(envelope, { now: new Date(), ttlDays: config.recordTtlDays });

@@ -24,7 +24,10 @@ function demoMenu(input: string, phoneNumber: string): string {
 
 export const handler = callbackHandler(
   interactive(queue, async ({ payload, phones }) => {
-    const body = demoMenu(String(payload.text ?? ""), phones.phoneNumber ?? String(payload.phoneNumber));
+    const body = demoMenu(
+      String(payload.text ?? ""),
+      phones.phoneNumber ?? String(payload.phoneNumber),
+    );
     return { answer: text(200, body), recorded: body };
   }),
   config,

@@ -26,7 +26,13 @@ export async function recordQuietly(
 ): Promise<boolean> {
   try {
     await queue.send(
-      envelopeFor(callback.route.recordType, callback.route.name, callback.payload, callback.receivedAt, answer),
+      envelopeFor(
+        callback.route.recordType,
+        callback.route.name,
+        callback.payload,
+        callback.receivedAt,
+        answer,
+      ),
     );
     return true;
   } catch (error) {

@@ -225,6 +225,10 @@ export const CALLBACK_SCHEMAS: Record<Exclude<RecordType, "sms.reply">, Callback
 
 /** A short, stable digest of a payload's content, independent of field order. */
 function contentHash(p: Payload): string {
-  const canonical = JSON.stringify(Object.keys(p).sort().map((k) => [k, p[k]]));
+  const canonical = JSON.stringify(
+    Object.keys(p)
+      .sort()
+      .map((k) => [k, p[k]]),
+  );
   return createHash("sha256").update(canonical).digest("base64url").slice(0, 16);
 }

@@ -12,7 +12,8 @@ export function optionalNumberEnv(name: string): number | undefined {
   const value = process.env[name];
   if (value === undefined || value === "") return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`environment variable ${name} must be a positive number`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new Error(`environment variable ${name} must be a positive number`);
   return n;
 }
 

@@ -5,4 +5,6 @@ export const logger = new Logger({ serviceName: "at-callbacks" });
 
 /** The name and message of an error, without its stack or any payload it may carry. */
 export const describeError = (error: unknown) =>
-  error instanceof Error ? { name: error.name, message: error.message } : { message: String(error) };
+  error instanceof Error
+    ? { name: error.name, message: error.message }
+    : { message: String(error) };

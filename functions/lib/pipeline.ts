@@ -4,8 +4,8 @@ import httpUrlencodeBodyParser from "@middy/http-urlencode-body-parser";
 import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
 import { findRoute, type Route } from "../routes";
 import { MAX_BODY_BYTES } from "../settings";
-import { CALLBACK_SCHEMAS, type Payload } from "./callbacks";
 import { isValidCallbackKey } from "./callback-key";
+import { CALLBACK_SCHEMAS, type Payload } from "./callbacks";
 import { ClientError, type HttpAnswer, refusal } from "./http";
 import { describeError, logger } from "./logger";
 import { maskPhone } from "./phone";
@@ -52,7 +52,12 @@ export function callbackHandler(core: (callback: Callback) => Promise<Handled>, 
       const result = validateCallback(CALLBACK_SCHEMAS[route.recordType], event.body);
       if (!result.ok) throw new ClientError(400, result.reason);
       const receivedAt = new Date(event.requestContext?.timeEpoch ?? Date.now());
-      const handled = await core({ route, payload: result.payload, phones: result.phones, receivedAt });
+      const handled = await core({
+        route,
+        payload: result.payload,
+        phones: result.phones,
+        receivedAt,
+      });
       const schema = CALLBACK_SCHEMAS[route.recordType];
       const primary = schema.primaryPhone;
       logger.info("callback", {

@@ -60,7 +60,13 @@ export async function queryRecords(
       .slice(0, filter.limit);
 
   if (filter.id) {
-    return keep(await queryAll(client, { TableName: tableName, KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": idKey(filter.id) } }));
+    return keep(
+      await queryAll(client, {
+        TableName: tableName,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": idKey(filter.id) },
+      }),
+    );
   }
   if (filter.phone) {
     return keep(
@@ -102,7 +108,9 @@ export async function queryRecords(
 
 /** Months from now back to `since` (or two years when there is no `since`), newest first. */
 export function monthsBack(now: Date, since: string): string[] {
-  const oldest = since ? monthOf(since) : monthOf(new Date(now.getTime() - 730 * 86_400_000).toISOString());
+  const oldest = since
+    ? monthOf(since)
+    : monthOf(new Date(now.getTime() - 730 * 86_400_000).toISOString());
   const months: string[] = [];
   const cursor = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
   while (monthOf(cursor.toISOString()) >= oldest) {

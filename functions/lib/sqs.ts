@@ -15,8 +15,18 @@ export function sqsEventQueue(queueUrl: string, client: SQSClient = sqsClient): 
   return {
     async send(envelope) {
       await client.send(
-        new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(envelope) }),
+        new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: asciiJson(envelope) }),
       );
     },
   };
 }
+
+/**
+ * SQS refuses some characters (control characters, and supplementary ones on some
+ * implementations); JSON escapes for everything beyond ASCII make any text AT sends safe to queue.
+ */
+export const asciiJson = (value: unknown) =>
+  JSON.stringify(value).replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );

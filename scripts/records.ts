@@ -1,0 +1,129 @@
+import { existsSync, readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { RECORD_TYPES, type RecordType } from "../functions/lib/callbacks";
+import { toE164 } from "../functions/lib/phone";
+import { queryRecords, type RecordFilter } from "../functions/lib/record-store";
+import type { RecordItem } from "../functions/lib/records";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/constants";
+import { LOCAL_STATE_FILE, type LocalState } from "./local-state";
+
+const USAGE = `Usage: npm run records -- [--type T] [--phone P] [--id ID] [--since ISO] [--limit N] [--json]
+                         [--table NAME --region R | --endpoint URL --table NAME]
+Lists records newest first: from the local stack started by \`npm start\`, or from a deployed table.`;
+
+function fail(message: string): never {
+  console.error(`${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+const { values } = (() => {
+  try {
+    return parseArgs({
+      options: {
+        type: { type: "string" },
+        phone: { type: "string" },
+        id: { type: "string" },
+        since: { type: "string" },
+        limit: { type: "string", default: "20" },
+        json: { type: "boolean", default: false },
+        table: { type: "string" },
+        region: { type: "string" },
+        endpoint: { type: "string" },
+        help: { type: "boolean", default: false },
+      },
+    });
+  } catch (error) {
+    return fail(error instanceof Error ? error.message : String(error));
+  }
+})();
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+const limit = Number(values.limit);
+if (!Number.isInteger(limit) || limit < 1)
+  fail(`--limit must be a positive integer, not ${values.limit}`);
+if (values.type && !(RECORD_TYPES as readonly string[]).includes(values.type)) {
+  fail(`--type must be one of ${RECORD_TYPES.join(", ")}`);
+}
+if (values.since && Number.isNaN(Date.parse(values.since)))
+  fail(`--since must be an ISO date, not ${values.since}`);
+const phone =
+  values.phone === undefined
+    ? undefined
+    : (toE164(values.phone) ?? fail(`--phone must be an international number like +254711000111`));
+
+const { client, tableName } = target();
+const filter: RecordFilter = {
+  limit,
+  ...(values.type ? { type: values.type as RecordType } : {}),
+  ...(phone ? { phone } : {}),
+  ...(values.id ? { id: values.id } : {}),
+  ...(values.since ? { since: new Date(values.since).toISOString() } : {}),
+};
+
+try {
+  const records = await queryRecords(client, tableName, filter);
+  for (const record of records)
+    console.log(values.json ? JSON.stringify(toJsonLine(record)) : toTextLine(record));
+  if (!values.json && records.length === 0) console.error("no records match");
+} catch (error) {
+  console.error(
+    `could not read table ${tableName}: ${error instanceof Error ? error.message : String(error)}`,
+  );
+  process.exit(1);
+}
+
+function target(): { client: DynamoDBDocumentClient; tableName: string } {
+  if (values.table && !values.endpoint) {
+    // A deployed table: credentials and region from the usual AWS configuration.
+    const region = values.region ?? process.env.AWS_REGION;
+    if (!region) fail("--region (or AWS_REGION) is needed with --table");
+    return {
+      client: DynamoDBDocumentClient.from(new DynamoDBClient({ region })),
+      tableName: values.table,
+    };
+  }
+  let endpoint = values.endpoint;
+  let tableName = values.table;
+  if (!endpoint) {
+    if (!existsSync(LOCAL_STATE_FILE)) {
+      fail(
+        "No local stack is running here: start one with `npm start`, or name a deployed table with --table NAME --region R.",
+      );
+    }
+    const state = JSON.parse(readFileSync(LOCAL_STATE_FILE, "utf8")) as LocalState;
+    endpoint = state.dynamodbEndpoint;
+    tableName = state.tableName;
+  }
+  if (!tableName) fail("--table is needed with --endpoint");
+  const raw = new DynamoDBClient({
+    endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  return { client: DynamoDBDocumentClient.from(raw), tableName };
+}
+
+function toJsonLine(r: RecordItem) {
+  return {
+    type: r.type,
+    id: r.id,
+    receivedAt: r.receivedAt,
+    ...(r.phoneNumber ? { phoneNumber: r.phoneNumber } : {}),
+    route: r.route,
+    payload: r.payload,
+    ...(r.answer === undefined ? {} : { answer: r.answer }),
+  };
+}
+
+function toTextLine(r: RecordItem) {
+  const detail = Object.entries(r.payload)
+    .filter(([, v]) => v !== "" && v !== undefined)
+    .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+    .join(" ");
+  return [r.receivedAt, r.type.padEnd(18), r.id, r.phoneNumber ?? "-", detail].join("  ");
+}

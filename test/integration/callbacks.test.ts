@@ -1,0 +1,189 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CALLBACK_SCHEMAS } from "../../functions/lib/callbacks";
+import { ROUTES } from "../../functions/routes";
+import {
+  allFixtures,
+  type Fixture,
+  INVALID_VARIANT,
+  loadFixture,
+  parsedFields,
+} from "../support/fixtures";
+import { routePath, startTestStack, type TestStack } from "../support/local";
+
+/** What AT hears back for each route when all is well. */
+const EXPECTED_ANSWERS: Record<string, { contentType: RegExp; body: (b: string) => boolean }> = {
+  "sms-twoway": { contentType: /^text\/plain/, body: (b) => b === "GOOD" },
+  "ussd-session": { contentType: /^text\/plain/, body: (b) => /^(CON|END) /.test(b) },
+  "voice-instruct": {
+    contentType: /^(application\/xml|text\/plain)/,
+    body: (b) => b === "" || b.includes("<Response>"),
+  },
+  "airtime-validation": {
+    contentType: /^application\/json/,
+    body: (b) => JSON.parse(b).status === "Validated",
+  },
+};
+const plainOk = { contentType: /^text\/plain/, body: (b: string) => b === "OK" };
+
+const valid = allFixtures().filter((f) => !INVALID_VARIANT.test(f.variant));
+const invalid = allFixtures().filter((f) => INVALID_VARIANT.test(f.variant));
+
+const identityOf = (f: Fixture) => {
+  const route = ROUTES.find((r) => r.name === f.route);
+  if (!route || route.recordType === "sms.reply") throw new Error(f.route);
+  const schema = CALLBACK_SCHEMAS[route.recordType];
+  const fields = parsedFields(f);
+  return { type: route.recordType, id: schema.atId(fields), identity: schema.identity(fields) };
+};
+
+let local: TestStack;
+beforeAll(async () => {
+  local = await startTestStack();
+});
+afterAll(async () => {
+  await local.stop();
+});
+
+describe("every AT callback through HTTP, the queue and the recorder", () => {
+  it("answers every valid fixture in AT's format, twice, and records each callback exactly once", async () => {
+    for (const fixture of valid) {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const res = await local.postFixture(fixture);
+        const body = await res.text();
+        const expected = EXPECTED_ANSWERS[fixture.route] ?? plainOk;
+        expect(res.status, `${fixture.route}/${fixture.variant}: ${body}`).toBe(200);
+        expect(res.headers.get("content-type")).toMatch(expected.contentType);
+        expect(expected.body(body), `${fixture.route}/${fixture.variant} answered ${body}`).toBe(
+          true,
+        );
+      }
+    }
+    const expected = new Map(
+      valid.map((f) => [`${identityOf(f).type}#${identityOf(f).identity}`, identityOf(f)]),
+    );
+    const records = await local.waitForRecords({}, (r) => r.length >= expected.size);
+    // Give redeliveries and late duplicates a moment to show up if they were going to.
+    await new Promise((r) => setTimeout(r, 500));
+    const settled = await local.records();
+    expect(settled.map((r) => r.sk).sort()).toEqual([...expected.keys()].sort());
+    expect(records.length).toBe(expected.size);
+    expect(local.errors).toEqual([]);
+  });
+
+  it("keeps each record's payload as received, with the phone number in E.164", async () => {
+    const [incoming] = await local.records({ id: "ATXid_literalplus01" });
+    expect(incoming).toMatchObject({
+      type: "sms.incoming",
+      id: "ATXid_literalplus01",
+      route: "sms-twoway",
+      phoneNumber: "+256772000113",
+      payload: { from: " 256772000113", text: "Hi", to: "20880" },
+    });
+    expect(Date.parse(incoming?.receivedAt ?? "")).toBeGreaterThan(Date.now() - 60_000);
+
+    const [unicode] = await local.records({ id: "ATXid_unicode01" });
+    expect(unicode?.payload.text).toBe("Habari 👋 é");
+
+    const [airtime] = await local.records({
+      id: "ATQid_SampleTxnId123",
+      type: "airtime.validation",
+    });
+    expect(airtime?.payload).toEqual(parsedFields(loadFixture("airtime-validation", "basic")));
+    expect(airtime?.answer).toBe("Validated");
+  });
+
+  it("finds records by phone number, by type and by AT id without a scan", async () => {
+    const byPhone = await local.records({ phone: "+254739495441" });
+    expect(new Set(byPhone.map((r) => r.type))).toEqual(new Set(["ussd.session", "ussd.end"]));
+    const reports = await local.records({ type: "sms.delivery" });
+    expect(reports.map((r) => r.payload.status).sort()).toEqual([
+      "DeliveredToTerminal",
+      "Failed",
+      "Sent",
+      "Success",
+    ]);
+    const oneMessage = await local.records({ id: "ATXid_520e1c1d3f8d" });
+    expect(oneMessage.map((r) => r.payload.status).sort()).toEqual(["Sent", "Success"]);
+    const newestFirst = await local.records({ limit: 3 });
+    expect(newestFirst).toHaveLength(3);
+    expect(newestFirst.map((r) => r.receivedAt)).toEqual(
+      [...newestFirst.map((r) => r.receivedAt)].sort().reverse(),
+    );
+  });
+});
+
+describe("refusals: a clear 4xx, in the route's format, and nothing queued or recorded", () => {
+  const countAll = async () => (await local.records()).length;
+
+  it.each(invalid.map((f) => [f.route, f.variant, f]))(
+    "refuses %s/%s with 400",
+    async (_r, _v, fixture) => {
+      const before = await countAll();
+      const res = await local.postFixture(fixture as Fixture);
+      const body = await res.text();
+      expect(res.status).toBe(400);
+      if (fixture.route === "sms-twoway")
+        expect(body).toMatch(/^BAD (missing required field|field)/);
+      if (fixture.route === "ussd-session")
+        expect(body).toBe("END missing required field sessionId");
+      if (fixture.route === "airtime-validation")
+        expect(JSON.parse(body)).toMatchObject({ status: "Failed" });
+      expect(body).not.toMatch(/at .*\.ts|Error:/);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await countAll()).toBe(before);
+      expect(await local.queueDepth(local.stack.services.eventsQueueUrl)).toBe(0);
+    },
+  );
+
+  it("refuses a wrong or missing key with 403 before reading the body", async () => {
+    const fixture = loadFixture("sms-twoway", "basic");
+    const wrong = await local.postFixture(fixture, { key: "not-the-key" });
+    expect(wrong.status).toBe(403);
+    expect(await wrong.text()).toBe("BAD invalid or missing callback key");
+    const missing = await local.post(routePath("ussd-session"), "not even a form", { key: null });
+    expect(missing.status).toBe(403);
+    expect(await missing.text()).toBe("END invalid or missing callback key");
+    const airtime = await local.post(routePath("airtime-validation"), "{}", {
+      key: null,
+      contentType: "application/json",
+    });
+    expect(airtime.status).toBe(403);
+    expect(await airtime.json()).toEqual({
+      status: "Failed",
+      reason: "invalid or missing callback key",
+    });
+    expect(await local.queueDepth(local.stack.services.eventsQueueUrl)).toBe(0);
+  });
+
+  it("answers 415 for a content type AT never sends", async () => {
+    const res = await local.post(routePath("sms-delivery-reports"), "id=1&status=Success", {
+      contentType: "text/plain",
+    });
+    expect(res.status).toBe(415);
+    expect(await res.text()).toBe("unsupported content type text/plain");
+  });
+
+  it("answers 400 for a malformed JSON body, and Failed on airtime validation", async () => {
+    const res = await local.postFixture(loadFixture("airtime-validation", "malformed"));
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({
+      status: "Failed",
+      reason: expect.stringMatching(/^malformed body/),
+    });
+    const status = await local.post(routePath("airtime-status"), "[1,2", {
+      contentType: "application/json",
+    });
+    expect(status.status).toBe(400);
+  });
+
+  it("answers 413 for a body over 64 KiB", async () => {
+    const res = await local.post(routePath("sms-twoway"), `id=big&text=${"a".repeat(70_000)}`);
+    expect(res.status).toBe(413);
+    expect(await res.text()).toMatch(/^BAD body is \d+ bytes; the limit is 65536$/);
+  });
+
+  it("answers 404 for an unknown path and 405 for GET on a callback route", async () => {
+    expect((await fetch(`${local.stack.url}/api/nope`, { method: "POST" })).status).toBe(404);
+    expect((await fetch(`${local.stack.url}${routePath("sms-twoway")}`)).status).toBe(405);
+  });
+});

@@ -1,0 +1,131 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { queryRecords, type RecordFilter } from "../../functions/lib/record-store";
+import type { RecordItem } from "../../functions/lib/records";
+import { ROUTES } from "../../functions/routes";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/constants";
+import { type LocalStack, startLocalStack } from "../../local/stack";
+import type { Fixture } from "./fixtures";
+
+export function routePath(name: string): string {
+  const route = ROUTES.find((r) => r.name === name);
+  if (!route) throw new Error(`no route named ${name}`);
+  return route.path;
+}
+
+export const TEST_KEY = "test-key-0123456789abcdef";
+
+export interface TestStack {
+  stack: LocalStack;
+  errors: unknown[];
+  post(
+    path: string,
+    body: string,
+    options?: { contentType?: string; key?: string | null },
+  ): Promise<Response>;
+  postFixture(fixture: Fixture, options?: { key?: string | null }): Promise<Response>;
+  records(filter?: Partial<RecordFilter>): Promise<RecordItem[]>;
+  /** Polls the table until `predicate` holds (the worker runs asynchronously, as on AWS). */
+  waitForRecords(
+    filter: Partial<RecordFilter>,
+    predicate: (records: RecordItem[]) => boolean,
+    timeoutMs?: number,
+  ): Promise<RecordItem[]>;
+  queueDepth(queueUrl: string): Promise<number>;
+  receiveAll(queueUrl: string): Promise<string[]>;
+  sqs: SQSClient;
+  documents: DynamoDBDocumentClient;
+  stop(): Promise<void>;
+}
+
+export async function startTestStack(
+  options: { visibilityTimeoutSeconds?: number; callbackKey?: string } = {},
+): Promise<TestStack> {
+  const errors: unknown[] = [];
+  const stack = await startLocalStack({
+    port: 0,
+    callbackKey: options.callbackKey ?? TEST_KEY,
+    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 1,
+    onError: (e) => errors.push(e),
+  });
+  const documents = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint: stack.services.dynamodbEndpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    }),
+  );
+  const sqs = new SQSClient({
+    endpoint: stack.services.sqsEndpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    useQueueUrlAsEndpoint: false,
+  });
+  const post: TestStack["post"] = (path, body, opts = {}) => {
+    const key = opts.key === undefined ? TEST_KEY : opts.key;
+    const url = `${stack.url}${path}${key === null ? "" : `?key=${encodeURIComponent(key)}`}`;
+    return fetch(url, {
+      method: "POST",
+      headers: { "content-type": opts.contentType ?? "application/x-www-form-urlencoded" },
+      body,
+    });
+  };
+  // Nothing in a fresh test stack is older than this; it keeps "all records" to a few queries.
+  const startedAt = new Date(Date.now() - 60_000).toISOString();
+  const records: TestStack["records"] = (filter = {}) =>
+    queryRecords(documents, stack.services.tableName, { limit: 1000, since: startedAt, ...filter });
+  return {
+    stack,
+    errors,
+    post,
+    postFixture: (fixture, opts = {}) =>
+      post(routePath(fixture.route), fixture.body, {
+        contentType: fixture.contentType,
+        ...opts,
+      }),
+    records,
+    async waitForRecords(filter, predicate, timeoutMs = 8000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = await records(filter);
+        if (predicate(found)) return found;
+        if (Date.now() > deadline) {
+          throw new Error(
+            `records never matched; last saw ${found.length}: ${found.map((r) => `${r.type}:${r.id}`).join(", ")}`,
+          );
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    async queueDepth(queueUrl) {
+      const { Attributes } = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: queueUrl,
+          AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        }),
+      );
+      return (
+        Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
+        Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+      );
+    },
+    async receiveAll(queueUrl) {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 0,
+        }),
+      );
+      return Messages.map((m) => m.Body ?? "");
+    },
+    sqs,
+    documents,
+    async stop() {
+      sqs.destroy();
+      documents.destroy();
+      await stack.stop();
+    },
+  };
+}
