@@ -1,0 +1,376 @@
+import { describe, expect, it } from "vitest";
+import {
+  AirtimeConfigError,
+  type AirtimeDecision,
+  type AirtimeRules,
+  DEFAULT_AIRTIME_RULES,
+  type PendingAirtime,
+  type PendingTransactions,
+  parseAirtimeRules,
+  validateAirtime,
+  withDeadline,
+} from "../../functions/airtime/validation";
+
+/** The seed's sample payload. */
+const SEED = {
+  transactionId: "SomeTransactionID",
+  phoneNumber: "+254711000111",
+  sourceIpAddress: "127.12.32.24",
+  currencyCode: "KES",
+  amount: 500.0,
+};
+
+class MemoryPending implements PendingTransactions {
+  readonly entries = new Map<string, PendingAirtime>();
+
+  register(transactionId: string, request: PendingAirtime): this {
+    this.entries.set(transactionId, request);
+    return this;
+  }
+
+  async consume(transactionId: string): Promise<PendingAirtime | undefined> {
+    const request = this.entries.get(transactionId);
+    this.entries.delete(transactionId);
+    return request;
+  }
+}
+
+const configured = parseAirtimeRules({
+  AIRTIME_ALLOWED_IPS: "127.12.32.24, 10.0.0.0/8,2001:db8::1, 2001:db8:ff::/48",
+  AIRTIME_CURRENCIES: "KES,ugx",
+  AIRTIME_LIMITS: "KES:10-10000,UGX:500-100000",
+});
+
+interface Case {
+  readonly name: string;
+  readonly rules: AirtimeRules;
+  readonly body: unknown;
+  readonly expected: AirtimeDecision;
+}
+
+const validated: AirtimeDecision = { status: "Validated" };
+const failed = (reason: string): AirtimeDecision => ({ status: "Failed", reason });
+
+const cases: Case[] = [
+  // Defaults: the seed's rule (transactionId, phoneNumber and amount present).
+  { name: "seed payload", rules: DEFAULT_AIRTIME_RULES, body: SEED, expected: validated },
+  {
+    name: "amount as a numeric string",
+    rules: DEFAULT_AIRTIME_RULES,
+    body: { ...SEED, amount: "500.00" },
+    expected: validated,
+  },
+  {
+    name: "any source IP and currency by default",
+    rules: DEFAULT_AIRTIME_RULES,
+    body: { ...SEED, sourceIpAddress: "8.8.8.8", currencyCode: "XYZ" },
+    expected: validated,
+  },
+  {
+    name: "only the three seed fields",
+    rules: DEFAULT_AIRTIME_RULES,
+    body: { transactionId: "t1", phoneNumber: "+254711000111", amount: 10 },
+    expected: validated,
+  },
+  {
+    name: "missing transactionId",
+    rules: DEFAULT_AIRTIME_RULES,
+    body: { ...SEED, transactionId: undefined },
+    expected: failed("missing transactionId"),
+  },
+  {
+    name: "blank phoneNumber and missing amount",
+    rules: DEFAULT_AIRTIME_RULES,
+    body: { transactionId: "t1", phoneNumber: "  " },
+    expected: failed("missing phoneNumber, amount"),
+  },
+  {
+    name: "phoneNumber that is not a string",
+    rules: DEFAULT_AIRTIME_RULES,
+    body: { ...SEED, phoneNumber: 254711000111 },
+    expected: failed("missing phoneNumber"),
+  },
+  {
+    name: "zero amount",
+    rules: DEFAULT_AIRTIME_RULES,
+    body: { ...SEED, amount: 0 },
+    expected: failed("amount is not a positive number"),
+  },
+  {
+    name: "negative amount",
+    rules: DEFAULT_AIRTIME_RULES,
+    body: { ...SEED, amount: -5 },
+    expected: failed("amount is not a positive number"),
+  },
+  {
+    name: "amount that is not a number",
+    rules: DEFAULT_AIRTIME_RULES,
+    body: { ...SEED, amount: "KES five" },
+    expected: failed("amount is not a positive number"),
+  },
+  {
+    name: "null body",
+    rules: DEFAULT_AIRTIME_RULES,
+    body: null,
+    expected: failed("body is not a JSON object"),
+  },
+  {
+    name: "array body",
+    rules: DEFAULT_AIRTIME_RULES,
+    body: [SEED],
+    expected: failed("body is not a JSON object"),
+  },
+  {
+    name: "string body",
+    rules: DEFAULT_AIRTIME_RULES,
+    body: "status=ok",
+    expected: failed("body is not a JSON object"),
+  },
+
+  // Source IP allow-list.
+  { name: "allowed IPv4", rules: configured, body: SEED, expected: validated },
+  {
+    name: "IPv4 inside an allowed CIDR",
+    rules: configured,
+    body: { ...SEED, sourceIpAddress: "10.20.30.40" },
+    expected: validated,
+  },
+  {
+    name: "IPv4 outside the list",
+    rules: configured,
+    body: { ...SEED, sourceIpAddress: "11.0.0.1" },
+    expected: failed("sourceIpAddress 11.0.0.1 is not allowed"),
+  },
+  {
+    name: "IPv6 written differently from the list entry",
+    rules: configured,
+    body: { ...SEED, sourceIpAddress: "2001:DB8:0:0:0:0:0:1" },
+    expected: validated,
+  },
+  {
+    name: "IPv6 inside an allowed CIDR",
+    rules: configured,
+    body: { ...SEED, sourceIpAddress: "2001:db8:ff:1::9" },
+    expected: validated,
+  },
+  {
+    name: "IPv6 outside the list",
+    rules: configured,
+    body: { ...SEED, sourceIpAddress: "2001:db8::2" },
+    expected: failed("sourceIpAddress 2001:db8::2 is not allowed"),
+  },
+  {
+    name: "missing source IP when the allow-list is on",
+    rules: configured,
+    body: { ...SEED, sourceIpAddress: undefined },
+    expected: failed("missing sourceIpAddress"),
+  },
+  {
+    name: "source IP that is not an address",
+    rules: configured,
+    body: { ...SEED, sourceIpAddress: "localhost" },
+    expected: failed("sourceIpAddress is not an IP address"),
+  },
+
+  // Currencies and limits.
+  {
+    name: "lower-case allowed currency",
+    rules: configured,
+    body: { ...SEED, currencyCode: "kes" },
+    expected: validated,
+  },
+  {
+    name: "currency not allowed",
+    rules: configured,
+    body: { ...SEED, currencyCode: "USD" },
+    expected: failed("currencyCode USD is not allowed"),
+  },
+  {
+    name: "missing currency when currencies are restricted",
+    rules: configured,
+    body: { ...SEED, currencyCode: undefined },
+    expected: failed("missing currencyCode"),
+  },
+  {
+    name: "KES at the minimum",
+    rules: configured,
+    body: { ...SEED, amount: 10 },
+    expected: validated,
+  },
+  {
+    name: "KES at the maximum",
+    rules: configured,
+    body: { ...SEED, amount: "10000" },
+    expected: validated,
+  },
+  {
+    name: "KES below the minimum",
+    rules: configured,
+    body: { ...SEED, amount: 9.99 },
+    expected: failed("amount 9.99 KES is outside 10-10000"),
+  },
+  {
+    name: "KES above the maximum",
+    rules: configured,
+    body: { ...SEED, amount: "10000.01" },
+    expected: failed("amount 10000.01 KES is outside 10-10000"),
+  },
+  {
+    name: "UGX uses its own limits",
+    rules: configured,
+    body: { ...SEED, currencyCode: "UGX", amount: 400 },
+    expected: failed("amount 400 UGX is outside 500-100000"),
+  },
+  {
+    name: "a currency without limits is not limited",
+    rules: parseAirtimeRules({ AIRTIME_LIMITS: "UGX:500-1000" }),
+    body: { ...SEED, currencyCode: "TZS", amount: 1_000_000 },
+    expected: validated,
+  },
+];
+
+describe("validateAirtime rules", () => {
+  it.each(cases)("$name", async ({ rules, body, expected }) => {
+    expect(await validateAirtime(body, rules)).toEqual(expected);
+  });
+});
+
+describe("validateAirtime pending transactions", () => {
+  const rules = parseAirtimeRules({ AIRTIME_REQUIRE_PENDING: "true" });
+  const registered: PendingAirtime = {
+    phoneNumber: "+254711000111",
+    currencyCode: "KES",
+    amount: 500,
+  };
+
+  it("validates a callback matching a registered request, exactly once", async () => {
+    const pending = new MemoryPending().register("SomeTransactionID", registered);
+    expect(await validateAirtime(SEED, rules, { pending })).toEqual(validated);
+    expect(await validateAirtime(SEED, rules, { pending })).toEqual(
+      failed("no pending request for transactionId"),
+    );
+  });
+
+  it("accepts the same amount written as a string with cents", async () => {
+    const pending = new MemoryPending().register("SomeTransactionID", registered);
+    expect(await validateAirtime({ ...SEED, amount: "500.00" }, rules, { pending })).toEqual(
+      validated,
+    );
+  });
+
+  it.each<[string, Partial<typeof SEED>, string]>([
+    [
+      "another phone number",
+      { phoneNumber: "+254722000000" },
+      "phoneNumber does not match the pending request",
+    ],
+    [
+      "another currency",
+      { currencyCode: "UGX" },
+      "currencyCode does not match the pending request",
+    ],
+    ["another amount", { amount: 500.5 }, "amount does not match the pending request"],
+    ["an unknown transaction", { transactionId: "forged" }, "no pending request for transactionId"],
+  ])("fails for %s", async (_, change, reason) => {
+    const pending = new MemoryPending().register("SomeTransactionID", registered);
+    expect(await validateAirtime({ ...SEED, ...change }, rules, { pending })).toEqual(
+      failed(reason),
+    );
+  });
+
+  it("a store error fails the callback instead of throwing", async () => {
+    const pending: PendingTransactions = {
+      consume: async () => {
+        throw new Error("throttled");
+      },
+    };
+    expect(await validateAirtime(SEED, rules, { pending })).toEqual(
+      failed("pending-transaction lookup failed: throttled"),
+    );
+  });
+
+  it("fails when the check is on but no store is wired", async () => {
+    expect(await validateAirtime(SEED, rules)).toEqual(
+      failed("pending-transaction check has no store"),
+    );
+  });
+
+  it("does not consume the pending request when another rule already failed", async () => {
+    const strict = parseAirtimeRules({
+      AIRTIME_REQUIRE_PENDING: "1",
+      AIRTIME_ALLOWED_IPS: "1.2.3.4",
+    });
+    const pending = new MemoryPending().register("SomeTransactionID", registered);
+    expect((await validateAirtime(SEED, strict, { pending })).status).toBe("Failed");
+    expect(pending.entries.has("SomeTransactionID")).toBe(true);
+  });
+
+  it("a slow store can be cut short with withDeadline", async () => {
+    const pending: PendingTransactions = {
+      consume: () => new Promise((resolve) => setTimeout(() => resolve(registered), 300)),
+    };
+    const decision = await withDeadline(validateAirtime(SEED, rules, { pending }), 30, {
+      status: "Failed",
+      reason: "deadline",
+    });
+    expect(decision).toEqual(failed("deadline"));
+  });
+});
+
+describe("parseAirtimeRules", () => {
+  it("nothing configured gives the seed's rules", () => {
+    expect(parseAirtimeRules({})).toEqual(DEFAULT_AIRTIME_RULES);
+    expect(
+      parseAirtimeRules({
+        AIRTIME_ALLOWED_IPS: "",
+        AIRTIME_CURRENCIES: " ",
+        AIRTIME_REQUIRE_PENDING: "",
+      }),
+    ).toEqual(DEFAULT_AIRTIME_RULES);
+  });
+
+  it("parses every setting", () => {
+    expect(
+      parseAirtimeRules({
+        AIRTIME_ALLOWED_IPS: "1.2.3.4, 5.6.7.8,10.0.0.0/8",
+        AIRTIME_CURRENCIES: "kes,UGX",
+        AIRTIME_LIMITS: "KES:10-10000, ugx:500.5-100000",
+        AIRTIME_REQUIRE_PENDING: "TRUE",
+      }),
+    ).toEqual({
+      requiredFields: ["transactionId", "phoneNumber", "amount"],
+      allowedSourceIps: ["1.2.3.4", "5.6.7.8", "10.0.0.0/8"],
+      allowedCurrencies: ["KES", "UGX"],
+      amountLimits: { KES: { min: 10, max: 10000 }, UGX: { min: 500.5, max: 100000 } },
+      requirePending: true,
+    });
+  });
+
+  it("reports every configuration problem at once", () => {
+    const parse = () =>
+      parseAirtimeRules({
+        AIRTIME_ALLOWED_IPS: "1.2.3,10.0.0.0/33,::1",
+        AIRTIME_CURRENCIES: "KES,SHILLING",
+        AIRTIME_LIMITS: "KES:100-10,USD:1-2,KES10-20",
+        AIRTIME_REQUIRE_PENDING: "maybe",
+      });
+    expect(parse).toThrow(AirtimeConfigError);
+    const problems = (() => {
+      try {
+        parse();
+      } catch (error) {
+        return error instanceof AirtimeConfigError ? error.problems : [];
+      }
+      return [];
+    })();
+    expect(problems).toEqual([
+      'AIRTIME_ALLOWED_IPS: "1.2.3" is not an IP or CIDR',
+      'AIRTIME_ALLOWED_IPS: "10.0.0.0/33" is not an IP or CIDR',
+      'AIRTIME_CURRENCIES: "SHILLING" is not a currency code',
+      "AIRTIME_LIMITS: KES min is above max",
+      'AIRTIME_LIMITS: "KES10-20" is not CUR:min-max',
+      "AIRTIME_LIMITS: USD is not in AIRTIME_CURRENCIES",
+      'AIRTIME_REQUIRE_PENDING: "maybe" is not true or false',
+    ]);
+  });
+});
