@@ -115,6 +115,8 @@ export const ROUTES: readonly Route[] = [
     entry: "functions/handlers/airtime-validation.ts",
     answer: "airtime",
     dashboard: "Airtime → Airtime Callback URLs → Validation Callback URL",
+    // Pending requests registered by the application (AIRTIME_REQUIRE_PENDING).
+    tableAccess: "readwrite",
   },
   {
     name: "airtime-status",

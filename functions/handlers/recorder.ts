@@ -4,6 +4,7 @@ import { loadRecorderConfig } from "../lib/config";
 import { documentClient } from "../lib/dynamodb";
 import { parseEnvelope } from "../lib/envelope";
 import { describeError, logger } from "../lib/logger";
+import { maskPhonesIn } from "../lib/phone";
 import { dynamoRecordStore } from "../lib/record-store";
 import { toRecordItem } from "../lib/records";
 
@@ -25,7 +26,7 @@ async function recordOne(message: SQSRecord): Promise<void> {
       ...fields,
       route: envelope.route,
       recordType: envelope.type,
-      atId: envelope.id,
+      atId: maskPhonesIn(envelope.id),
       outcome: written ? "recorded" : "duplicate",
     });
   } catch (error) {

@@ -1,21 +1,36 @@
 import { loadCallbackConfig } from "../lib/config";
 import { text, xml } from "../lib/http";
 import { interactive } from "../lib/interactive";
+import { describeError, logger } from "../lib/logger";
 import { callbackHandler } from "../lib/pipeline";
 import { sqsEventQueue } from "../lib/sqs";
+import { flow } from "../voice/flow";
+import { answerVoiceCall, type VoiceCallRequest } from "../voice/flows";
+import { buildVoiceXml, say } from "../voice/xml";
 
 const config = loadCallbackConfig();
 const queue = sqsEventQueue(config.eventsQueueUrl);
 
-const WELCOME =
-  '<?xml version="1.0" encoding="UTF-8"?><Response><Say>Welcome to the service. This is a demo voice application. Goodbye.</Say></Response>';
+const APOLOGY = buildVoiceXml([say("Sorry, something went wrong. Please call again later.")]);
 
 export const handler = callbackHandler(
-  interactive(queue, async ({ payload }) =>
-    // isActive=0 is AT's final notification: the call is over, nothing more to say.
-    String(payload.isActive) === "0"
-      ? { answer: text(200, ""), recorded: "" }
-      : { answer: xml(200, WELCOME), recorded: WELCOME },
-  ),
+  interactive(queue, async ({ payload }) => {
+    const call: VoiceCallRequest = Object.fromEntries(
+      Object.entries(payload).map(([k, v]) => [
+        k,
+        v === undefined || v === null ? undefined : String(v),
+      ]),
+    );
+    try {
+      const reply = await answerVoiceCall(call, flow);
+      // isActive=0 is AT's final notification: the call is over and nothing is read back.
+      return reply.kind === "final"
+        ? { answer: text(200, ""), recorded: "", note: "call-ended" }
+        : { answer: xml(200, reply.xml), recorded: reply.xml };
+    } catch (error) {
+      logger.error("voice flow failed", { error: describeError(error) });
+      return { answer: xml(200, APOLOGY), recorded: APOLOGY, note: "error" };
+    }
+  }),
   config,
 );

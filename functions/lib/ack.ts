@@ -13,30 +13,3 @@ export function acknowledge(queue: EventQueue) {
     return { answer: text(200, route.answer === "twoway" ? "GOOD" : "OK"), outcome: "queued" };
   };
 }
-
-/**
- * Interactive routes record their event too, but AT is waiting for the answer: a queue
- * failure is logged and does not change what the caller hears.
- */
-export async function recordQuietly(
-  queue: EventQueue,
-  callback: Callback,
-  answer: string,
-  onFailure: (error: unknown) => void,
-): Promise<boolean> {
-  try {
-    await queue.send(
-      envelopeFor(
-        callback.route.recordType,
-        callback.route.name,
-        callback.payload,
-        callback.receivedAt,
-        answer,
-      ),
-    );
-    return true;
-  } catch (error) {
-    onFailure(error);
-    return false;
-  }
-}

@@ -41,6 +41,12 @@ export interface CallbackSchema {
   identity: (p: Payload) => string;
 }
 
+/** A payload field as text (JSON bodies may carry numbers), or undefined when absent. */
+export function stringField(p: Payload, name: string): string | undefined {
+  const value = p[name];
+  return value === undefined || value === null ? undefined : String(value);
+}
+
 const field = (p: Payload, name: string): string => {
   const value = p[name];
   return value === undefined || value === null ? "" : String(value);

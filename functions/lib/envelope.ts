@@ -18,6 +18,8 @@ export interface Envelope {
   payload: Payload;
   /** For interactive callbacks: what we answered (the USSD screen, the airtime decision...). */
   answer?: string;
+  /** For interactive callbacks: why the answer is what it is (deadline passed, rule failed...). */
+  note?: string;
 }
 
 export function envelopeFor(
@@ -26,6 +28,7 @@ export function envelopeFor(
   payload: Payload,
   receivedAt: Date,
   answer?: string,
+  note?: string,
 ): Envelope {
   const schema = CALLBACK_SCHEMAS[type];
   return {
@@ -37,6 +40,7 @@ export function envelopeFor(
     route,
     payload,
     ...(answer === undefined ? {} : { answer }),
+    ...(note === undefined ? {} : { note }),
   };
 }
 
@@ -70,8 +74,10 @@ export function parseEnvelope(body: string): Envelope {
   if (typeof e.payload !== "object" || e.payload === null || Array.isArray(e.payload)) {
     throw new PoisonMessageError("envelope payload is not an object");
   }
-  if (e.answer !== undefined && typeof e.answer !== "string") {
-    throw new PoisonMessageError("envelope answer is not a string");
+  for (const key of ["answer", "note"] as const) {
+    if (e[key] !== undefined && typeof e[key] !== "string") {
+      throw new PoisonMessageError(`envelope ${key} is not a string`);
+    }
   }
   return e as unknown as Envelope;
 }

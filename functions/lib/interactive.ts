@@ -1,25 +1,40 @@
-import { recordQuietly } from "./ack";
+import { envelopeFor } from "./envelope";
 import type { HttpAnswer } from "./http";
 import { describeError, logger } from "./logger";
 import type { Callback, Handled } from "./pipeline";
 import type { EventQueue } from "./sqs";
 
+export interface InteractiveAnswer {
+  answer: HttpAnswer;
+  /** What the record keeps of the answer (the screen text, the XML, the decision). */
+  recorded: string;
+  /** Why the answer is what it is, when that is worth keeping (deadline passed, rule failed). */
+  note?: string;
+}
+
 /**
- * Shared shape of the interactive routes: compute the answer AT is waiting for, record the
- * exchange on the events queue without letting a queue failure change the answer.
+ * Shared shape of the interactive routes: compute the answer AT is waiting for, then record
+ * the exchange on the events queue. AT is waiting, so a queue failure is logged and does not
+ * change what the caller hears.
  */
 export function interactive(
   queue: EventQueue,
-  answerFor: (callback: Callback) => Promise<{ answer: HttpAnswer; recorded: string }>,
+  answerFor: (callback: Callback) => Promise<InteractiveAnswer>,
 ) {
   return async (callback: Callback): Promise<Handled> => {
-    const { answer, recorded } = await answerFor(callback);
-    const queued = await recordQuietly(queue, callback, recorded, (error) =>
+    const { answer, recorded, note } = await answerFor(callback);
+    const { route, payload, receivedAt } = callback;
+    try {
+      await queue.send(
+        envelopeFor(route.recordType, route.name, payload, receivedAt, recorded, note),
+      );
+    } catch (error) {
       logger.error("could not queue interactive event", {
-        route: callback.route.name,
+        route: route.name,
         error: describeError(error),
-      }),
-    );
-    return { answer, outcome: queued ? "answered" : "answered-unrecorded" };
+      });
+      return { answer, outcome: "answered-unrecorded" };
+    }
+    return { answer, outcome: note ? `answered:${note}` : "answered" };
   };
 }

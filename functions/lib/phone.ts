@@ -22,3 +22,7 @@ export function maskPhone(phone: string | undefined): string | undefined {
   if (phone.length <= 7) return "*".repeat(phone.length);
   return phone.slice(0, 5) + "*".repeat(phone.length - 8) + phone.slice(-3);
 }
+
+/** Masks every phone-number-like run of digits in a text (some AT ids embed the number). */
+export const maskPhonesIn = (text: string) =>
+  text.replace(/\+?\d{8,15}/g, (match) => maskPhone(match) ?? match);

@@ -8,7 +8,7 @@ import { isValidCallbackKey } from "./callback-key";
 import { CALLBACK_SCHEMAS, type Payload } from "./callbacks";
 import { ClientError, type HttpAnswer, refusal } from "./http";
 import { describeError, logger } from "./logger";
-import { maskPhone } from "./phone";
+import { maskPhone, maskPhonesIn } from "./phone";
 import { validateCallback } from "./validate";
 
 /** A callback that passed authentication and validation. */
@@ -63,7 +63,7 @@ export function callbackHandler(core: (callback: Callback) => Promise<Handled>, 
       logger.info("callback", {
         route: route.name,
         recordType: route.recordType,
-        atId: schema.atId(result.payload),
+        atId: maskPhonesIn(schema.atId(result.payload)),
         outcome: handled.outcome,
         statusCode: handled.answer.statusCode,
         phoneNumber: maskPhone(primary ? result.phones[primary] : undefined),

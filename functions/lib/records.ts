@@ -15,6 +15,7 @@ export interface RecordItem {
   phones: Record<string, string>;
   payload: Payload;
   answer?: string;
+  note?: string;
   phonePk?: string;
   phoneSk?: string;
   typePk: string;
@@ -60,6 +61,7 @@ export function toRecordItem(
     recordedAt: options.now.toISOString(),
     ...(phoneNumber ? { phoneNumber, phonePk: phoneKey(phoneNumber), phoneSk: sortable } : {}),
     ...(envelope.answer === undefined ? {} : { answer: envelope.answer }),
+    ...(envelope.note === undefined ? {} : { note: envelope.note }),
     ...(expiresAt === undefined ? {} : { expiresAt }),
   } as RecordItem;
 }

@@ -1,0 +1,47 @@
+import { parseArgs } from "node:util";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { dynamoPendingTransactions } from "../functions/airtime/pending-store";
+import { toE164 } from "../functions/lib/phone";
+import { localTable } from "./local-state";
+
+const USAGE = `Usage: npm run airtime:pending -- --transaction-id ID --phone +254711000111 --currency KES --amount 100
+                                [--table NAME --region R]
+Registers an airtime request this application is about to make, so that the validation
+callback (with AIRTIME_REQUIRE_PENDING=true) answers Validated for it, once.`;
+
+const { values } = parseArgs({
+  options: {
+    "transaction-id": { type: "string" },
+    phone: { type: "string" },
+    currency: { type: "string" },
+    amount: { type: "string" },
+    table: { type: "string" },
+    region: { type: "string" },
+  },
+});
+
+const fail = (message: string): never => {
+  console.error(`${message}\n\n${USAGE}`);
+  process.exit(2);
+};
+const transactionId = values["transaction-id"] ?? fail("--transaction-id is required");
+const phoneNumber = toE164(values.phone ?? "") ?? fail("--phone must be an international number");
+const currencyCode = (values.currency ?? fail("--currency is required")).toUpperCase();
+const amount = Number(values.amount);
+if (!(amount > 0)) fail("--amount must be a positive number");
+
+const target = values.table
+  ? {
+      client: DynamoDBDocumentClient.from(
+        new DynamoDBClient({ ...(values.region ? { region: values.region } : {}) }),
+      ),
+      tableName: values.table,
+    }
+  : localTable();
+await dynamoPendingTransactions(target.client, target.tableName).register(transactionId, {
+  phoneNumber,
+  currencyCode,
+  amount,
+});
+console.log(`registered ${transactionId}: ${currencyCode} ${amount} to ${phoneNumber}`);

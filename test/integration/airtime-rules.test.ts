@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dynamoPendingTransactions } from "../../functions/airtime/pending-store";
+import { routePath, startTestStack, type TestStack } from "../support/local";
+
+// The handler reads its rules at cold start, as on Lambda: set them before the stack imports it.
+Object.assign(process.env, {
+  AIRTIME_REQUIRE_PENDING: "true",
+  AIRTIME_CURRENCIES: "KES,UGX",
+  AIRTIME_LIMITS: "KES:10-10000",
+  AIRTIME_ALLOWED_IPS: "203.0.113.0/24",
+});
+
+let local: TestStack;
+let pending: ReturnType<typeof dynamoPendingTransactions>;
+beforeAll(async () => {
+  local = await startTestStack();
+  pending = dynamoPendingTransactions(local.documents, local.stack.services.tableName);
+});
+afterAll(async () => {
+  await local.stop();
+});
+
+const ask = async (fields: Record<string, unknown>) => {
+  const res = await local.post(
+    routePath("airtime-validation"),
+    JSON.stringify({
+      phoneNumber: "+254711000124",
+      sourceIpAddress: "203.0.113.7",
+      currencyCode: "KES",
+      amount: 100,
+      ...fields,
+    }),
+    { contentType: "application/json" },
+  );
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { status: string }).status;
+};
+
+describe("airtime validation against requests the application registered", () => {
+  it("validates a registered request once, and only once", async () => {
+    await pending.register("ATQid_registered1", {
+      phoneNumber: "+254711000124",
+      currencyCode: "KES",
+      amount: 100,
+    });
+    expect(await ask({ transactionId: "ATQid_registered1" })).toBe("Validated");
+    expect(await ask({ transactionId: "ATQid_registered1" })).toBe("Failed");
+  });
+
+  it("fails a request nobody registered, and records why", async () => {
+    expect(await ask({ transactionId: "ATQid_stranger" })).toBe("Failed");
+    const [record] = await local.waitForRecords({ id: "ATQid_stranger" }, (r) => r.length === 1);
+    expect(record).toMatchObject({
+      answer: "Failed",
+      note: expect.stringMatching(/pending|registered/i),
+    });
+  });
+
+  it("fails when the callback differs from what was registered", async () => {
+    await pending.register("ATQid_changed", {
+      phoneNumber: "+254711000124",
+      currencyCode: "KES",
+      amount: 100,
+    });
+    expect(await ask({ transactionId: "ATQid_changed", amount: 5000 })).toBe("Failed");
+  });
+
+  it.each([
+    ["a source IP outside the allow-list", { sourceIpAddress: "198.51.100.9" }],
+    ["a currency not allowed", { currencyCode: "NGN" }],
+    ["an amount over the currency's limit", { amount: 20000 }],
+  ])("fails %s without consuming the registration", async (_label, change) => {
+    const id = `ATQid_rule_${Object.keys(change)[0]}`;
+    await pending.register(id, { phoneNumber: "+254711000124", currencyCode: "KES", amount: 100 });
+    expect(await ask({ transactionId: id, ...change })).toBe("Failed");
+    expect(await ask({ transactionId: id })).toBe("Validated");
+  });
+});

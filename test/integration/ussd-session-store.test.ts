@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dynamoSessionStore } from "../../functions/ussd/dynamo-session-store";
+import { defineMenu, handleUssdRequest } from "../../functions/ussd/engine";
+import { startTestStack, type TestStack } from "../support/local";
+
+let local: TestStack;
+beforeAll(async () => {
+  local = await startTestStack();
+});
+afterAll(async () => {
+  await local.stop();
+});
+
+describe("USSD session state in DynamoDB", () => {
+  it("keeps state between hops of one session and not across sessions", async () => {
+    const store = dynamoSessionStore<{ visits: number }>(
+      local.documents,
+      local.stack.services.tableName,
+    );
+    const menu = defineMenu<{ visits: number }>({
+      root: "count",
+      session: { store, ttlSeconds: 180 },
+      screens: {
+        count: {
+          type: "dynamic",
+          resolve: async (ctx) => {
+            const visits = (ctx.state?.visits ?? 0) + 1;
+            ctx.setState({ visits });
+            return { text: `Visit ${visits}`, options: [{ label: "Again", next: "count" }] };
+          },
+        },
+      },
+    });
+    const hop = (sessionId: string, text: string) =>
+      handleUssdRequest(menu, {
+        sessionId,
+        serviceCode: "*1#",
+        phoneNumber: "+254711000111",
+        text,
+      });
+    expect((await hop("ATUid_state1", "")).body).toMatch(/^CON Visit 1/);
+    expect((await hop("ATUid_state1", "")).body).toMatch(/^CON Visit 2/);
+    expect((await hop("ATUid_state2", "")).body).toMatch(/^CON Visit 1/);
+  });
+
+  it("forgets state after its time to live", async () => {
+    let now = Date.parse("2026-11-30T10:00:00Z");
+    const store = dynamoSessionStore<string>(
+      local.documents,
+      local.stack.services.tableName,
+      () => now,
+    );
+    await store.put("ATUid_expiring", "remembered", 60);
+    expect(await store.get("ATUid_expiring")).toBe("remembered");
+    now += 61_000;
+    expect(await store.get("ATUid_expiring")).toBeUndefined();
+  });
+
+  it("keeps session state out of the records", async () => {
+    expect(await local.records()).toEqual([]);
+  });
+});
