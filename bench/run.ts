@@ -1,0 +1,154 @@
+/**
+ * `npm run bench`: what our code costs, as ratios to a baseline measured in the same run
+ * (absolute times depend on the machine; ratios travel). Loops are bounded; network traffic
+ * stays on 127.0.0.1.
+ */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { parse } from "node:querystring";
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import { acknowledge } from "../functions/lib/ack";
+import { envelopeFor } from "../functions/lib/envelope";
+import { callbackHandler } from "../functions/lib/pipeline";
+import { toRecordItem } from "../functions/lib/records";
+import { asciiJson, type EventQueue } from "../functions/lib/sqs";
+import { defaultMenu } from "../functions/ussd/default-menu";
+import { handleUssdRequest } from "../functions/ussd/engine";
+import { buildVoiceXml, getDigits, say } from "../functions/voice/xml";
+import { startLocalStack } from "../local/stack";
+
+process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
+
+const SMS =
+  "date=2026-11-30+10%3A30%3A00&from=%2B254711000111&id=ATXid_9f1a2b3c4d5e&linkId=SampleLinkId123&text=Hello%2C+I+need+help&to=20880&networkCode=63902";
+const KEY = "bench-key-0123456789";
+
+/** Median time per call of `fn` over `rounds` rounds of `n` calls, interleaved with its baseline. */
+async function compare(
+  n: number,
+  baseline: () => unknown,
+  subject: () => unknown,
+  rounds = 7,
+): Promise<{ ratio: number; baselineUs: number; subjectUs: number }> {
+  const time = async (fn: () => unknown) => {
+    const start = performance.now();
+    for (let i = 0; i < n; i++) await fn();
+    return ((performance.now() - start) * 1000) / n;
+  };
+  await time(baseline);
+  await time(subject);
+  const b: number[] = [];
+  const s: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    b.push(await time(baseline));
+    s.push(await time(subject));
+  }
+  const median = (xs: number[]) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? 0;
+  return { ratio: median(s) / median(b), baselineUs: median(b), subjectUs: median(s) };
+}
+
+const event = (routeKey: string, body: string): APIGatewayProxyEventV2 =>
+  ({
+    version: "2.0",
+    routeKey,
+    rawPath: routeKey.split(" ")[1] ?? "/",
+    rawQueryString: `key=${KEY}`,
+    queryStringParameters: { key: KEY },
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    requestContext: { timeEpoch: Date.now() },
+    body,
+    isBase64Encoded: false,
+  }) as unknown as APIGatewayProxyEventV2;
+
+const rows: [string, string, Awaited<ReturnType<typeof compare>>][] = [];
+
+// 1. The whole ack path in-process (key check, parsing, validation, envelope, serialisation)
+//    against the least any handler must do: parse the form.
+const serialisingQueue: EventQueue = { send: async (e) => void asciiJson(e) };
+const ack = callbackHandler(acknowledge(serialisingQueue), { callbackKeys: async () => [KEY] });
+rows.push([
+  "ack handler, in-process",
+  "querystring.parse of the SMS body",
+  await compare(
+    2000,
+    () => parse(SMS),
+    () => ack(event("POST /api/sms/twoway", SMS) as never, {} as never),
+  ),
+]);
+
+// 2. Recording: envelope → table item, against JSON.parse of the queue message.
+const message = asciiJson(
+  envelopeFor("sms.incoming", "sms-twoway", parse(SMS) as Record<string, string>, new Date()),
+);
+rows.push([
+  "recorder mapping (parse + item)",
+  "JSON.parse of the queue message",
+  await compare(
+    5000,
+    () => JSON.parse(message),
+    () => toRecordItem(JSON.parse(message), { now: new Date(), ttlDays: 90 }),
+  ),
+]);
+
+// 3. Interactive engines, against the same form parse: what answering costs beyond reading.
+rows.push([
+  "USSD engine, default menu at 1*1",
+  "querystring.parse of the SMS body",
+  await compare(
+    3000,
+    () => parse(SMS),
+    () =>
+      handleUssdRequest(defaultMenu, {
+        sessionId: "ATUid_bench",
+        serviceCode: "*384#",
+        phoneNumber: "+254711000111",
+        text: "1*1",
+      }),
+  ),
+]);
+rows.push([
+  "voice XML builder (GetDigits + Say)",
+  "querystring.parse of the SMS body",
+  await compare(
+    5000,
+    () => parse(SMS),
+    () =>
+      buildVoiceXml([getDigits({ numDigits: 1, timeout: 10 }, say("Press 1 & hold")), say("Bye")]),
+  ),
+]);
+
+// 4. Over HTTP on loopback: the local stack's ack route (handler + embedded SQS) against a bare
+//    node HTTP server that answers 200 at once.
+const bare = createServer((_req, res) => res.end("GOOD"));
+await new Promise<void>((r) => bare.listen(0, "127.0.0.1", r));
+const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/`;
+const stack = await startLocalStack({ port: 0, callbackKey: KEY, onError: () => undefined });
+const post = (url: string) =>
+  fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: SMS,
+  }).then((r) => r.text());
+rows.push([
+  "POST /api/sms/twoway on the local stack",
+  "bare HTTP 200 on loopback",
+  await compare(
+    150,
+    () => post(bareUrl),
+    () => post(`${stack.url}/api/sms/twoway?key=${KEY}`),
+    5,
+  ),
+]);
+await stack.stop();
+bare.close();
+
+console.log("\nBenchmarks (ratio = median time of ours / median time of the baseline, same run)\n");
+console.log(`${"what".padEnd(42)}${"baseline".padEnd(38)}ratio`);
+for (const [what, baseline, r] of rows) {
+  console.log(`${what.padEnd(42)}${baseline.padEnd(38)}${r.ratio.toFixed(1)}x`);
+}
+console.log("\n(absolute medians, for context only, in µs per call)");
+for (const [what, , r] of rows) {
+  console.log(`  ${what}: ${r.subjectUs.toFixed(1)} vs ${r.baselineUs.toFixed(1)}`);
+}
