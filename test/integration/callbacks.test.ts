@@ -187,3 +187,61 @@ describe("refusals: a clear 4xx, in the route's format, and nothing queued or re
     expect((await fetch(`${local.stack.url}${routePath("sms-twoway")}`)).status).toBe(405);
   });
 });
+
+describe("npm run records", () => {
+  const run = async (...args: string[]) => {
+    const { execFile } = await import("node:child_process");
+    return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        "npx",
+        [
+          "tsx",
+          "scripts/records.ts",
+          "--endpoint",
+          local.stack.services.dynamodbEndpoint,
+          "--table",
+          local.stack.services.tableName,
+          ...args,
+        ],
+        { env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" } },
+        (error, stdout, stderr) =>
+          resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+  };
+
+  it("prints one JSON object per record with type, id, receivedAt, phoneNumber and payload", async () => {
+    const { code, stdout } = await run("--id", "ATXid_9f1a2b3c4d5e", "--json");
+    expect(code).toBe(0);
+    const lines = stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(lines).toEqual([
+      {
+        type: "sms.incoming",
+        id: "ATXid_9f1a2b3c4d5e",
+        receivedAt: expect.any(String),
+        phoneNumber: "+254711000111",
+        route: "sms-twoway",
+        payload: parsedFields(loadFixture("sms-twoway", "basic")),
+      },
+    ]);
+  });
+
+  it("filters by phone and type, newest first, as text lines", async () => {
+    const { code, stdout } = await run("--phone", "+254739495441", "--type", "ussd.end");
+    expect(code).toBe(0);
+    const lines = stdout.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /ussd\.end\s+ATUid_7c898d72eb11f723ed8ea05ef232f279\s+\+254739495441\s+.*status=Success/,
+    );
+  });
+
+  it("explains a bad option instead of failing obscurely", async () => {
+    const { code, stderr } = await run("--type", "sms.bogus");
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--type must be one of sms\.incoming/);
+  });
+});
