@@ -1,0 +1,85 @@
+import { RetentionDays } from "aws-cdk-lib/aws-logs";
+
+/** Deployment settings, read from CDK context (`-c key=value` or cdk.json). */
+export interface StageConfig {
+  /** Part of the stack name, so several stages can live in one account. */
+  readonly stageName: string;
+  /** Steady-state requests per second allowed by the API stage. */
+  readonly throttleRate: number;
+  /** Requests allowed in a burst above the rate. */
+  readonly throttleBurst: number;
+  readonly logRetentionDays: RetentionDays;
+  /** Subscribed to the alarm topic when set. */
+  readonly alarmEmail: string | undefined;
+  /** Records expire this many days after they are received; unset keeps them forever. */
+  readonly recordTtlDays: number | undefined;
+  /** Dev stages only: the table and secrets are deleted with the stack. */
+  readonly destroyable: boolean;
+}
+
+export const DEFAULTS = {
+  stageName: "prod",
+  throttleRate: 50,
+  throttleBurst: 100,
+  logRetentionDays: RetentionDays.ONE_MONTH,
+  destroyable: false,
+} as const;
+
+type ContextReader = (key: string) => unknown;
+
+/**
+ * Parses and checks the context, failing synthesis with a clear message. Values given with
+ * `-c` arrive as strings, values in cdk.json keep their JSON type: both are accepted.
+ */
+export function readConfig(context: ContextReader): StageConfig {
+  const stageName = text(context, "stageName") ?? DEFAULTS.stageName;
+  if (!/^[A-Za-z][A-Za-z0-9-]{0,39}$/.test(stageName)) {
+    throw new Error(
+      `context stageName "${stageName}" must start with a letter and contain only letters, digits and '-' (max 40)`,
+    );
+  }
+  const logRetentionDays =
+    positiveInteger(context, "logRetentionDays") ?? DEFAULTS.logRetentionDays;
+  if (!Object.values(RetentionDays).includes(logRetentionDays)) {
+    const allowed = Object.values(RetentionDays).filter((d) => typeof d === "number" && d > 0);
+    throw new Error(`context logRetentionDays must be one of ${allowed.join(", ")}`);
+  }
+  const alarmEmail = text(context, "alarmEmail");
+  if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) {
+    throw new Error(`context alarmEmail "${alarmEmail}" is not an e-mail address`);
+  }
+  return {
+    stageName,
+    throttleRate: positiveInteger(context, "throttleRate") ?? DEFAULTS.throttleRate,
+    throttleBurst: positiveInteger(context, "throttleBurst") ?? DEFAULTS.throttleBurst,
+    logRetentionDays,
+    alarmEmail,
+    recordTtlDays: positiveInteger(context, "recordTtlDays"),
+    destroyable: flag(context, "destroyable") ?? DEFAULTS.destroyable,
+  };
+}
+
+function text(context: ContextReader, key: string): string | undefined {
+  const value = context(key);
+  if (value === undefined || value === null || value === "") return undefined;
+  if (typeof value !== "string") throw new Error(`context ${key} must be a string`);
+  return value;
+}
+
+function positiveInteger(context: ContextReader, key: string): number | undefined {
+  const value = context(key);
+  if (value === undefined || value === null || value === "") return undefined;
+  const n = typeof value === "string" ? Number(value) : value;
+  if (typeof n !== "number" || !Number.isInteger(n) || n <= 0) {
+    throw new Error(`context ${key} must be a positive integer, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+function flag(context: ContextReader, key: string): boolean | undefined {
+  const value = context(key);
+  if (value === undefined || value === null || value === "") return undefined;
+  if (value === true || value === "true") return true;
+  if (value === false || value === "false") return false;
+  throw new Error(`context ${key} must be true or false, got ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,82 @@
+import { RemovalPolicy } from "aws-cdk-lib";
+import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
+import {
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  LogGroupLogDestination,
+} from "aws-cdk-lib/aws-apigatewayv2";
+import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
+import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import type { Route } from "../../functions/routes";
+
+export interface CallbackApiProps {
+  readonly throttleRate: number;
+  readonly throttleBurst: number;
+  readonly logRetention: RetentionDays;
+}
+
+/**
+ * The fields of each access log line. The query string (which carries the callback key) is
+ * deliberately absent: `$context.path` is the path alone.
+ */
+const ACCESS_LOG_FIELDS = {
+  requestId: "$context.requestId",
+  requestTime: "$context.requestTime",
+  ip: "$context.identity.sourceIp",
+  userAgent: "$context.identity.userAgent",
+  routeKey: "$context.routeKey",
+  path: "$context.path",
+  status: "$context.status",
+  protocol: "$context.protocol",
+  responseLength: "$context.responseLength",
+  responseLatency: "$context.responseLatency",
+  integrationStatus: "$context.integrationStatus",
+  integrationLatency: "$context.integrationLatency",
+  integrationError: "$context.integrationErrorMessage",
+  errorMessage: "$context.error.message",
+};
+
+/** The HTTP API AT calls: one route per route-table entry, each integrated with its own function. */
+export class CallbackApi extends Construct {
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  readonly accessLogs: LogGroup;
+
+  constructor(scope: Construct, id: string, props: CallbackApiProps) {
+    super(scope, id);
+    this.api = new HttpApi(this, "Api", {
+      description: "Africa's Talking callbacks",
+      createDefaultStage: false,
+    });
+    this.accessLogs = new LogGroup(this, "AccessLogs", {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stage = new HttpStage(this, "DefaultStage", {
+      httpApi: this.api,
+      stageName: "$default",
+      autoDeploy: true,
+      throttle: { rateLimit: props.throttleRate, burstLimit: props.throttleBurst },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogs),
+        format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+      },
+    });
+  }
+
+  addRoute(route: Route, handler: IFunction): void {
+    this.api.addRoutes({
+      path: route.path,
+      methods: [HttpMethod[route.method]],
+      integration: new HttpLambdaIntegration(`${route.name}-integration`, handler),
+    });
+  }
+
+  /** The full callback URL of a route (on the `$default` stage), with the key as a placeholder. */
+  callbackUrl(route: Route): string {
+    return `${this.api.apiEndpoint}${route.path}?key=<callback-key>`;
+  }
+}

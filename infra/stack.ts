@@ -1,0 +1,346 @@
+import { fileURLToPath } from "node:url";
+import {
+  CfnOutput,
+  Duration,
+  Fn,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from "aws-cdk-lib";
+import { MathExpression, Stats } from "aws-cdk-lib/aws-cloudwatch";
+import { AttributeType, BillingMode, ProjectionType, Table } from "aws-cdk-lib/aws-dynamodb";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { Secret } from "aws-cdk-lib/aws-secretsmanager";
+import type { Construct } from "constructs";
+import { ROUTES, type Route, WORKERS, type Worker } from "../functions/routes";
+import * as settings from "../functions/settings";
+import { TABLE, WORKER_TIMEOUT_SECONDS } from "../functions/settings";
+import type { StageConfig } from "./config";
+import { Alarms } from "./constructs/alarms";
+import { AppFunction } from "./constructs/app-function";
+import { CallbackApi } from "./constructs/callback-api";
+import { type QueueSettings, WorkQueue } from "./constructs/work-queue";
+
+type QueueName = Worker["queue"];
+
+/** The queue every HTTP route sends its events to. */
+const ROUTE_QUEUE: QueueName = "events";
+
+const ROUTE_FUNCTION = { memorySize: 256, timeoutSeconds: 10 } as const;
+const WORKER_FUNCTION = { memorySize: 256, timeoutSeconds: WORKER_TIMEOUT_SECONDS } as const;
+
+/** Oldest-message age (seconds) that means the workers are not keeping up. */
+const MAX_MESSAGE_AGE_SECONDS = 300;
+/** Share of API requests (percent) answered with a 5xx that raises the alarm. */
+const MAX_5XX_PERCENT = 5;
+
+/** Route entries are relative to the repository root, whatever the working directory. */
+const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+const TABLE_ITEM_ACTIONS = [
+  "dynamodb:GetItem",
+  "dynamodb:PutItem",
+  "dynamodb:UpdateItem",
+  "dynamodb:DeleteItem",
+  "dynamodb:ConditionCheckItem",
+];
+
+/** What Lambda needs to poll a queue for a function (AWSLambdaSQSQueueExecutionRole). */
+const EVENT_SOURCE_ACTIONS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"];
+
+export interface AtCallbacksStackProps extends StackProps {
+  readonly config: StageConfig;
+  /** The shared route table unless told (tests pass variants). */
+  readonly routes?: readonly Route[];
+  readonly workers?: readonly Worker[];
+}
+
+/** API Gateway → Lambda → SQS → Lambda → DynamoDB, built from the shared route table. */
+export class AtCallbacksStack extends Stack {
+  readonly table: Table;
+  readonly callbackKeySecret: Secret;
+  /** `{"username","apiKey"}` for the future reply worker; granted to nothing yet. */
+  readonly atCredentialsSecret: Secret;
+  /** By queue name: the route queue and every queue named in WORKERS. */
+  readonly queues = new Map<QueueName, WorkQueue>();
+  readonly api: CallbackApi;
+  readonly alarms: Alarms;
+  /** By route name. */
+  readonly routeFunctions = new Map<string, AppFunction>();
+  /** By worker name. */
+  readonly workerFunctions = new Map<string, AppFunction>();
+
+  constructor(scope: Construct, id: string, props: AtCallbacksStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const routes = props.routes ?? ROUTES;
+    const workers = props.workers ?? WORKERS;
+    const stateful = config.destroyable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+
+    this.table = this.recordsTable(config.destroyable, stateful);
+
+    this.callbackKeySecret = new Secret(this, "CallbackKey", {
+      description:
+        "Keys AT must send as ?key=... on every callback URL: comma-separated, any is valid",
+      generateSecretString: { passwordLength: 40, excludePunctuation: true, includeSpace: false },
+      removalPolicy: stateful,
+    });
+    this.atCredentialsSecret = new Secret(this, "AtCredentials", {
+      description:
+        'Africa\'s Talking API credentials {"username","apiKey"}: replace the placeholder',
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ username: "REPLACE_ME" }),
+        generateStringKey: "apiKey",
+        excludePunctuation: true,
+      },
+      removalPolicy: stateful,
+    });
+    for (const secret of [this.callbackKeySecret, this.atCredentialsSecret]) {
+      Validations.of(secret).acknowledge({
+        id: "AwsSolutions-SMG4",
+        reason:
+          "Rotated by hand: a new callback key must also be pasted into the AT dashboard, and AT API keys are issued by AT. The no-downtime procedure is in docs/deploy.md.",
+      });
+    }
+
+    for (const name of new Set([ROUTE_QUEUE, ...workers.map((w) => w.queue)])) {
+      this.queues.set(
+        name,
+        new WorkQueue(this, `${pascal(name)}Queue`, {
+          settings: queueSettings(name),
+          consumerTimeoutSeconds: WORKER_FUNCTION.timeoutSeconds,
+        }),
+      );
+    }
+    this.alarms = new Alarms(this, "Alarms", { email: config.alarmEmail });
+    this.api = new CallbackApi(this, "Callbacks", {
+      throttleRate: config.throttleRate,
+      throttleBurst: config.throttleBurst,
+      logRetention: config.logRetentionDays,
+    });
+    Validations.of(this.api.api).acknowledge({
+      id: "AwsSolutions-APIG4",
+      reason:
+        "AT cannot sign requests or send tokens: each handler checks the callback key in the URL (from Secrets Manager) before it parses anything.",
+    });
+
+    for (const route of routes) this.addRoute(route, config);
+    for (const worker of workers) this.addWorker(worker, config);
+
+    this.addAlarms();
+    this.addOutputs(routes);
+  }
+
+  private recordsTable(destroyable: boolean, removalPolicy: RemovalPolicy): Table {
+    const key = (name: string) => ({ name, type: AttributeType.STRING });
+    const table = new Table(this, "Records", {
+      partitionKey: key(TABLE.partitionKey),
+      sortKey: key(TABLE.sortKey),
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: TABLE.ttlAttribute,
+      deletionProtection: !destroyable,
+      removalPolicy,
+    });
+    for (const index of [TABLE.byPhone, TABLE.byType]) {
+      table.addGlobalSecondaryIndex({
+        indexName: index.indexName,
+        partitionKey: key(index.partitionKey),
+        sortKey: key(index.sortKey),
+        projectionType: ProjectionType.ALL,
+      });
+    }
+    return table;
+  }
+
+  queue(name: QueueName): WorkQueue {
+    const queue = this.queues.get(name);
+    if (!queue) throw new Error(`no ${name} queue in this stack`);
+    return queue;
+  }
+
+  private addRoute(route: Route, config: StageConfig): void {
+    const { queue } = this.queue(ROUTE_QUEUE);
+    const readwrite = route.tableAccess === "readwrite";
+    const fn = new AppFunction(this, `${pascal(route.name)}Route`, {
+      entry: `${REPO_ROOT}${route.entry}`,
+      description: `AT callback ${route.method} ${route.path} (${route.kind})`,
+      ...ROUTE_FUNCTION,
+      logRetention: config.logRetentionDays,
+      environment: {
+        EVENTS_QUEUE_URL: queue.queueUrl,
+        CALLBACK_KEY_SECRET_ARN: this.callbackKeySecret.secretArn,
+        ...(readwrite ? { TABLE_NAME: this.table.tableName } : {}),
+      },
+    });
+    fn.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ["sqs:SendMessage"], resources: [queue.queueArn] }),
+    );
+    fn.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ["secretsmanager:GetSecretValue"],
+        resources: [this.callbackKeySecret.secretArn],
+      }),
+    );
+    if (readwrite) {
+      fn.role.addToPrincipalPolicy(
+        new PolicyStatement({ actions: TABLE_ITEM_ACTIONS, resources: [this.table.tableArn] }),
+      );
+      fn.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ["dynamodb:Query"],
+          resources: [
+            this.table.tableArn,
+            ...[TABLE.byPhone, TABLE.byType].map(
+              (i) => `${this.table.tableArn}/index/${i.indexName}`,
+            ),
+          ],
+        }),
+      );
+    }
+    this.api.addRoute(route, fn.function);
+    this.routeFunctions.set(route.name, fn);
+  }
+
+  private addWorker(worker: Worker, config: StageConfig): void {
+    const { queue, settings } = this.queue(worker.queue);
+    const fn = new AppFunction(this, `${pascal(worker.name)}Worker`, {
+      entry: `${REPO_ROOT}${worker.entry}`,
+      description: `Worker ${worker.name}: consumes the ${worker.queue} queue`,
+      ...WORKER_FUNCTION,
+      logRetention: config.logRetentionDays,
+      environment: {
+        TABLE_NAME: this.table.tableName,
+        ...(config.recordTtlDays ? { RECORD_TTL_DAYS: String(config.recordTtlDays) } : {}),
+      },
+    });
+    fn.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ["dynamodb:PutItem"], resources: [this.table.tableArn] }),
+    );
+    // Exactly what the event source mapping needs to poll (SqsEventSource would also grant
+    // GetQueueUrl and ChangeMessageVisibility, which the mapping does not use).
+    fn.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: EVENT_SOURCE_ACTIONS, resources: [queue.queueArn] }),
+    );
+    const mapping = fn.function.addEventSourceMapping(`${pascal(worker.queue)}Queue`, {
+      eventSourceArn: queue.queueArn,
+      batchSize: settings.batchSize,
+      maxBatchingWindow: Duration.seconds(settings.maxBatchingWindowSeconds),
+      reportBatchItemFailures: true,
+    });
+    // CloudFormation checks the role's permissions when it creates the mapping.
+    mapping.node.addDependency(fn.role);
+    this.workerFunctions.set(worker.name, fn);
+  }
+
+  private addAlarms(): void {
+    const alarms = this.alarms;
+    for (const [name, { queue, deadLetterQueue, settings }] of this.queues) {
+      alarms.add(`${pascal(name)}DeadLetters`, {
+        metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          statistic: Stats.MAXIMUM,
+          period: Duration.minutes(1),
+        }),
+        threshold: 1,
+        description: `Messages in the ${name} dead-letter queue: they failed ${settings.maxReceiveCount} times. Inspect, fix, then redrive.`,
+      });
+      alarms.add(`${pascal(name)}OldestMessage`, {
+        metric: queue.metricApproximateAgeOfOldestMessage({
+          statistic: Stats.MAXIMUM,
+          period: Duration.minutes(1),
+        }),
+        threshold: MAX_MESSAGE_AGE_SECONDS,
+        evaluationPeriods: 3,
+        description: `The oldest message in the ${name} queue is over ${MAX_MESSAGE_AGE_SECONDS}s old: the workers are failing or not keeping up.`,
+      });
+    }
+    for (const [name, fn] of this.workerFunctions) {
+      alarms.add(`${pascal(name)}Errors`, {
+        metric: fn.function.metricErrors({ statistic: Stats.SUM, period: Duration.minutes(5) }),
+        threshold: 1,
+        description: `Worker ${name} failed whole invocations (not single records): see its logs.`,
+      });
+    }
+    for (const [name, fn] of [...this.routeFunctions, ...this.workerFunctions]) {
+      alarms.add(`${pascal(name)}Throttles`, {
+        metric: fn.function.metricThrottles({ statistic: Stats.SUM, period: Duration.minutes(5) }),
+        threshold: 1,
+        description: `Function ${name} was throttled: raise the account's concurrency limit or lower the API throttle.`,
+      });
+    }
+    const api = this.api.api;
+    alarms.add("Api5xxRate", {
+      metric: new MathExpression({
+        expression: "IF(requests > 0, 100 * errors / requests, 0)",
+        usingMetrics: {
+          errors: api.metricServerError({ statistic: Stats.SUM }),
+          requests: api.metricCount({ statistic: Stats.SUM }),
+        },
+        period: Duration.minutes(5),
+        label: "5xx answers (% of requests)",
+      }),
+      threshold: MAX_5XX_PERCENT,
+      description: `Over ${MAX_5XX_PERCENT}% of AT callbacks were answered with a 5xx: AT retries them, but see the function logs.`,
+    });
+  }
+
+  private addOutputs(routes: readonly Route[]): void {
+    for (const route of routes) {
+      new CfnOutput(this, `${pascal(route.name)}Url`, {
+        value: this.api.callbackUrl(route),
+        description: `AT dashboard: ${route.dashboard}`,
+      });
+    }
+    new CfnOutput(this, "ApiEndpoint", { value: this.api.api.apiEndpoint });
+    new CfnOutput(this, "TableName", { value: this.table.tableName });
+    for (const [name, { queue, deadLetterQueue }] of this.queues) {
+      new CfnOutput(this, `${pascal(name)}QueueUrl`, { value: queue.queueUrl });
+      new CfnOutput(this, `${pascal(name)}DeadLetterQueueUrl`, { value: deadLetterQueue.queueUrl });
+    }
+    new CfnOutput(this, "CallbackKeySecretArn", { value: this.callbackKeySecret.secretArn });
+    new CfnOutput(this, "ReadCallbackKeyCommand", {
+      value: Fn.join("", [
+        "aws secretsmanager get-secret-value --secret-id ",
+        this.callbackKeySecret.secretArn,
+        " --query SecretString --output text",
+      ]),
+      description: "Prints the callback key(s) to put in place of <callback-key>",
+    });
+    new CfnOutput(this, "AtCredentialsSecretArn", { value: this.atCredentialsSecret.secretArn });
+    new CfnOutput(this, "AlarmTopicArn", { value: this.alarms.topic.topicArn });
+  }
+}
+
+/**
+ * A queue's settings are `<NAME>_QUEUE` in functions/settings.ts (`EVENTS_QUEUE` for the
+ * `events` queue), so a new queue is one definition there plus its worker in WORKERS.
+ */
+export function queueSettings(name: string): QueueSettings {
+  const key = `${name.toUpperCase()}_QUEUE`;
+  const value: unknown = (settings as Record<string, unknown>)[key];
+  const fields: (keyof QueueSettings)[] = [
+    "visibilityTimeoutSeconds",
+    "maxReceiveCount",
+    "dlqRetentionDays",
+    "batchSize",
+    "maxBatchingWindowSeconds",
+  ];
+  if (typeof value !== "object" || value === null) {
+    throw new Error(`functions/settings.ts exports no ${key} for the "${name}" queue`);
+  }
+  const record = value as Record<string, unknown>;
+  for (const field of fields) {
+    if (typeof record[field] !== "number") throw new Error(`${key}.${field} must be a number`);
+  }
+  return value as QueueSettings;
+}
+
+/** `sms-twoway` → `SmsTwoway`: construct ids and output names. */
+export function pascal(name: string): string {
+  return name
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join("");
+}

@@ -1,0 +1,111 @@
+import { fileURLToPath } from "node:url";
+import { build, type Metafile } from "esbuild";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ROUTES, WORKERS } from "../../functions/routes";
+import { ESBUILD, esbuildOptions } from "../../infra/bundling";
+
+const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+interface Bundle {
+  entry: string;
+  /** Packages (node_modules names) with at least one file in the bundle. */
+  packages: Set<string>;
+  bytes: number;
+  code: string;
+}
+
+const HTTP_MUST_NOT_BUNDLE = ["africastalking"];
+const TABLE_CLIENTS = ["@aws-sdk/client-dynamodb", "@aws-sdk/lib-dynamodb"];
+/**
+ * What each worker must not bundle (a worker not listed is checked by its own issue). The
+ * recorder does get the Secrets Manager client: functions/lib/config.ts imports it for the
+ * HTTP handlers, and esbuild cannot drop an SDK module for being unused.
+ */
+const WORKER_MUST_NOT_BUNDLE: Record<string, string[]> = {
+  recorder: ["africastalking", "@aws-sdk/client-sqs"],
+};
+
+/** Each distinct entry, with the packages the functions built from it must not contain. */
+const entries = [...new Set([...ROUTES.map((r) => r.entry), ...WORKERS.map((w) => w.entry)])].map(
+  (entry) => {
+    const routes = ROUTES.filter((r) => r.entry === entry);
+    const workers = WORKERS.filter((w) => w.entry === entry);
+    const usesTable = routes.some((r) => r.tableAccess === "readwrite");
+    const forbidden = [
+      ...(routes.length > 0 ? [...HTTP_MUST_NOT_BUNDLE, ...(usesTable ? [] : TABLE_CLIENTS)] : []),
+      ...workers.flatMap((w) => WORKER_MUST_NOT_BUNDLE[w.name] ?? []),
+    ];
+    return { entry, http: routes.length > 0, forbidden };
+  },
+);
+
+const packagesOf = (metafile: Metafile) =>
+  new Set(
+    Object.keys(metafile.inputs)
+      .map((input) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1])
+      .filter((name): name is string => name !== undefined),
+  );
+
+const bundles = new Map<string, Bundle>();
+
+// Built once each, in parallel, with the stack's own options.
+beforeAll(async () => {
+  await Promise.all(
+    entries.map(async ({ entry }) => {
+      const result = await build({
+        ...esbuildOptions(`${REPO_ROOT}${entry}`),
+        absWorkingDir: REPO_ROOT,
+        write: false,
+        metafile: true,
+        logLevel: "silent",
+      });
+      const output = result.outputFiles.find((f) => f.path.endsWith(".mjs"));
+      if (!output) throw new Error(`no output for ${entry}`);
+      bundles.set(entry, {
+        entry,
+        packages: packagesOf(result.metafile),
+        bytes: output.contents.byteLength,
+        code: output.text,
+      });
+    }),
+  );
+  const rows = [...bundles.values()].map((b) => ({
+    entry: b.entry,
+    "KiB (minified)": (b.bytes / 1024).toFixed(1),
+    functions:
+      ROUTES.filter((r) => r.entry === b.entry).length +
+      WORKERS.filter((w) => w.entry === b.entry).length,
+  }));
+  console.table(rows);
+}, 60_000);
+
+const bundleOf = (entry: string) => {
+  const bundle = bundles.get(entry);
+  if (!bundle) throw new Error(`${entry} was not built`);
+  return bundle;
+};
+
+describe.each(entries)("bundle of $entry", ({ entry, http, forbidden }) => {
+  it("is an ESM bundle with the createRequire banner and the SDK clients inside", () => {
+    const { code, packages } = bundleOf(entry);
+    expect(code.startsWith(ESBUILD.banner)).toBe(true);
+    expect(code).toContain("import.meta.url");
+    expect([...packages].some((p) => p.startsWith("@aws-sdk/client-"))).toBe(true);
+  });
+
+  it("contains neither the africastalking SDK nor AWS clients its functions do not use", () => {
+    const { packages } = bundleOf(entry);
+    for (const name of forbidden) expect(packages, name).not.toContain(name);
+  });
+
+  it.runIf(http)("contains the SQS and Secrets Manager clients (queueing, callback key)", () => {
+    const { packages } = bundleOf(entry);
+    expect(packages).toContain("@aws-sdk/client-sqs");
+    expect(packages).toContain("@aws-sdk/client-secrets-manager");
+  });
+
+  // AT waits on these: a small bundle keeps cold starts short. Worker sizes are only recorded.
+  it.runIf(http)("stays small (under 1 MiB minified)", () => {
+    expect(bundleOf(entry).bytes).toBeLessThan(1024 * 1024);
+  });
+});

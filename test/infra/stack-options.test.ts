@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { ROUTES } from "../../functions/routes";
+import { logicalId, synthStack } from "./synth";
+
+// One synthesis with every context option set the non-default way (a dev stage).
+const { stack, template } = synthStack({
+  context: {
+    stageName: "dev",
+    destroyable: "true",
+    alarmEmail: "ops@example.com",
+    recordTtlDays: "90",
+    throttleRate: "5",
+    throttleBurst: "10",
+    logRetentionDays: "7",
+  },
+});
+const resources = template.toJSON().Resources as Record<
+  string,
+  Record<string, unknown> & { Properties: Record<string, unknown> }
+>;
+const ref = (value: unknown) => stack.resolve(value);
+
+describe("stack options from context", () => {
+  it("names the stack after the stage", () => {
+    expect(stack.stackName).toBe("AtCallbacks-dev");
+  });
+
+  it("lets a destroyable stage delete its table and secrets", () => {
+    const table = resources[logicalId(stack, stack.table)];
+    expect(table?.Properties.DeletionProtectionEnabled).toBe(false);
+    expect(table?.DeletionPolicy).toBe("Delete");
+    for (const secret of [stack.callbackKeySecret, stack.atCredentialsSecret]) {
+      expect(resources[logicalId(stack, secret)]?.DeletionPolicy).toBe("Delete");
+    }
+  });
+
+  it("subscribes the alarm e-mail to the topic", () => {
+    template.hasResourceProperties("AWS::SNS::Subscription", {
+      Protocol: "email",
+      Endpoint: "ops@example.com",
+      TopicArn: ref(stack.alarms.topic.topicArn),
+    });
+  });
+
+  it("passes the record TTL to the recorder", () => {
+    const recorder = stack.workerFunctions.get("recorder");
+    if (!recorder) throw new Error("missing recorder");
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Description: resources[logicalId(stack, recorder.function)]?.Properties.Description,
+      Environment: { Variables: { RECORD_TTL_DAYS: "90", TABLE_NAME: ref(stack.table.tableName) } },
+    });
+    for (const route of ROUTES) {
+      const fn = stack.routeFunctions.get(route.name);
+      if (!fn) throw new Error(`missing ${route.name}`);
+      expect(
+        JSON.stringify(resources[logicalId(stack, fn.function)]?.Properties.Environment),
+      ).not.toContain("RECORD_TTL_DAYS");
+    }
+  });
+
+  it("applies the throttle and the log retention", () => {
+    template.hasResourceProperties("AWS::ApiGatewayV2::Stage", {
+      DefaultRouteSettings: { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
+    });
+    const logGroups = Object.values(resources).filter((r) => r.Type === "AWS::Logs::LogGroup");
+    expect(logGroups.length).toBeGreaterThan(0);
+    for (const group of logGroups) expect(group.Properties.RetentionInDays).toBe(7);
+  });
+});

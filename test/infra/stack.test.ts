@@ -1,0 +1,434 @@
+import { Match } from "aws-cdk-lib/assertions";
+import { describe, expect, it } from "vitest";
+import { ROUTES, routeKey, WORKERS } from "../../functions/routes";
+import { EVENTS_QUEUE, TABLE, WORKER_TIMEOUT_SECONDS } from "../../functions/settings";
+import { DEFAULTS } from "../../infra/config";
+import { pascal } from "../../infra/stack";
+import { grantsOf, logicalId, normalise, synthStack } from "./synth";
+
+// One synthesis for the whole file: the default (production) configuration.
+const { stack, template } = synthStack();
+const json = template.toJSON();
+const resources = json.Resources as Record<
+  string,
+  { Type: string; Properties: Record<string, unknown> } & Record<string, unknown>
+>;
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const ref = (value: unknown) => stack.resolve(value);
+const propsOf = (id: string) => {
+  const resource = resources[id];
+  if (!resource) throw new Error(`no resource ${id}`);
+  return resource.Properties;
+};
+
+const events = stack.queue("events");
+const allFunctions = [...stack.routeFunctions.values(), ...stack.workerFunctions.values()];
+const fnId = (name: string, map = stack.routeFunctions) => {
+  const fn = map.get(name);
+  if (!fn) throw new Error(`no function ${name}`);
+  return logicalId(stack, fn.function);
+};
+
+describe("stack", () => {
+  it("is named after the stage and environment-agnostic", () => {
+    expect(stack.stackName).toBe(`AtCallbacks-${DEFAULTS.stageName}`);
+    expect(stack.environment).toBe("aws://unknown-account/unknown-region");
+  });
+
+  it("hard-codes no physical names, so two stages fit in one account", () => {
+    const nameProps = [
+      "TableName",
+      "QueueName",
+      "FunctionName",
+      "RoleName",
+      "LogGroupName",
+      "TopicName",
+      "Name",
+    ];
+    for (const [id, r] of Object.entries(resources)) {
+      if (r.Type === "AWS::ApiGatewayV2::Api") continue; // API names need not be unique
+      // A literal string would be a fixed name; references to generated names are fine.
+      for (const prop of nameProps)
+        expect(typeof r.Properties?.[prop], `${id}.${prop}`).not.toBe("string");
+    }
+  });
+});
+
+describe("HTTP API", () => {
+  it("has one route per route-table entry, each integrated with its own function", () => {
+    const routes = ofType("AWS::ApiGatewayV2::Route");
+    expect(routes).toHaveLength(ROUTES.length);
+    const targets = new Set<string>();
+    for (const route of ROUTES) {
+      const [, apiRoute] = routes.find(([, r]) => r.Properties.RouteKey === routeKey(route)) ?? [];
+      expect(apiRoute, routeKey(route)).toBeDefined();
+      const target = JSON.stringify(apiRoute?.Properties.Target);
+      const [integrationId] =
+        ofType("AWS::ApiGatewayV2::Integration").find(([id]) => target.includes(id)) ?? [];
+      expect(integrationId).toBeDefined();
+      const uri = resources[integrationId ?? ""]?.Properties.IntegrationUri;
+      expect(uri).toEqual({ "Fn::GetAtt": [fnId(route.name), "Arn"] });
+      targets.add(fnId(route.name));
+    }
+    expect(targets.size).toBe(ROUTES.length);
+  });
+
+  it("throttles the stage and writes JSON access logs, without the query string, with retention", () => {
+    const [[, stage] = []] = ofType("AWS::ApiGatewayV2::Stage");
+    expect(stage?.Properties).toMatchObject({
+      StageName: "$default",
+      AutoDeploy: true,
+      DefaultRouteSettings: {
+        ThrottlingRateLimit: DEFAULTS.throttleRate,
+        ThrottlingBurstLimit: DEFAULTS.throttleBurst,
+      },
+    });
+    const settings = stage?.Properties.AccessLogSettings as {
+      DestinationArn: unknown;
+      Format: string;
+    };
+    const fields = JSON.parse(settings.Format) as Record<string, string>;
+    expect(fields).toMatchObject({
+      requestId: "$context.requestId",
+      status: "$context.status",
+      routeKey: "$context.routeKey",
+    });
+    expect(settings.Format).not.toMatch(/querystring|requestOverride|key=/i);
+    expect(settings.DestinationArn).toEqual(ref(stack.api.accessLogs.logGroupArn));
+    template.hasResourceProperties("AWS::Logs::LogGroup", {
+      RetentionInDays: DEFAULTS.logRetentionDays,
+    });
+    expect(resources[logicalId(stack, stack.api.accessLogs)]?.Properties.RetentionInDays).toBe(
+      DEFAULTS.logRetentionDays,
+    );
+  });
+});
+
+describe("functions", () => {
+  it("exist once per route and per worker", () => {
+    expect(ofType("AWS::Lambda::Function")).toHaveLength(ROUTES.length + WORKERS.length);
+  });
+
+  it.each(allFunctions.map((f) => [f.node.id, f] as const))(
+    "%s: Node.js 22 on arm64, explicit memory and timeout, source maps, own log group with retention",
+    (_, fn) => {
+      const props = resources[logicalId(stack, fn.function)]?.Properties ?? {};
+      expect(props.Runtime).toBe("nodejs22.x");
+      expect(props.Architectures).toEqual(["arm64"]);
+      expect(props.Handler).toBe("index.handler");
+      expect(props.MemorySize).toBeGreaterThanOrEqual(128);
+      expect(props.Timeout).toBeGreaterThan(0);
+      expect(props.Environment).toMatchObject({
+        Variables: { NODE_OPTIONS: "--enable-source-maps" },
+      });
+      expect(props.LoggingConfig).toEqual({ LogGroup: ref(fn.logGroup.logGroupName) });
+      expect(resources[logicalId(stack, fn.logGroup)]?.Properties.RetentionInDays).toBe(
+        DEFAULTS.logRetentionDays,
+      );
+    },
+  );
+
+  it("give the workers the shared worker timeout", () => {
+    for (const worker of WORKERS) {
+      expect(resources[fnId(worker.name, stack.workerFunctions)]?.Properties.Timeout).toBe(
+        WORKER_TIMEOUT_SECONDS,
+      );
+    }
+  });
+
+  it("get the secret's ARN and the queue URL, never a secret value", () => {
+    for (const route of ROUTES) {
+      const variables = (
+        propsOf(fnId(route.name)).Environment as {
+          Variables: Record<string, unknown>;
+        }
+      ).Variables;
+      expect(variables.EVENTS_QUEUE_URL).toEqual(ref(events.queue.queueUrl));
+      expect(variables.CALLBACK_KEY_SECRET_ARN).toEqual(ref(stack.callbackKeySecret.secretArn));
+      expect(variables.CALLBACK_KEY).toBeUndefined();
+    }
+    const recorder = resources[fnId("recorder", stack.workerFunctions)]?.Properties.Environment;
+    expect(recorder).toEqual({
+      Variables: { NODE_OPTIONS: "--enable-source-maps", TABLE_NAME: ref(stack.table.tableName) },
+    });
+  });
+});
+
+describe("least privilege", () => {
+  const logs = (fn: { logGroup: { logGroupArn: string } }) =>
+    ["logs:CreateLogStream", "logs:PutLogEvents"].map((action) => ({
+      action,
+      resource: ref(fn.logGroup.logGroupArn),
+    }));
+
+  it.each(ROUTES.map((r) => [r.name, r] as const))(
+    "%s may only log, queue, read the callback key (and use the table if its route says so)",
+    (_, route) => {
+      const fn = stack.routeFunctions.get(route.name);
+      if (!fn) throw new Error("missing");
+      const expected = [
+        ...logs(fn),
+        { action: "sqs:SendMessage", resource: ref(events.queue.queueArn) },
+        {
+          action: "secretsmanager:GetSecretValue",
+          resource: ref(stack.callbackKeySecret.secretArn),
+        },
+      ];
+      if (route.tableAccess === "readwrite") {
+        const table = ref(stack.table.tableArn);
+        for (const action of [
+          "GetItem",
+          "PutItem",
+          "UpdateItem",
+          "DeleteItem",
+          "ConditionCheckItem",
+          "Query",
+        ]) {
+          expected.push({ action: `dynamodb:${action}`, resource: table });
+        }
+        for (const index of [TABLE.byPhone, TABLE.byType]) {
+          expected.push({
+            action: "dynamodb:Query",
+            resource: { "Fn::Join": ["", [table, `/index/${index.indexName}`]] },
+          });
+        }
+      }
+      expect(normalise(grantsOf(template, fnId(route.name)))).toEqual(normalise(expected));
+    },
+  );
+
+  it("lets the recorder write records and consume its queue, nothing else", () => {
+    const fn = stack.workerFunctions.get("recorder");
+    if (!fn) throw new Error("missing");
+    const queue = ref(events.queue.queueArn);
+    expect(normalise(grantsOf(template, logicalId(stack, fn.function)))).toEqual(
+      normalise([
+        ...logs(fn),
+        { action: "dynamodb:PutItem", resource: ref(stack.table.tableArn) },
+        { action: "sqs:ReceiveMessage", resource: queue },
+        { action: "sqs:DeleteMessage", resource: queue },
+        { action: "sqs:GetQueueAttributes", resource: queue },
+      ]),
+    );
+  });
+
+  it("has no wildcard action or resource in any IAM policy", () => {
+    for (const [id, policy] of ofType("AWS::IAM::Policy")) {
+      const text = JSON.stringify(policy.Properties.PolicyDocument);
+      expect(text, id).not.toMatch(/"Action":"[^"]*\*|"Action":\[[^\]]*\*/);
+      expect(text, id).not.toMatch(/"Resource":"\*"|"Resource":\[[^\]]*"\*"/);
+    }
+    for (const [id, role] of ofType("AWS::IAM::Role")) {
+      expect(role.Properties.ManagedPolicyArns, id).toBeUndefined();
+      expect(role.Properties.Policies, id).toBeUndefined();
+    }
+  });
+
+  it("grants the AT credentials secret to no one", () => {
+    const secret = JSON.stringify(ref(stack.atCredentialsSecret.secretArn));
+    for (const [id, policy] of ofType("AWS::IAM::Policy")) {
+      expect(JSON.stringify(policy.Properties.PolicyDocument), id).not.toContain(secret);
+    }
+  });
+});
+
+describe("queues", () => {
+  const queue = resources[logicalId(stack, events.queue)];
+  const dlq = resources[logicalId(stack, events.deadLetterQueue)];
+
+  it("exist for the routes' queue and each worker's queue", () => {
+    expect([...stack.queues.keys()].sort()).toEqual(
+      [...new Set(["events", ...WORKERS.map((w) => w.queue)])].sort(),
+    );
+    expect(ofType("AWS::SQS::Queue")).toHaveLength(2 * stack.queues.size);
+  });
+
+  it("redrive to the dead-letter queue after maxReceiveCount; the DLQ keeps messages 14 days", () => {
+    expect(queue?.Properties.RedrivePolicy).toEqual({
+      deadLetterTargetArn: ref(events.deadLetterQueue.queueArn),
+      maxReceiveCount: EVENTS_QUEUE.maxReceiveCount,
+    });
+    expect(dlq?.Properties.MessageRetentionPeriod).toBe(14 * 86_400);
+    expect(EVENTS_QUEUE.dlqRetentionDays).toBe(14);
+  });
+
+  it("have a visibility timeout of at least 6 × the worker timeout", () => {
+    const visibility = queue?.Properties.VisibilityTimeout;
+    expect(visibility).toBe(EVENTS_QUEUE.visibilityTimeoutSeconds);
+    const timeout = resources[fnId("recorder", stack.workerFunctions)]?.Properties.Timeout;
+    expect(Number(visibility)).toBeGreaterThanOrEqual(6 * Number(timeout));
+  });
+
+  it("are SQS-encrypted and refuse non-TLS requests", () => {
+    for (const q of [queue, dlq]) expect(q?.Properties.SqsManagedSseEnabled).toBe(true);
+    const policies = ofType("AWS::SQS::QueuePolicy").map(([, p]) => JSON.stringify(p.Properties));
+    expect(policies).toHaveLength(2 * stack.queues.size);
+    for (const p of policies) {
+      expect(p).toContain('"Effect":"Deny"');
+      expect(p).toContain('"Bool":{"aws:SecureTransport":"false"}');
+    }
+  });
+
+  it("feed each worker through an event source mapping that reports batch item failures", () => {
+    const mappings = ofType("AWS::Lambda::EventSourceMapping");
+    expect(mappings).toHaveLength(WORKERS.length);
+    for (const worker of WORKERS) {
+      const source = stack.queue(worker.queue);
+      template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+        FunctionName: { Ref: fnId(worker.name, stack.workerFunctions) },
+        EventSourceArn: ref(source.queue.queueArn),
+        BatchSize: source.settings.batchSize,
+        MaximumBatchingWindowInSeconds: source.settings.maxBatchingWindowSeconds,
+        FunctionResponseTypes: ["ReportBatchItemFailures"],
+      });
+    }
+  });
+});
+
+describe("records table", () => {
+  const table = resources[logicalId(stack, stack.table)];
+
+  it("is on-demand with PITR, TTL and the two GSIs", () => {
+    expect(table?.Properties).toMatchObject({
+      BillingMode: "PAY_PER_REQUEST",
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
+      KeySchema: [
+        { AttributeName: TABLE.partitionKey, KeyType: "HASH" },
+        { AttributeName: TABLE.sortKey, KeyType: "RANGE" },
+      ],
+    });
+    const indexes = table?.Properties.GlobalSecondaryIndexes as unknown[];
+    expect(indexes).toEqual(
+      [TABLE.byPhone, TABLE.byType].map((i) => ({
+        IndexName: i.indexName,
+        KeySchema: [
+          { AttributeName: i.partitionKey, KeyType: "HASH" },
+          { AttributeName: i.sortKey, KeyType: "RANGE" },
+        ],
+        Projection: { ProjectionType: "ALL" },
+      })),
+    );
+    for (const attribute of propsOf(logicalId(stack, stack.table)).AttributeDefinitions as {
+      AttributeType: string;
+    }[]) {
+      expect(attribute.AttributeType).toBe("S");
+    }
+  });
+
+  it("is deletion-protected and retained by default", () => {
+    expect(table?.Properties.DeletionProtectionEnabled).toBe(true);
+    expect(table?.DeletionPolicy).toBe("Retain");
+    expect(table?.UpdateReplacePolicy).toBe("Retain");
+  });
+});
+
+describe("secrets", () => {
+  it("are generated by Secrets Manager and retained; no value is in the template", () => {
+    const secrets = ofType("AWS::SecretsManager::Secret");
+    expect(secrets).toHaveLength(2);
+    for (const [id, secret] of secrets) {
+      expect(secret.Properties.SecretString, id).toBeUndefined();
+      expect(secret.Properties.GenerateSecretString, id).toBeDefined();
+      expect(secret.DeletionPolicy, id).toBe("Retain");
+    }
+    template.hasResourceProperties("AWS::SecretsManager::Secret", {
+      GenerateSecretString: { ExcludePunctuation: true, IncludeSpace: false, PasswordLength: 40 },
+    });
+    template.hasResourceProperties("AWS::SecretsManager::Secret", {
+      GenerateSecretString: {
+        SecretStringTemplate: '{"username":"REPLACE_ME"}',
+        GenerateStringKey: "apiKey",
+      },
+    });
+    // No literal value anywhere (a SecretString property) and no dynamic reference that
+    // would resolve a value at deploy time.
+    const keys: string[] = [];
+    JSON.stringify(json, (key, value: unknown) => {
+      keys.push(key);
+      return value;
+    });
+    expect(keys).not.toContain("SecretString");
+    expect(JSON.stringify(json)).not.toContain("resolve:secretsmanager");
+  });
+});
+
+describe("alarms", () => {
+  const alarms = ofType("AWS::CloudWatch::Alarm").map(([, a]) => a.Properties);
+  const topic = { Ref: logicalId(stack, stack.alarms.topic) };
+  const byMetric = (metricName: string) => alarms.filter((a) => a.MetricName === metricName);
+
+  it("notify the encrypted, TLS-only topic when they fire and when they clear", () => {
+    for (const alarm of alarms) {
+      expect(alarm.AlarmActions).toEqual([topic]);
+      expect(alarm.OKActions).toEqual([topic]);
+    }
+    template.hasResourceProperties("AWS::SNS::Topic", { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties("AWS::SNS::TopicPolicy", {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: "Deny",
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          }),
+        ]),
+      },
+    });
+    template.resourceCountIs("AWS::SNS::Subscription", 0); // no alarmEmail by default
+  });
+
+  it("watch the dead-letter queue for any message and the events queue for old messages", () => {
+    const [dlq] = byMetric("ApproximateNumberOfMessagesVisible");
+    expect(dlq).toMatchObject({
+      Threshold: 1,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+    });
+    expect(dlq?.Dimensions).toEqual([
+      { Name: "QueueName", Value: ref(events.deadLetterQueue.queueName) },
+    ]);
+    const [age] = byMetric("ApproximateAgeOfOldestMessage");
+    expect(age?.Dimensions).toEqual([{ Name: "QueueName", Value: ref(events.queue.queueName) }]);
+  });
+
+  it("watch worker errors and every function's throttles", () => {
+    expect(byMetric("Errors")).toHaveLength(WORKERS.length);
+    const throttled = byMetric("Throttles").map((a) => JSON.stringify(a.Dimensions));
+    expect(throttled).toHaveLength(ROUTES.length + WORKERS.length);
+    for (const fn of allFunctions) {
+      expect(throttled).toContain(
+        JSON.stringify([{ Name: "FunctionName", Value: ref(fn.function.functionName) }]),
+      );
+    }
+  });
+
+  it("watch the API's 5xx rate", () => {
+    const [rate] = alarms.filter((a) => JSON.stringify(a.Metrics ?? "").includes("5xx"));
+    expect(rate?.Threshold).toBe(5);
+    expect(JSON.stringify(rate?.Metrics)).toContain("100 * errors / requests");
+  });
+});
+
+describe("outputs", () => {
+  const outputs = json.Outputs as Record<string, { Value: unknown; Description?: string }>;
+
+  it.each(ROUTES.map((r) => [r.name, r] as const))(
+    "%s: the full callback URL and where it goes",
+    (_, route) => {
+      const output = outputs[`${pascal(route.name)}Url`];
+      expect(output?.Description).toBe(`AT dashboard: ${route.dashboard}`);
+      expect(output?.Value).toEqual({
+        "Fn::Join": ["", [ref(stack.api.api.apiEndpoint), `${route.path}?key=<callback-key>`]],
+      });
+    },
+  );
+
+  it("name the table, the queues and the callback-key secret, with the command to read it", () => {
+    expect(outputs.TableName?.Value).toEqual(ref(stack.table.tableName));
+    expect(outputs.EventsQueueUrl?.Value).toEqual(ref(events.queue.queueUrl));
+    expect(outputs.EventsDeadLetterQueueUrl?.Value).toEqual(ref(events.deadLetterQueue.queueUrl));
+    expect(outputs.CallbackKeySecretArn?.Value).toEqual(ref(stack.callbackKeySecret.secretArn));
+    expect(JSON.stringify(outputs.ReadCallbackKeyCommand?.Value)).toContain(
+      "aws secretsmanager get-secret-value --secret-id ",
+    );
+  });
+});
