@@ -144,11 +144,12 @@ export const ROUTES: readonly Route[] = [
 export interface Worker {
   name: string;
   entry: string;
-  queue: "events";
+  queue: "events" | "replies";
 }
 
 export const WORKERS: readonly Worker[] = [
   { name: "recorder", entry: "functions/handlers/recorder.ts", queue: "events" },
+  { name: "replier", entry: "functions/handlers/replier.ts", queue: "replies" },
 ];
 
 export const routeKey = (r: Pick<Route, "method" | "path">) => `${r.method} ${r.path}`;

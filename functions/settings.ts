@@ -13,6 +13,29 @@ export const EVENTS_QUEUE = {
   maxBatchingWindowSeconds: 1,
 } as const;
 
+/**
+ * The replies queue: one job per incoming two-way SMS, consumed by the reply worker
+ * (docs/replies.md). Same redrive pattern as the events queue; a job that fails
+ * `maxReceiveCount` times (AT down, bad credentials) lands in its dead-letter queue.
+ */
+export const REPLIES_QUEUE = {
+  visibilityTimeoutSeconds: 6 * WORKER_TIMEOUT_SECONDS,
+  maxReceiveCount: 5,
+  dlqRetentionDays: 14,
+  batchSize: 10,
+  maxBatchingWindowSeconds: 1,
+} as const;
+
+/** Backoff between reply attempts after a retryable AT failure (set with ChangeMessageVisibility). */
+export const REPLY_RETRY = { baseDelaySeconds: 20, maxDelaySeconds: 300 } as const;
+
+/**
+ * Bounds on one call to AT's SMS API (the SDK sets none). A connect that has not completed
+ * (TCP + TLS) within `connectTimeoutMs` never reached AT and is retried; a request that got no
+ * answer within `timeoutMs` may have been sent, so its reply is marked unknown (docs/replies.md).
+ */
+export const AT_REQUEST = { timeoutMs: 5_000, connectTimeoutMs: 3_000 } as const;
+
 /** Largest callback body accepted; AT's are a few hundred bytes. */
 export const MAX_BODY_BYTES = 64 * 1024;
 

@@ -8,7 +8,7 @@ import {
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import dynalite from "dynalite";
 import { buildApp } from "fauxqs";
-import { EVENTS_QUEUE, TABLE } from "../functions/settings";
+import { EVENTS_QUEUE, REPLIES_QUEUE, TABLE } from "../functions/settings";
 
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./constants";
 
@@ -19,6 +19,9 @@ export interface LocalServices {
   eventsQueueUrl: string;
   eventsQueueArn: string;
   eventsDlqUrl: string;
+  repliesQueueUrl: string;
+  repliesQueueArn: string;
+  repliesDlqUrl: string;
   stop(): Promise<void>;
 }
 
@@ -31,7 +34,8 @@ export interface ServiceOptions {
 
 /**
  * Embedded stand-ins for SQS (fauxqs) and DynamoDB (dynalite) on free loopback ports, with
- * the queue, dead-letter queue and table created as the CDK stack creates them.
+ * the queues (events, replies), their dead-letter queues and the table created as the CDK
+ * stack creates them.
  */
 export async function startServices(options: ServiceOptions = {}): Promise<LocalServices> {
   // fauxqs, bound to loopback only. Its queue URLs name the host `sqs.<region>.localhost`,
@@ -137,16 +141,28 @@ async function createQueues(endpoint: string, visibilityTimeoutSeconds: number |
     if (!QueueUrl || !Attributes?.QueueArn) throw new Error(`could not create local queue ${name}`);
     return { url: QueueUrl, arn: Attributes.QueueArn };
   };
-  const dlq = await create("events-dlq", {
-    MessageRetentionPeriod: String(EVENTS_QUEUE.dlqRetentionDays * 86_400),
-  });
-  const events = await create("events", {
-    VisibilityTimeout: String(visibilityTimeoutSeconds ?? EVENTS_QUEUE.visibilityTimeoutSeconds),
-    RedrivePolicy: JSON.stringify({
-      deadLetterTargetArn: dlq.arn,
-      maxReceiveCount: String(EVENTS_QUEUE.maxReceiveCount),
-    }),
-  });
+  const withDlq = async (name: string, settings: typeof EVENTS_QUEUE | typeof REPLIES_QUEUE) => {
+    const dlq = await create(`${name}-dlq`, {
+      MessageRetentionPeriod: String(settings.dlqRetentionDays * 86_400),
+    });
+    const queue = await create(name, {
+      VisibilityTimeout: String(visibilityTimeoutSeconds ?? settings.visibilityTimeoutSeconds),
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: dlq.arn,
+        maxReceiveCount: String(settings.maxReceiveCount),
+      }),
+    });
+    return { queue, dlq };
+  };
+  const events = await withDlq("events", EVENTS_QUEUE);
+  const replies = await withDlq("replies", REPLIES_QUEUE);
   client.destroy();
-  return { eventsQueueUrl: events.url, eventsQueueArn: events.arn, eventsDlqUrl: dlq.url };
+  return {
+    eventsQueueUrl: events.queue.url,
+    eventsQueueArn: events.queue.arn,
+    eventsDlqUrl: events.dlq.url,
+    repliesQueueUrl: replies.queue.url,
+    repliesQueueArn: replies.queue.arn,
+    repliesDlqUrl: replies.dlq.url,
+  };
 }

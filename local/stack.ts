@@ -47,6 +47,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     AWS_ENDPOINT_URL_SQS: services.sqsEndpoint,
     AWS_ENDPOINT_URL_DYNAMODB: services.dynamodbEndpoint,
     EVENTS_QUEUE_URL: services.eventsQueueUrl,
+    REPLIES_QUEUE_URL: services.repliesQueueUrl,
     TABLE_NAME: services.tableName,
     CALLBACK_KEY: options.callbackKey,
   });
@@ -64,14 +65,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     credentials: LOCAL_CREDENTIALS,
     useQueueUrlAsEndpoint: false,
   });
+  const queues = {
+    events: { url: services.eventsQueueUrl, arn: services.eventsQueueArn },
+    replies: { url: services.repliesQueueUrl, arn: services.repliesQueueArn },
+  } satisfies Record<(typeof WORKERS)[number]["queue"], { url: string; arn: string }>;
   const pollers: Poller[] = [];
+  // One poller per worker, on its own queue, as one event source mapping per worker on AWS.
   for (const worker of WORKERS) {
     const module = (await import(`../${worker.entry}`)) as { handler: SqsWorker };
     pollers.push(
       startPoller({
         client: sqs,
-        queueUrl: services.eventsQueueUrl,
-        queueArn: services.eventsQueueArn,
+        queueUrl: queues[worker.queue].url,
+        queueArn: queues[worker.queue].arn,
         functionName: worker.name,
         worker: module.handler,
         onError,

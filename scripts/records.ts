@@ -11,7 +11,8 @@ import { LOCAL_STATE_FILE, type LocalState } from "./local-state";
 
 const USAGE = `Usage: npm run records -- [--type T] [--phone P] [--id ID] [--since ISO] [--limit N] [--json]
                          [--table NAME --region R | --endpoint URL --table NAME]
-Lists records newest first: from the local stack started by \`npm start\`, or from a deployed table.`;
+Lists records newest first: from the local stack started by \`npm start\`, or from a deployed table.
+--id of an incoming SMS shows the message and its reply (state, AT's answer, delivery status).`;
 
 function fail(message: string): never {
   console.error(`${message}\n\n${USAGE}`);
@@ -108,7 +109,29 @@ function target(): { client: DynamoDBDocumentClient; tableName: string } {
   return { client: DynamoDBDocumentClient.from(raw), tableName };
 }
 
+/** The state and AT answer of an `sms.reply` record, and its delivery status (docs/replies.md). */
+function replyFields(r: RecordItem): Record<string, unknown> {
+  if (r.type !== "sms.reply") return {};
+  const REPLY_FIELDS = [
+    "state",
+    "attempts",
+    "messageId",
+    "status",
+    "statusCode",
+    "cost",
+    "deliveryStatus",
+    "deliveryFailureReason",
+    "suppressedBy",
+    "error",
+  ] as const;
+  const item = r as RecordItem & Record<string, unknown>;
+  return Object.fromEntries(
+    REPLY_FIELDS.filter((f) => item[f] !== undefined && item[f] !== "").map((f) => [f, item[f]]),
+  );
+}
+
 function toJsonLine(r: RecordItem) {
+  const reply = replyFields(r);
   return {
     type: r.type,
     id: r.id,
@@ -117,13 +140,17 @@ function toJsonLine(r: RecordItem) {
     route: r.route,
     payload: r.payload,
     ...(r.answer === undefined ? {} : { answer: r.answer }),
+    ...(Object.keys(reply).length > 0 ? { reply } : {}),
   };
 }
 
 function toTextLine(r: RecordItem) {
-  const detail = Object.entries(r.payload)
-    .filter(([, v]) => v !== "" && v !== undefined)
-    .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
-    .join(" ");
+  const reply = Object.entries(replyFields(r)).map(([k, v]) => `${k}=${String(v)}`);
+  const detail = [
+    ...reply,
+    ...Object.entries(r.payload)
+      .filter(([, v]) => v !== "" && v !== undefined)
+      .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`),
+  ].join(" ");
   return [r.receivedAt, r.type.padEnd(18), r.id, r.phoneNumber ?? "-", detail].join("  ");
 }

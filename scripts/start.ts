@@ -12,6 +12,10 @@ const { values } = parseArgs({
   },
 });
 
+// Without AT credentials, replies go to the local outbox: print them here.
+process.env.LOCAL_OUTBOX_PRINT ??= "1";
+const outbox = !process.env.AT_USERNAME && !process.env.AT_CREDENTIALS_SECRET_ARN;
+
 const generated = !process.env.CALLBACK_KEY;
 const callbackKey = process.env.CALLBACK_KEY ?? randomBytes(24).toString("base64url");
 const stack = await startLocalStack({
@@ -47,12 +51,22 @@ for (const route of ROUTES) {
 }
 console.log("\nLocal services (any AWS SDK client or CLI works against them, region us-east-1):");
 console.log(`  DynamoDB  ${state.dynamodbEndpoint}  table ${state.tableName}`);
-console.log(`  SQS       ${state.sqsEndpoint}  queues events, events-dlq`);
+console.log(`  SQS       ${state.sqsEndpoint}  queues events, events-dlq, replies, replies-dlq`);
+console.log(
+  outbox
+    ? "\nReplies to two-way SMS go to the local outbox (no AT_USERNAME/AT_API_KEY): printed below as [outbox] lines."
+    : `\nReplies to two-way SMS are sent through Africa's Talking as ${process.env.AT_USERNAME}${process.env.AT_SHORTCODE ? ` from ${process.env.AT_SHORTCODE}` : ""}.`,
+);
 console.log("\nTry it:");
 console.log(
   `  curl -s -X POST '${stack.url}/api/sms/twoway?key=${firstKey}' -d 'from=%2B254711000111&to=12345&text=Hello&id=ATXid_demo1&date=2026-11-30+10%3A30%3A00'`,
 );
-console.log("  npm run records            (in another terminal)\n");
+console.log(
+  "  npm run records -- --id ATXid_demo1   (in another terminal: the message and its reply)",
+);
+console.log(
+  `  curl -s -X POST '${stack.url}/api/sms/delivery-reports?key=${firstKey}' -d 'id=<the reply messageId>&status=Success&phoneNumber=%2B254711000111'\n`,
+);
 console.log("Structured logs follow. Ctrl-C stops everything.\n");
 
 let stopping = false;

@@ -1,5 +1,5 @@
 import { acknowledge } from "../lib/ack";
-import { loadCallbackConfig } from "../lib/config";
+import { loadCallbackConfig } from "../lib/callback-config";
 import { callbackHandler } from "../lib/pipeline";
 import { sqsEventQueue } from "../lib/sqs";
 

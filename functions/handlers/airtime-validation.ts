@@ -1,6 +1,7 @@
 import { dynamoPendingTransactions } from "../airtime/pending-store";
 import { parseAirtimeRules, validateAirtime, withDeadline } from "../airtime/validation";
-import { loadCallbackConfig, optionalNumberEnv, requiredEnv } from "../lib/config";
+import { loadCallbackConfig } from "../lib/callback-config";
+import { optionalNumberEnv, requiredEnv } from "../lib/config";
 import { documentClient } from "../lib/dynamodb";
 import { json } from "../lib/http";
 import { interactive } from "../lib/interactive";

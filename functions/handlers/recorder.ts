@@ -7,12 +7,23 @@ import { describeError, logger } from "../lib/logger";
 import { maskPhonesIn } from "../lib/phone";
 import { dynamoRecordStore } from "../lib/record-store";
 import { toRecordItem } from "../lib/records";
+import { applyCallbackEffects } from "../replies/effects";
+import { replyJobFor } from "../replies/job";
+import { sqsReplyQueue } from "../replies/queue";
+import { dynamoReplyStore } from "../replies/store";
 
 const config = loadRecorderConfig();
 const store = dynamoRecordStore(documentClient, config.tableName);
+const replyStore = dynamoReplyStore(documentClient, config.tableName);
+const replies = sqsReplyQueue(config.repliesQueueUrl);
 const processor = new BatchProcessor(EventType.SQS);
 
-/** Writes one queued callback; a duplicate (AT retry, SQS redelivery) is a success that writes nothing. */
+/**
+ * Writes one queued callback; a duplicate (AT retry, SQS redelivery) is a success that writes
+ * nothing. Then, for duplicates too (so a crash after the write is harmless): applies SMS
+ * effects (opt-outs, delivery status, subscriptions) and queues a reply job for an incoming SMS;
+ * the reply worker makes extra jobs harmless (docs/replies.md).
+ */
 async function recordOne(message: SQSRecord): Promise<void> {
   const fields = {
     sqsMessageId: message.messageId,
@@ -22,12 +33,18 @@ async function recordOne(message: SQSRecord): Promise<void> {
     const envelope = parseEnvelope(message.body);
     const item = toRecordItem(envelope, { now: new Date(), ttlDays: config.recordTtlDays });
     const written = await store.putOnce(item);
+    const { effects } = await applyCallbackEffects(item, replyStore);
+    if (item.type === "sms.incoming") {
+      await replies.send(replyJobFor(item));
+      effects.push("reply-queued");
+    }
     logger.info("record", {
       ...fields,
       route: envelope.route,
       recordType: envelope.type,
       atId: maskPhonesIn(envelope.id),
       outcome: written ? "recorded" : "duplicate",
+      ...(effects.length > 0 ? { effects } : {}),
     });
   } catch (error) {
     logger.error("record", { ...fields, outcome: "failed", error: describeError(error) });

@@ -1,5 +1,5 @@
+import { loadCallbackConfig } from "../lib/callback-config";
 import { stringField } from "../lib/callbacks";
-import { loadCallbackConfig } from "../lib/config";
 import { text } from "../lib/http";
 import { interactive } from "../lib/interactive";
 import { callbackHandler } from "../lib/pipeline";

@@ -1,4 +1,4 @@
-import { loadCallbackConfig } from "../lib/config";
+import { loadCallbackConfig } from "../lib/callback-config";
 import { text, xml } from "../lib/http";
 import { interactive } from "../lib/interactive";
 import { describeError, logger } from "../lib/logger";

@@ -58,9 +58,14 @@ describe("every AT callback through HTTP, the queue and the recorder", () => {
         );
       }
     }
-    const expected = new Map(
+    const expected = new Map<string, { type: string; id: string; identity: string }>(
       valid.map((f) => [`${identityOf(f).type}#${identityOf(f).identity}`, identityOf(f)]),
     );
+    // Exactly one reply per distinct incoming SMS, however often AT posted it (docs/replies.md).
+    for (const f of valid.filter((v) => v.route === "sms-twoway")) {
+      const { id } = identityOf(f);
+      expected.set(`sms.reply#${id}`, { type: "sms.reply", id, identity: id });
+    }
     const records = await local.waitForRecords({}, (r) => r.length >= expected.size);
     // Give redeliveries and late duplicates a moment to show up if they were going to.
     await new Promise((r) => setTimeout(r, 500));
@@ -225,6 +230,26 @@ describe("npm run records", () => {
         phoneNumber: "+254711000111",
         route: "sms-twoway",
         payload: parsedFields(loadFixture("sms-twoway", "basic")),
+      },
+      {
+        type: "sms.reply",
+        id: "ATXid_9f1a2b3c4d5e",
+        receivedAt: lines[0]?.receivedAt,
+        phoneNumber: "+254711000111",
+        route: "replier",
+        payload: {
+          to: "+254711000111",
+          from: "20880",
+          message: 'This is a response to: "Hello, I need help"',
+          linkId: "SampleLinkId123",
+        },
+        reply: {
+          state: "sent",
+          attempts: 1,
+          messageId: expect.stringMatching(/^ATXid_local_/),
+          status: "local-outbox",
+          cost: "0",
+        },
       },
     ]);
   });

@@ -1,0 +1,63 @@
+import { PoisonMessageError } from "../lib/envelope";
+import type { RecordItem } from "../lib/records";
+
+/** The replies-queue message: one per (re)recorded incoming SMS. Duplicates are expected. */
+export interface ReplyJob {
+  v: 1;
+  kind: "sms.reply";
+  /** AT id of the incoming message; the reply's key. */
+  inboundId: string;
+  /** The subscriber, E.164 when it could be normalised. */
+  recipient: string;
+  /** The shortcode the subscriber wrote to. */
+  shortcode: string;
+  text: string;
+  linkId?: string;
+  /** When the incoming message reached our endpoint. */
+  receivedAt: string;
+}
+
+const str = (v: unknown) => (v === undefined || v === null ? "" : String(v));
+
+export function replyJobFor(item: RecordItem): ReplyJob {
+  const linkId = str(item.payload.linkId);
+  return {
+    v: 1,
+    kind: "sms.reply",
+    inboundId: item.id,
+    recipient: item.phones.from ?? str(item.payload.from).trim(),
+    shortcode: str(item.payload.to),
+    text: str(item.payload.text),
+    ...(linkId ? { linkId } : {}),
+    receivedAt: item.receivedAt,
+  };
+}
+
+export function parseReplyJob(body: string): ReplyJob {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    throw new PoisonMessageError("reply job is not JSON");
+  }
+  if (typeof value !== "object" || value === null) {
+    throw new PoisonMessageError("reply job is not an object");
+  }
+  const j = value as Record<string, unknown>;
+  if (j.v !== 1 || j.kind !== "sms.reply") {
+    throw new PoisonMessageError(`unsupported reply job ${String(j.kind)} v${String(j.v)}`);
+  }
+  for (const key of ["inboundId", "recipient", "receivedAt"] as const) {
+    if (typeof j[key] !== "string" || j[key] === "") {
+      throw new PoisonMessageError(`reply job field ${key} is missing`);
+    }
+  }
+  for (const key of ["shortcode", "text"] as const) {
+    if (typeof j[key] !== "string")
+      throw new PoisonMessageError(`reply job field ${key} is missing`);
+  }
+  if (j.linkId !== undefined && typeof j.linkId !== "string") {
+    throw new PoisonMessageError("reply job linkId is not a string");
+  }
+  return j as unknown as ReplyJob;
+}

@@ -1,0 +1,298 @@
+import { monthOf, phoneKey, typeKey } from "../lib/records";
+import { TABLE } from "../settings";
+import type { SendOutcome } from "./at-response";
+import { BLACKLISTED_CODE } from "./at-response";
+import type { ReplyJob } from "./job";
+import { premiumKeyword, type ReplyPolicy, replyText } from "./policy";
+import { backoffSeconds, type ReplyState, SENDABLE, SETTLED } from "./state";
+import { type ReplyFields, type ReplyItem, type ReplyStore, replySortKey } from "./store";
+
+export interface SmsRequest {
+  to: string;
+  from: string;
+  message: string;
+  linkId?: string;
+  keyword?: string;
+}
+
+/** The port to AT's SMS API (the SDK), or to the local outbox. Never throws: it classifies. */
+export interface SmsSender {
+  send(request: SmsRequest): Promise<SendOutcome>;
+}
+
+export interface ReplyDeps {
+  store: ReplyStore;
+  /** Resolved lazily: on AWS the credentials are read (once) only when a reply is sent. */
+  sender: () => Promise<SmsSender>;
+  policy: ReplyPolicy;
+  /** `AT_SHORTCODE`; when unset, the shortcode the subscriber wrote to. */
+  shortcode: string | undefined;
+  ttlDays: number | undefined;
+  retry: { baseDelaySeconds: number; maxDelaySeconds: number };
+  /** Receives before SQS moves the job to the dead-letter queue. */
+  maxReceiveCount: number;
+  now: () => Date;
+  newAttemptId: () => string;
+  /** A count for the alarm metrics (`ReplyUnknown`). */
+  metric: (name: string, fields: Record<string, unknown>) => void;
+}
+
+export interface JobContext {
+  /** ApproximateReceiveCount of the queue message. */
+  receiveCount: number;
+  /** When this invocation ends at the latest (Lambda timeout): the `sending` lease. */
+  deadline: Date;
+}
+
+export interface JobResult {
+  state: ReplyState;
+  /** What this job did: sent, rejected, suppressed, skipped, unknown, or already-<state>. */
+  outcome: string;
+  messageId?: string;
+}
+
+/** Thrown for a job that must come back later; the handler delays it with the queue's visibility. */
+export class RetryLater extends Error {
+  override name = "RetryLater";
+  constructor(
+    message: string,
+    readonly delaySeconds: number,
+  ) {
+    super(message);
+  }
+}
+
+const MAX_RACES = 5;
+
+/**
+ * Processes one reply job: at most one SMS per inbound message, whatever the number of jobs,
+ * redeliveries and crashes (docs/replies.md, "State machine").
+ */
+export async function processReplyJob(
+  job: ReplyJob,
+  ctx: JobContext,
+  deps: ReplyDeps,
+): Promise<JobResult> {
+  let reply = (await deps.store.getReply(job.inboundId)) ?? (await claim(job, deps));
+  for (let race = 0; race < MAX_RACES; race++) {
+    const now = deps.now();
+    if (SETTLED.has(reply.state)) {
+      return { state: reply.state, outcome: `already-${reply.state}`, ...idOf(reply) };
+    }
+    if (reply.state === "sending") {
+      const leaseUntil = Date.parse(reply.leaseUntil ?? "");
+      if (leaseUntil > now.getTime()) {
+        // Another invocation is sending right now; come back after its deadline.
+        throw new RetryLater(
+          "another attempt is sending this reply",
+          Math.ceil((leaseUntil - now.getTime()) / 1000) + 1,
+        );
+      }
+      // That attempt's invocation is over and never recorded an answer: it may have sent.
+      const marked = await deps.store.updateReply(
+        job.inboundId,
+        { version: reply.version },
+        {
+          state: "unknown",
+          error: "an attempt ended while sending; AT may have sent the reply, so it is not resent",
+          updatedAt: now.toISOString(),
+        },
+      );
+      if (marked) {
+        deps.metric("ReplyUnknown", { inboundId: job.inboundId, cause: "interrupted" });
+        return { state: "unknown", outcome: "unknown" };
+      }
+    } else if (SENDABLE.has(reply.state)) {
+      const decided = await decideAndSend(job, reply, ctx, deps);
+      if (decided) return decided;
+    }
+    reply = (await deps.store.getReply(job.inboundId)) ?? reply;
+  }
+  throw new RetryLater("too many concurrent changes to this reply", 1);
+}
+
+async function claim(job: ReplyJob, deps: ReplyDeps): Promise<ReplyItem> {
+  const now = deps.now().toISOString();
+  // Filed at the time of the message it answers, so listings keep the pair together.
+  const receivedAt = job.receivedAt;
+  const inbound = { text: job.text, from: job.recipient, to: job.shortcode, ...linkOf(job) };
+  const from = deps.shortcode || job.shortcode;
+  const message = replyText(deps.policy, inbound);
+  const keyword = premiumKeyword(deps.policy, inbound);
+  const sortable = `${receivedAt}#sms.reply#${job.inboundId}`;
+  const payload = {
+    to: job.recipient,
+    from,
+    message,
+    ...(job.linkId ? { linkId: job.linkId } : {}),
+    ...(keyword ? { keyword } : {}),
+  };
+  const item: ReplyItem = {
+    [TABLE.partitionKey]: `ID#${job.inboundId}`,
+    [TABLE.sortKey]: replySortKey(job.inboundId),
+    type: "sms.reply",
+    id: job.inboundId,
+    receivedAt,
+    route: "replier",
+    phones: job.recipient.startsWith("+") ? { to: job.recipient } : {},
+    payload,
+    typePk: typeKey("sms.reply", monthOf(receivedAt)),
+    typeSk: sortable,
+    recordedAt: now,
+    ...(job.recipient.startsWith("+")
+      ? { phoneNumber: job.recipient, phonePk: phoneKey(job.recipient), phoneSk: sortable }
+      : {}),
+    ...(deps.ttlDays === undefined
+      ? {}
+      : {
+          expiresAt: Math.floor(Date.parse(receivedAt) / 1000) + Math.round(deps.ttlDays * 86_400),
+        }),
+    state: "pending",
+    version: 0,
+    attempts: 0,
+    inboundId: job.inboundId,
+    to: job.recipient,
+    from,
+    message,
+    ...(job.linkId ? { linkId: job.linkId } : {}),
+    ...(keyword ? { keyword } : {}),
+    updatedAt: now,
+  } as ReplyItem;
+  if (await deps.store.createReply(item)) return item;
+  const existing = await deps.store.getReply(job.inboundId);
+  if (!existing) throw new Error(`reply ${job.inboundId} exists but cannot be read`);
+  return existing;
+}
+
+/** From `pending`/`failed`: skip, suppress, or send. Undefined when another job changed it first. */
+async function decideAndSend(
+  job: ReplyJob,
+  reply: ReplyItem,
+  ctx: JobContext,
+  deps: ReplyDeps,
+): Promise<JobResult | undefined> {
+  const { store } = deps;
+  const at = () => deps.now().toISOString();
+  const expected = { version: reply.version };
+  if (reply.message === "") {
+    const done = await store.updateReply(job.inboundId, expected, {
+      state: "skipped",
+      updatedAt: at(),
+    });
+    return done ? { state: "skipped", outcome: "skipped" } : undefined;
+  }
+  const suppression = await store.suppressionFor(reply.to, [reply.from, "*"]);
+  if (suppression) {
+    const done = await store.updateReply(job.inboundId, expected, {
+      state: "suppressed",
+      suppressedBy: `${suppression.reason} (${suppression.source}, sender ${suppression.sender})`,
+      updatedAt: at(),
+    });
+    return done ? { state: "suppressed", outcome: "suppressed" } : undefined;
+  }
+
+  // Resolve the sender (on AWS: read the credentials) before claiming: a failure here sends nothing.
+  let sender: SmsSender;
+  try {
+    sender = await deps.sender();
+  } catch (error) {
+    const reason = `no SMS sender: ${error instanceof Error ? error.message : String(error)}`;
+    await store.updateReply(job.inboundId, expected, {
+      state: ctx.receiveCount >= deps.maxReceiveCount ? "failed" : reply.state,
+      error: reason,
+      updatedAt: at(),
+    });
+    throw new RetryLater(reason, backoffSeconds(reply.attempts + 1, deps.retry));
+  }
+
+  const attemptId = deps.newAttemptId();
+  const attempts = reply.attempts + 1;
+  const claimed = await store.updateReply(job.inboundId, expected, {
+    state: "sending",
+    attemptId,
+    attempts,
+    leaseUntil: ctx.deadline.toISOString(),
+    updatedAt: at(),
+  });
+  if (!claimed) return undefined;
+
+  // Between the claim above and the write below, a crash leaves the reply in `sending`: the next
+  // job for it finds the lease expired and marks it `unknown` instead of sending again.
+  const outcome = await sender.send({
+    to: reply.to,
+    from: reply.from,
+    message: reply.message,
+    ...(reply.linkId && reply.keyword ? { linkId: reply.linkId, keyword: reply.keyword } : {}),
+  });
+
+  const mine = { attemptId, states: ["sending", "unknown"] as const };
+  const answer = (o: SendOutcome): Partial<ReplyFields> => ({
+    ...("messageId" in o && o.messageId ? { messageId: o.messageId } : {}),
+    ...("status" in o ? { status: o.status } : {}),
+    ...("statusCode" in o && o.statusCode !== undefined ? { statusCode: o.statusCode } : {}),
+    ...("cost" in o && o.cost ? { cost: o.cost } : {}),
+  });
+  switch (outcome.kind) {
+    case "accepted": {
+      await store.updateReply(job.inboundId, mine, {
+        state: "sent",
+        ...answer(outcome),
+        updatedAt: at(),
+      });
+      await store.linkMessage(outcome.messageId, {
+        inboundId: job.inboundId,
+        from: reply.from,
+        to: reply.to,
+      });
+      // Reports that arrived before the reply was recorded were kept as records: apply them now.
+      for (const report of await store.deliveryReports(outcome.messageId)) {
+        await store.applyDelivery(job.inboundId, report);
+      }
+      return { state: "sent", outcome: "sent", messageId: outcome.messageId };
+    }
+    case "rejected": {
+      await store.updateReply(job.inboundId, mine, {
+        state: "rejected",
+        ...answer(outcome),
+        error: outcome.reason,
+        updatedAt: at(),
+      });
+      if (outcome.statusCode === BLACKLISTED_CODE) {
+        await store.suppress({
+          phoneNumber: reply.to,
+          sender: reply.from,
+          reason: "UserInBlacklist",
+          source: `sms.reply#${job.inboundId}`,
+          since: at(),
+        });
+      }
+      return { state: "rejected", outcome: "rejected", ...idOf(outcome) };
+    }
+    case "ambiguous": {
+      await store.updateReply(job.inboundId, mine, {
+        state: "unknown",
+        error: outcome.reason,
+        updatedAt: at(),
+      });
+      deps.metric("ReplyUnknown", { inboundId: job.inboundId, cause: outcome.reason });
+      return { state: "unknown", outcome: "unknown" };
+    }
+    case "retryable": {
+      // Certainly not sent. Spent budget: `failed` (SQS moves the job to the DLQ); else back to pending.
+      const exhausted = ctx.receiveCount >= deps.maxReceiveCount;
+      await store.updateReply(job.inboundId, mine, {
+        state: exhausted ? "failed" : "pending",
+        error: outcome.reason,
+        updatedAt: at(),
+      });
+      throw new RetryLater(
+        `${exhausted ? "retry budget spent" : "retrying"}: ${outcome.reason}`,
+        backoffSeconds(attempts, deps.retry),
+      );
+    }
+  }
+}
+
+const linkOf = (job: ReplyJob) => (job.linkId ? { linkId: job.linkId } : {});
+const idOf = (x: { messageId?: string | undefined }) =>
+  x.messageId ? { messageId: x.messageId } : {};

@@ -1,0 +1,192 @@
+import { describe, expect, it } from "vitest";
+import type { RecordItem } from "../../functions/lib/records";
+import { classifySendError, parseSendResponse } from "../../functions/replies/at-response";
+import { parseReplyJob, replyJobFor } from "../../functions/replies/job";
+import {
+  DEFAULT_TEMPLATE,
+  loadReplyPolicy,
+  premiumKeyword,
+  replyText,
+} from "../../functions/replies/policy";
+import { backoffSeconds, deliveryRank, isFinalDelivery } from "../../functions/replies/state";
+
+const inbound = { text: "Hello, I need help", from: "+254711000111", to: "20880" };
+
+describe("reply policy", () => {
+  it("answers with the seed's text by default", () => {
+    const policy = loadReplyPolicy({});
+    expect(policy.template).toBe(DEFAULT_TEMPLATE);
+    expect(replyText(policy, inbound)).toBe('This is a response to: "Hello, I need help"');
+    expect(replyText(policy, { ...inbound, text: "" })).toBe('This is a response to: ""');
+  });
+
+  it("uses a template and a keyword map, case-insensitively on the first word", () => {
+    const policy = loadReplyPolicy({
+      SMS_REPLY_TEMPLATE: "Thanks {from}, we got: {text} (on {to})",
+      SMS_REPLY_KEYWORDS: JSON.stringify({ help: "Text BAL for your balance", STOP: "" }),
+    });
+    expect(replyText(policy, inbound)).toBe(
+      "Thanks +254711000111, we got: Hello, I need help (on 20880)",
+    );
+    expect(replyText(policy, { ...inbound, text: "  Help me" })).toBe("Text BAL for your balance");
+    expect(replyText(policy, { ...inbound, text: "stop" })).toBe("");
+  });
+
+  it("an empty template means no reply, and a bad keyword map fails the cold start", () => {
+    expect(replyText(loadReplyPolicy({ SMS_REPLY_TEMPLATE: "" }), inbound)).toBe("");
+    expect(() => loadReplyPolicy({ SMS_REPLY_KEYWORDS: "HELP=x" })).toThrow(/JSON object/);
+    expect(() => loadReplyPolicy({ SMS_REPLY_KEYWORDS: '{"HELP":1}' })).toThrow(/string/);
+  });
+
+  it("answers a premium on-demand message with its keyword and linkId only when configured", () => {
+    const withLink = { ...inbound, text: "news today", linkId: "L1" };
+    expect(premiumKeyword(loadReplyPolicy({}), withLink)).toBeUndefined();
+    const two = loadReplyPolicy({ AT_PREMIUM_KEYWORDS: "NEWS, JOKES" });
+    expect(premiumKeyword(two, withLink)).toBe("NEWS");
+    expect(premiumKeyword(two, { ...withLink, text: "hello" })).toBeUndefined();
+    expect(premiumKeyword(two, { ...inbound, text: "news" })).toBeUndefined();
+    expect(premiumKeyword(loadReplyPolicy({ AT_PREMIUM_KEYWORDS: "NEWS" }), withLink)).toBe("NEWS");
+  });
+});
+
+describe("AT's send answer, per recipient", () => {
+  const to = "+254711000111";
+  const answer = (
+    recipient: Record<string, unknown>,
+    message = "Sent to 1/1 Total Cost: KES 0.8000",
+  ) => ({
+    SMSMessageData: { Message: message, Recipients: [{ number: to, ...recipient }] },
+  });
+
+  it("accepts 100, 101 and 102 with AT's messageId, status and cost", () => {
+    expect(
+      parseSendResponse(
+        answer({ statusCode: 101, status: "Success", cost: "KES 0.8000", messageId: "ATXid_1" }),
+        to,
+      ),
+    ).toEqual({
+      kind: "accepted",
+      messageId: "ATXid_1",
+      status: "Success",
+      statusCode: 101,
+      cost: "KES 0.8000",
+      number: to,
+    });
+    for (const statusCode of [100, 102]) {
+      expect(parseSendResponse(answer({ statusCode, messageId: "m" }), to).kind).toBe("accepted");
+    }
+  });
+
+  it.each([
+    [401, "RiskHold"],
+    [402, "InvalidSenderId"],
+    [403, "InvalidPhoneNumber"],
+    [404, "UnsupportedNumberType"],
+    [405, "InsufficientBalance"],
+    [406, "UserInBlacklist"],
+    [407, "CouldNotRoute"],
+    [409, "DoNotDisturbRejection"],
+    [502, "RejectedByGateway"],
+  ])("rejects recipient status %i %s for good", (statusCode, status) => {
+    expect(
+      parseSendResponse(
+        answer({ statusCode, status, cost: "0", messageId: "None" }, "Sent to 0/1"),
+        to,
+      ),
+    ).toEqual({ kind: "rejected", status, statusCode, cost: "0", reason: "Sent to 0/1" });
+  });
+
+  it("retries recipient statuses 500 and 501 (AT did not process the message)", () => {
+    for (const statusCode of [500, 501]) {
+      expect(parseSendResponse(answer({ statusCode, messageId: "None" }), to).kind).toBe(
+        "retryable",
+      );
+    }
+  });
+
+  it("rejects an answer with no recipients, and cannot tell from a shape it does not know", () => {
+    expect(
+      parseSendResponse({ SMSMessageData: { Message: "InvalidSenderId", Recipients: [] } }, to),
+    ).toMatchObject({ kind: "rejected", status: "InvalidSenderId" });
+    expect(parseSendResponse("<xml/>", to).kind).toBe("ambiguous");
+    expect(parseSendResponse(answer({ statusCode: 101 }), to).kind).toBe("ambiguous");
+  });
+});
+
+describe("SDK rejections", () => {
+  const to = "+254711000111";
+  const httpError = (status: number) =>
+    Object.assign(new Error(`Request failed with status code ${status}`), {
+      isAxiosError: true,
+      code: status >= 500 ? "ERR_BAD_RESPONSE" : "ERR_BAD_REQUEST",
+      response: { status, data: "oops" },
+    });
+  const netError = (code: string) => Object.assign(new Error(code), { isAxiosError: true, code });
+
+  it("retries 5xx, 429 and bad credentials (they reach the DLQ and its alarm)", () => {
+    for (const status of [500, 502, 503, 429, 401]) {
+      expect(classifySendError(httpError(status), to)).toMatchObject({
+        kind: "retryable",
+        httpStatus: status,
+      });
+    }
+    expect(classifySendError(httpError(400), to).kind).toBe("rejected");
+  });
+
+  it("retries errors raised before the request left, never a timeout after it did", () => {
+    for (const code of ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ECONNECT_TIMEOUT"]) {
+      expect(classifySendError(netError(code), to).kind).toBe("retryable");
+    }
+    for (const code of ["ECONNABORTED", "ETIMEDOUT", "ECONNRESET"]) {
+      expect(classifySendError(netError(code), to).kind).toBe("ambiguous");
+    }
+  });
+
+  it("treats the SDK's own validation error as an invalid number, and a non-201 body as an answer", () => {
+    expect(
+      classifySendError(new Error('"to" failed custom validation because it is too short; '), to),
+    ).toMatchObject({ kind: "rejected", statusCode: 403, status: "InvalidPhoneNumber" });
+    expect(
+      classifySendError({ SMSMessageData: { Message: "InvalidSenderId", Recipients: [] } }, to),
+    ).toMatchObject({ kind: "rejected", status: "InvalidSenderId" });
+  });
+});
+
+describe("state rules", () => {
+  it("ranks delivery statuses so finals are never overwritten", () => {
+    expect(deliveryRank("Sent")).toBeLessThan(deliveryRank("Submitted"));
+    expect(deliveryRank("Buffered")).toBeLessThan(deliveryRank("Success"));
+    expect(deliveryRank("DeliveredToTerminal")).toBeLessThan(deliveryRank("Sent"));
+    expect(["Success", "Failed", "Rejected"].every(isFinalDelivery)).toBe(true);
+    expect(isFinalDelivery("Sent")).toBe(false);
+  });
+
+  it("backs off exponentially, capped", () => {
+    const retry = { baseDelaySeconds: 20, maxDelaySeconds: 300 };
+    expect([1, 2, 3, 4, 5, 6].map((n) => backoffSeconds(n, retry))).toEqual([
+      20, 40, 80, 160, 300, 300,
+    ]);
+  });
+
+  it("builds reply jobs from incoming records and refuses malformed ones", () => {
+    const item = {
+      id: "ATXid_1",
+      receivedAt: "2026-11-30T10:00:00.000Z",
+      phones: { from: "+254711000111" },
+      payload: { from: " 254711000111", to: "20880", text: "Hi", linkId: "" },
+    } as unknown as RecordItem;
+    const job = replyJobFor(item);
+    expect(job).toEqual({
+      v: 1,
+      kind: "sms.reply",
+      inboundId: "ATXid_1",
+      recipient: "+254711000111",
+      shortcode: "20880",
+      text: "Hi",
+      receivedAt: "2026-11-30T10:00:00.000Z",
+    });
+    expect(parseReplyJob(JSON.stringify(job))).toEqual(job);
+    expect(() => parseReplyJob("{")).toThrow(/not JSON/);
+    expect(() => parseReplyJob(JSON.stringify({ ...job, inboundId: "" }))).toThrow(/inboundId/);
+  });
+});
