@@ -15,6 +15,15 @@ export interface StageConfig {
   readonly recordTtlDays: number | undefined;
   /** Dev stages only: the table and secrets are deleted with the stack. */
   readonly destroyable: boolean;
+  /** The reply worker's settings, passed as its environment (docs/replies.md). */
+  readonly replies: {
+    /** `AT_SHORTCODE`: the sender of every reply. */
+    readonly shortcode: string | undefined;
+    /** `SMS_REPLY_TEMPLATE`, `SMS_REPLY_KEYWORDS`, `AT_PREMIUM_KEYWORDS`. */
+    readonly template: string | undefined;
+    readonly keywords: string | undefined;
+    readonly premiumKeywords: string | undefined;
+  };
 }
 
 export const DEFAULTS = {
@@ -56,6 +65,12 @@ export function readConfig(context: ContextReader): StageConfig {
     alarmEmail,
     recordTtlDays: positiveInteger(context, "recordTtlDays"),
     destroyable: flag(context, "destroyable") ?? DEFAULTS.destroyable,
+    replies: {
+      shortcode: text(context, "atShortcode"),
+      template: text(context, "smsReplyTemplate"),
+      keywords: text(context, "smsReplyKeywords"),
+      premiumKeywords: text(context, "atPremiumKeywords"),
+    },
   };
 }
 

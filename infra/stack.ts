@@ -8,11 +8,12 @@ import {
   type StackProps,
   Validations,
 } from "aws-cdk-lib";
-import { MathExpression, Stats } from "aws-cdk-lib/aws-cloudwatch";
+import { MathExpression, Metric, Stats } from "aws-cdk-lib/aws-cloudwatch";
 import { AttributeType, BillingMode, ProjectionType, Table } from "aws-cdk-lib/aws-dynamodb";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
+import { METRIC_NAMESPACE } from "../functions/replies/metrics";
 import { ROUTES, type Route, WORKERS, type Worker } from "../functions/routes";
 import * as settings from "../functions/settings";
 import { TABLE, WORKER_TIMEOUT_SECONDS } from "../functions/settings";
@@ -49,6 +50,30 @@ const TABLE_ITEM_ACTIONS = [
 /** What Lambda needs to poll a queue for a function (AWSLambdaSQSQueueExecutionRole). */
 const EVENT_SOURCE_ACTIONS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"];
 
+/** Reply state, suppression list and subscriptions: single items and one-partition queries. */
+const REPLY_STORE_ACTIONS = [
+  "dynamodb:GetItem",
+  "dynamodb:PutItem",
+  "dynamodb:UpdateItem",
+  "dynamodb:Query",
+];
+
+/** What each worker does besides consuming its own queue; the stack grants exactly this. */
+interface WorkerAccess {
+  readonly tableActions: readonly string[];
+  /** Queues it sends to (their URL as `<NAME>_QUEUE_URL`). */
+  readonly sendsTo?: readonly QueueName[];
+  /** Delays its own messages' retries (ChangeMessageVisibility). */
+  readonly delaysRetries?: boolean;
+  /** Reads the AT credentials secret (`AT_CREDENTIALS_SECRET_ARN`). */
+  readonly atCredentials?: boolean;
+}
+
+const WORKER_ACCESS: Record<string, WorkerAccess> = {
+  recorder: { tableActions: REPLY_STORE_ACTIONS, sendsTo: ["replies"] },
+  replier: { tableActions: REPLY_STORE_ACTIONS, delaysRetries: true, atCredentials: true },
+};
+
 export interface AtCallbacksStackProps extends StackProps {
   readonly config: StageConfig;
   /** The shared route table unless told (tests pass variants). */
@@ -60,7 +85,7 @@ export interface AtCallbacksStackProps extends StackProps {
 export class AtCallbacksStack extends Stack {
   readonly table: Table;
   readonly callbackKeySecret: Secret;
-  /** `{"username","apiKey"}` for the future reply worker; granted to nothing yet. */
+  /** `{"username","apiKey"}` for the reply worker. */
   readonly atCredentialsSecret: Secret;
   /** By queue name: the route queue and every queue named in WORKERS. */
   readonly queues = new Map<QueueName, WorkQueue>();
@@ -205,6 +230,11 @@ export class AtCallbacksStack extends Stack {
 
   private addWorker(worker: Worker, config: StageConfig): void {
     const { queue, settings } = this.queue(worker.queue);
+    const access = WORKER_ACCESS[worker.name];
+    if (!access)
+      throw new Error(`infra/stack.ts has no WORKER_ACCESS entry for worker ${worker.name}`);
+    const sendsTo = (access.sendsTo ?? []).map((name) => ({ name, queue: this.queue(name).queue }));
+    const replies = config.replies;
     const fn = new AppFunction(this, `${pascal(worker.name)}Worker`, {
       entry: `${REPO_ROOT}${worker.entry}`,
       description: `Worker ${worker.name}: consumes the ${worker.queue} queue`,
@@ -213,15 +243,48 @@ export class AtCallbacksStack extends Stack {
       environment: {
         TABLE_NAME: this.table.tableName,
         ...(config.recordTtlDays ? { RECORD_TTL_DAYS: String(config.recordTtlDays) } : {}),
+        ...Object.fromEntries(
+          [...sendsTo, ...(access.delaysRetries ? [{ name: worker.queue, queue }] : [])].map(
+            (q) => [`${q.name.toUpperCase()}_QUEUE_URL`, q.queue.queueUrl],
+          ),
+        ),
+        ...(access.atCredentials
+          ? {
+              AT_CREDENTIALS_SECRET_ARN: this.atCredentialsSecret.secretArn,
+              ...(replies.shortcode ? { AT_SHORTCODE: replies.shortcode } : {}),
+              ...(replies.template ? { SMS_REPLY_TEMPLATE: replies.template } : {}),
+              ...(replies.keywords ? { SMS_REPLY_KEYWORDS: replies.keywords } : {}),
+              ...(replies.premiumKeywords ? { AT_PREMIUM_KEYWORDS: replies.premiumKeywords } : {}),
+            }
+          : {}),
       },
     });
     fn.role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ["dynamodb:PutItem"], resources: [this.table.tableArn] }),
+      new PolicyStatement({ actions: [...access.tableActions], resources: [this.table.tableArn] }),
     );
+    for (const target of sendsTo) {
+      fn.role.addToPrincipalPolicy(
+        new PolicyStatement({ actions: ["sqs:SendMessage"], resources: [target.queue.queueArn] }),
+      );
+    }
+    if (access.atCredentials) {
+      fn.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ["secretsmanager:GetSecretValue"],
+          resources: [this.atCredentialsSecret.secretArn],
+        }),
+      );
+    }
     // Exactly what the event source mapping needs to poll (SqsEventSource would also grant
     // GetQueueUrl and ChangeMessageVisibility, which the mapping does not use).
     fn.role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: EVENT_SOURCE_ACTIONS, resources: [queue.queueArn] }),
+      new PolicyStatement({
+        actions: [
+          ...EVENT_SOURCE_ACTIONS,
+          ...(access.delaysRetries ? ["sqs:ChangeMessageVisibility"] : []),
+        ],
+        resources: [queue.queueArn],
+      }),
     );
     const mapping = fn.function.addEventSourceMapping(`${pascal(worker.queue)}Queue`, {
       eventSourceArn: queue.queueArn,
@@ -267,6 +330,20 @@ export class AtCallbacksStack extends Stack {
         metric: fn.function.metricThrottles({ statistic: Stats.SUM, period: Duration.minutes(5) }),
         threshold: 1,
         description: `Function ${name} was throttled: raise the account's concurrency limit or lower the API throttle.`,
+      });
+    }
+    if (this.workerFunctions.has("replier")) {
+      alarms.add("ReplyUnknown", {
+        metric: new Metric({
+          namespace: METRIC_NAMESPACE,
+          metricName: "ReplyUnknown",
+          dimensionsMap: { service: "at-callbacks" },
+          statistic: Stats.SUM,
+          period: Duration.minutes(5),
+        }),
+        threshold: 1,
+        description:
+          "A reply's fate is unknown (the worker crashed or AT did not answer after the request was sent): it is not resent. Check with the customer or AT's SMS logs (docs/replies.md).",
       });
     }
     const api = this.api.api;

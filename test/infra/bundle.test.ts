@@ -16,13 +16,10 @@ interface Bundle {
 
 const HTTP_MUST_NOT_BUNDLE = ["africastalking"];
 const TABLE_CLIENTS = ["@aws-sdk/client-dynamodb", "@aws-sdk/lib-dynamodb"];
-/**
- * What each worker must not bundle (a worker not listed is checked by its own issue). The
- * recorder does get the Secrets Manager client: functions/lib/config.ts imports it for the
- * HTTP handlers, and esbuild cannot drop an SDK module for being unused.
- */
+/** What each worker must not bundle: only the replier talks to AT. */
 const WORKER_MUST_NOT_BUNDLE: Record<string, string[]> = {
-  recorder: ["africastalking", "@aws-sdk/client-sqs"],
+  recorder: ["africastalking", "@aws-sdk/client-secrets-manager"],
+  replier: [],
 };
 
 /** Each distinct entry, with the packages the functions built from it must not contain. */

@@ -14,6 +14,12 @@ describe("readConfig", () => {
       alarmEmail: undefined,
       recordTtlDays: undefined,
       destroyable: false,
+      replies: {
+        shortcode: undefined,
+        template: undefined,
+        keywords: undefined,
+        premiumKeywords: undefined,
+      },
     });
   });
 

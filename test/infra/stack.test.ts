@@ -147,9 +147,23 @@ describe("functions", () => {
       expect(variables.CALLBACK_KEY_SECRET_ARN).toEqual(ref(stack.callbackKeySecret.secretArn));
       expect(variables.CALLBACK_KEY).toBeUndefined();
     }
+    const replies = stack.queue("replies").queue;
     const recorder = resources[fnId("recorder", stack.workerFunctions)]?.Properties.Environment;
     expect(recorder).toEqual({
-      Variables: { NODE_OPTIONS: "--enable-source-maps", TABLE_NAME: ref(stack.table.tableName) },
+      Variables: {
+        NODE_OPTIONS: "--enable-source-maps",
+        TABLE_NAME: ref(stack.table.tableName),
+        REPLIES_QUEUE_URL: ref(replies.queueUrl),
+      },
+    });
+    const replier = resources[fnId("replier", stack.workerFunctions)]?.Properties.Environment;
+    expect(replier).toEqual({
+      Variables: {
+        NODE_OPTIONS: "--enable-source-maps",
+        TABLE_NAME: ref(stack.table.tableName),
+        REPLIES_QUEUE_URL: ref(replies.queueUrl),
+        AT_CREDENTIALS_SECRET_ARN: ref(stack.atCredentialsSecret.secretArn),
+      },
     });
   });
 });
@@ -197,17 +211,43 @@ describe("least privilege", () => {
     },
   );
 
-  it("lets the recorder write records and consume its queue, nothing else", () => {
+  const tableItems = () =>
+    ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"].map(
+      (action) => ({ action, resource: ref(stack.table.tableArn) }),
+    );
+
+  it("lets the recorder write records, consume its queue and queue reply jobs, nothing else", () => {
     const fn = stack.workerFunctions.get("recorder");
     if (!fn) throw new Error("missing");
     const queue = ref(events.queue.queueArn);
     expect(normalise(grantsOf(template, logicalId(stack, fn.function)))).toEqual(
       normalise([
         ...logs(fn),
-        { action: "dynamodb:PutItem", resource: ref(stack.table.tableArn) },
+        ...tableItems(),
         { action: "sqs:ReceiveMessage", resource: queue },
         { action: "sqs:DeleteMessage", resource: queue },
         { action: "sqs:GetQueueAttributes", resource: queue },
+        { action: "sqs:SendMessage", resource: ref(stack.queue("replies").queue.queueArn) },
+      ]),
+    );
+  });
+
+  it("lets the replier read the AT credentials, track replies and delay its own retries, nothing else", () => {
+    const fn = stack.workerFunctions.get("replier");
+    if (!fn) throw new Error("missing");
+    const queue = ref(stack.queue("replies").queue.queueArn);
+    expect(normalise(grantsOf(template, logicalId(stack, fn.function)))).toEqual(
+      normalise([
+        ...logs(fn),
+        ...tableItems(),
+        { action: "sqs:ReceiveMessage", resource: queue },
+        { action: "sqs:DeleteMessage", resource: queue },
+        { action: "sqs:GetQueueAttributes", resource: queue },
+        { action: "sqs:ChangeMessageVisibility", resource: queue },
+        {
+          action: "secretsmanager:GetSecretValue",
+          resource: ref(stack.atCredentialsSecret.secretArn),
+        },
       ]),
     );
   });
@@ -224,11 +264,14 @@ describe("least privilege", () => {
     }
   });
 
-  it("grants the AT credentials secret to no one", () => {
+  it("grants the AT credentials secret to the replier alone", () => {
     const secret = JSON.stringify(ref(stack.atCredentialsSecret.secretArn));
-    for (const [id, policy] of ofType("AWS::IAM::Policy")) {
-      expect(JSON.stringify(policy.Properties.PolicyDocument), id).not.toContain(secret);
-    }
+    const replier = stack.workerFunctions.get("replier");
+    if (!replier) throw new Error("missing");
+    const holders = ofType("AWS::IAM::Policy")
+      .filter(([, policy]) => JSON.stringify(policy.Properties.PolicyDocument).includes(secret))
+      .map(([, policy]) => JSON.stringify(policy.Properties.Roles));
+    expect(holders).toEqual([JSON.stringify([ref(replier.role.roleName)])]);
   });
 });
 
