@@ -1,12 +1,10 @@
 import { parseArgs } from "node:util";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { dynamoPendingTransactions } from "../functions/airtime/pending-store";
 import { toE164 } from "../functions/lib/phone";
-import { localTable } from "./local-state";
+import { resolveTable } from "./local-state";
 
 const USAGE = `Usage: npm run airtime:pending -- --transaction-id ID --phone +254711000111 --currency KES --amount 100
-                                [--table NAME --region R]
+                                [--table NAME --region R | --endpoint URL --table NAME]
 Registers an airtime request this application is about to make, so that the validation
 callback (with AIRTIME_REQUIRE_PENDING=true) answers Validated for it, once.`;
 
@@ -18,6 +16,7 @@ const { values } = parseArgs({
     amount: { type: "string" },
     table: { type: "string" },
     region: { type: "string" },
+    endpoint: { type: "string" },
   },
 });
 
@@ -31,14 +30,13 @@ const currencyCode = (values.currency ?? fail("--currency is required")).toUpper
 const amount = Number(values.amount);
 if (!(amount > 0)) fail("--amount must be a positive number");
 
-const target = values.table
-  ? {
-      client: DynamoDBDocumentClient.from(
-        new DynamoDBClient({ ...(values.region ? { region: values.region } : {}) }),
-      ),
-      tableName: values.table,
-    }
-  : localTable();
+const target = (() => {
+  try {
+    return resolveTable(values);
+  } catch (error) {
+    return fail(error instanceof Error ? error.message : String(error));
+  }
+})();
 await dynamoPendingTransactions(target.client, target.tableName).register(transactionId, {
   phoneNumber,
   currencyCode,

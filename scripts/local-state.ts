@@ -3,7 +3,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/constants";
 
-/** Where `npm start` leaves the local endpoints for `npm run records` to find. */
+/** Where `npm start` leaves the local endpoints for the other scripts to find. */
 export const LOCAL_STATE_FILE = ".local/stack.json";
 
 export interface LocalState {
@@ -12,21 +12,48 @@ export interface LocalState {
   sqsEndpoint: string;
   eventsQueueUrl: string;
   eventsDlqUrl: string;
+  repliesQueueUrl: string;
+  repliesDlqUrl: string;
 }
 
-/** The running local stack's table, or an exit with advice when there is none. */
-export function localTable(): { client: DynamoDBDocumentClient; tableName: string } {
+export interface TableTarget {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+}
+
+/**
+ * The table a script works on: a deployed one (`--table` [`--region`], credentials from the
+ * usual AWS configuration), any DynamoDB-compatible endpoint (`--endpoint --table`), or the
+ * running local stack. Throws an Error whose message tells the user what to do.
+ */
+export function resolveTable(options: {
+  table?: string | undefined;
+  region?: string | undefined;
+  endpoint?: string | undefined;
+}): TableTarget {
+  const { table, endpoint } = options;
+  if (table && !endpoint) {
+    const region = options.region ?? process.env.AWS_REGION;
+    if (!region) throw new Error("--region (or AWS_REGION) is needed with --table");
+    return {
+      client: DynamoDBDocumentClient.from(new DynamoDBClient({ region })),
+      tableName: table,
+    };
+  }
+  if (endpoint) {
+    if (!table) throw new Error("--table is needed with --endpoint");
+    return { client: localDocumentClient(endpoint), tableName: table };
+  }
   if (!existsSync(LOCAL_STATE_FILE)) {
-    console.error(
+    throw new Error(
       "No local stack is running here: start one with `npm start`, or name a deployed table with --table NAME --region R.",
     );
-    process.exit(2);
   }
   const state = JSON.parse(readFileSync(LOCAL_STATE_FILE, "utf8")) as LocalState;
   return { client: localDocumentClient(state.dynamodbEndpoint), tableName: state.tableName };
 }
 
-export const localDocumentClient = (endpoint: string) =>
+const localDocumentClient = (endpoint: string) =>
   DynamoDBDocumentClient.from(
     new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
   );

@@ -1,13 +1,9 @@
-import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { RECORD_TYPES, type RecordType } from "../functions/lib/callbacks";
 import { toE164 } from "../functions/lib/phone";
 import { queryRecords, type RecordFilter } from "../functions/lib/record-store";
 import type { RecordItem } from "../functions/lib/records";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/constants";
-import { LOCAL_STATE_FILE, type LocalState } from "./local-state";
+import { resolveTable } from "./local-state";
 
 const USAGE = `Usage: npm run records -- [--type T] [--phone P] [--id ID] [--since ISO] [--limit N] [--json]
                          [--table NAME --region R | --endpoint URL --table NAME]
@@ -57,7 +53,13 @@ const phone =
     ? undefined
     : (toE164(values.phone) ?? fail(`--phone must be an international number like +254711000111`));
 
-const { client, tableName } = target();
+const { client, tableName } = (() => {
+  try {
+    return resolveTable(values);
+  } catch (error) {
+    return fail(error instanceof Error ? error.message : String(error));
+  }
+})();
 const filter: RecordFilter = {
   limit,
   ...(values.type ? { type: values.type as RecordType } : {}),
@@ -76,37 +78,6 @@ try {
     `could not read table ${tableName}: ${error instanceof Error ? error.message : String(error)}`,
   );
   process.exit(1);
-}
-
-function target(): { client: DynamoDBDocumentClient; tableName: string } {
-  if (values.table && !values.endpoint) {
-    // A deployed table: credentials and region from the usual AWS configuration.
-    const region = values.region ?? process.env.AWS_REGION;
-    if (!region) fail("--region (or AWS_REGION) is needed with --table");
-    return {
-      client: DynamoDBDocumentClient.from(new DynamoDBClient({ region })),
-      tableName: values.table,
-    };
-  }
-  let endpoint = values.endpoint;
-  let tableName = values.table;
-  if (!endpoint) {
-    if (!existsSync(LOCAL_STATE_FILE)) {
-      fail(
-        "No local stack is running here: start one with `npm start`, or name a deployed table with --table NAME --region R.",
-      );
-    }
-    const state = JSON.parse(readFileSync(LOCAL_STATE_FILE, "utf8")) as LocalState;
-    endpoint = state.dynamodbEndpoint;
-    tableName = state.tableName;
-  }
-  if (!tableName) fail("--table is needed with --endpoint");
-  const raw = new DynamoDBClient({
-    endpoint,
-    region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
-  });
-  return { client: DynamoDBDocumentClient.from(raw), tableName };
 }
 
 /** The state and AT answer of an `sms.reply` record, and its delivery status (docs/replies.md). */

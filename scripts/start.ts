@@ -30,6 +30,8 @@ const state: LocalState = {
   sqsEndpoint: stack.services.sqsEndpoint,
   eventsQueueUrl: stack.services.eventsQueueUrl,
   eventsDlqUrl: stack.services.eventsDlqUrl,
+  repliesQueueUrl: stack.services.repliesQueueUrl,
+  repliesDlqUrl: stack.services.repliesDlqUrl,
 };
 mkdirSync(".local", { recursive: true });
 writeFileSync(LOCAL_STATE_FILE, `${JSON.stringify(state, null, 2)}\n`);

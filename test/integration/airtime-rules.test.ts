@@ -76,3 +76,35 @@ describe("airtime validation against requests the application registered", () =>
     expect(await ask({ transactionId: id })).toBe("Validated");
   });
 });
+
+describe("npm run airtime:pending", () => {
+  it("registers a request from the shell that the next validation accepts", async () => {
+    const { execFile } = await import("node:child_process");
+    const { services } = local.stack;
+    const output = await new Promise<string>((resolve, reject) =>
+      execFile(
+        "npx",
+        [
+          "tsx",
+          "scripts/airtime-pending.ts",
+          "--transaction-id",
+          "ATQid_from_cli",
+          "--phone",
+          "+254711000124",
+          "--currency",
+          "kes",
+          "--amount",
+          "100",
+          "--endpoint",
+          services.dynamodbEndpoint,
+          "--table",
+          services.tableName,
+        ],
+        { env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" } },
+        (error, stdout) => (error ? reject(error) : resolve(stdout)),
+      ),
+    );
+    expect(output.trim()).toBe("registered ATQid_from_cli: KES 100 to +254711000124");
+    expect(await ask({ transactionId: "ATQid_from_cli" })).toBe("Validated");
+  });
+});
