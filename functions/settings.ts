@@ -3,7 +3,8 @@
  */
 export const WORKER_TIMEOUT_SECONDS = 30;
 
-export const EVENTS_QUEUE = {
+/** Every work queue: a dead-letter queue after a bounded number of receives, batched consumers. */
+const WORK_QUEUE = {
   /** AWS recommends at least six times the consumer's timeout. */
   visibilityTimeoutSeconds: 6 * WORKER_TIMEOUT_SECONDS,
   /** Receives before a message is moved to the dead-letter queue. */
@@ -13,18 +14,14 @@ export const EVENTS_QUEUE = {
   maxBatchingWindowSeconds: 1,
 } as const;
 
+/** One envelope per accepted callback, consumed by the recorder. */
+export const EVENTS_QUEUE = WORK_QUEUE;
+
 /**
- * The replies queue: one job per incoming two-way SMS, consumed by the reply worker
- * (docs/replies.md). Same redrive pattern as the events queue; a job that fails
- * `maxReceiveCount` times (AT down, bad credentials) lands in its dead-letter queue.
+ * One job per incoming two-way SMS, consumed by the reply worker (docs/replies.md); a job that
+ * fails `maxReceiveCount` times (AT down, bad credentials) lands in its dead-letter queue.
  */
-export const REPLIES_QUEUE = {
-  visibilityTimeoutSeconds: 6 * WORKER_TIMEOUT_SECONDS,
-  maxReceiveCount: 5,
-  dlqRetentionDays: 14,
-  batchSize: 10,
-  maxBatchingWindowSeconds: 1,
-} as const;
+export const REPLIES_QUEUE = WORK_QUEUE;
 
 /** Backoff between reply attempts after a retryable AT failure (set with ChangeMessageVisibility). */
 export const REPLY_RETRY = { baseDelaySeconds: 20, maxDelaySeconds: 300 } as const;

@@ -7,15 +7,15 @@ import { describeError, logger } from "../lib/logger";
 import { maskPhonesIn } from "../lib/phone";
 import { dynamoRecordStore } from "../lib/record-store";
 import { toRecordItem } from "../lib/records";
+import { sqsQueue } from "../lib/sqs";
 import { applyCallbackEffects } from "../replies/effects";
-import { replyJobFor } from "../replies/job";
-import { sqsReplyQueue } from "../replies/queue";
+import { type ReplyJob, replyJobFor } from "../replies/job";
 import { dynamoReplyStore } from "../replies/store";
 
 const config = loadRecorderConfig();
 const store = dynamoRecordStore(documentClient, config.tableName);
 const replyStore = dynamoReplyStore(documentClient, config.tableName);
-const replies = sqsReplyQueue(config.repliesQueueUrl);
+const replies = sqsQueue<ReplyJob>(config.repliesQueueUrl);
 const processor = new BatchProcessor(EventType.SQS);
 
 /**

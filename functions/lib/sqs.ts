@@ -7,19 +7,25 @@ import type { Envelope } from "./envelope";
  */
 export const sqsClient = new SQSClient({ useQueueUrlAsEndpoint: false });
 
-export interface EventQueue {
-  send(envelope: Envelope): Promise<void>;
+/** A queue of JSON messages of one kind. */
+export interface MessageQueue<T> {
+  send(message: T): Promise<void>;
 }
 
-export function sqsEventQueue(queueUrl: string, client: SQSClient = sqsClient): EventQueue {
+/** The events queue: one envelope per accepted callback. */
+export type EventQueue = MessageQueue<Envelope>;
+
+export function sqsQueue<T>(queueUrl: string, client: SQSClient = sqsClient): MessageQueue<T> {
   return {
-    async send(envelope) {
+    async send(message) {
       await client.send(
-        new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: asciiJson(envelope) }),
+        new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: asciiJson(message) }),
       );
     },
   };
 }
+
+export const sqsEventQueue = (queueUrl: string): EventQueue => sqsQueue<Envelope>(queueUrl);
 
 /**
  * SQS refuses some characters (control characters, and supplementary ones on some
