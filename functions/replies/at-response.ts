@@ -141,6 +141,8 @@ export function classifySendError(error: unknown, to: string): SendOutcome {
   const httpStatus = typeof e.response?.status === "number" ? e.response.status : undefined;
   if (httpStatus !== undefined) {
     const reason = `HTTP ${httpStatus}: ${preview(e.response?.data)}`;
+    // A gateway timeout comes from in front of AT's API, which may still have taken the message.
+    if (httpStatus === 504) return { kind: "ambiguous", reason: `${reason}; AT may have sent it` };
     if (httpStatus >= 500 || httpStatus === 429) return { kind: "retryable", reason, httpStatus };
     // Bad credentials are an operator's fix: retried, so they reach the dead-letter queue and alarm.
     if (httpStatus === 401 || httpStatus === 403) return { kind: "retryable", reason, httpStatus };

@@ -77,6 +77,16 @@ export async function processReplyJob(
   for (let race = 0; race < MAX_RACES; race++) {
     const now = deps.now();
     if (SETTLED.has(reply.state)) {
+      // A redelivered job finishes what a failed one may have left undone after marking it sent.
+      if (reply.state === "sent" && reply.messageId) {
+        const { messageId } = reply;
+        await deps.store.linkMessage(messageId, {
+          inboundId: job.inboundId,
+          from: reply.from,
+          to: reply.to,
+        });
+        await applyEarlyReports(deps.store, job.inboundId, messageId);
+      }
       return { state: reply.state, outcome: `already-${reply.state}`, ...idOf(reply) };
     }
     if (reply.state === "sending") {
@@ -109,6 +119,13 @@ export async function processReplyJob(
     reply = (await deps.store.getReply(job.inboundId)) ?? reply;
   }
   throw new RetryLater("too many concurrent changes to this reply", 1);
+}
+
+/** Reports that arrived before the reply was recorded were kept as records: apply them now. */
+async function applyEarlyReports(store: ReplyStore, inboundId: string, messageId: string) {
+  for (const report of await store.deliveryReports(messageId)) {
+    await store.applyDelivery(inboundId, report);
+  }
 }
 
 async function claim(job: ReplyJob, deps: ReplyDeps): Promise<ReplyItem> {
@@ -234,20 +251,18 @@ async function decideAndSend(
   });
   switch (outcome.kind) {
     case "accepted": {
-      await store.updateReply(job.inboundId, mine, {
-        state: "sent",
-        ...answer(outcome),
-        updatedAt: at(),
-      });
+      // The link first: should the next write fail, delivery reports still find this reply.
       await store.linkMessage(outcome.messageId, {
         inboundId: job.inboundId,
         from: reply.from,
         to: reply.to,
       });
-      // Reports that arrived before the reply was recorded were kept as records: apply them now.
-      for (const report of await store.deliveryReports(outcome.messageId)) {
-        await store.applyDelivery(job.inboundId, report);
-      }
+      await store.updateReply(job.inboundId, mine, {
+        state: "sent",
+        ...answer(outcome),
+        updatedAt: at(),
+      });
+      await applyEarlyReports(store, job.inboundId, outcome.messageId);
       return { state: "sent", outcome: "sent", messageId: outcome.messageId };
     }
     case "rejected": {

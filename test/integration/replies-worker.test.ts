@@ -247,6 +247,16 @@ describe("sending through the AT SDK", () => {
     expect(await reply(job.inboundId)).toMatchObject({ state: "sent", attempts: 2 });
   });
 
+  it("treats a gateway timeout (504) as unknown, never resent: AT may have taken the message", async () => {
+    const job = newJob();
+    const { seen } = expectSend(() => [504, "Gateway Timeout"]);
+    const { deps: d, metrics } = deps();
+    expect((await processReplyJob(job, ctx(), d)).state).toBe("unknown");
+    expect(metrics.map((m) => m.name)).toEqual(["ReplyUnknown"]);
+    expect(await processReplyJob(job, ctx(2), d)).toMatchObject({ outcome: "already-unknown" });
+    expect(seen).toHaveLength(1);
+  });
+
   it("marks the reply failed when the retry budget is spent (the job then goes to the DLQ)", async () => {
     const job = newJob();
     expectSend(() => [503, "Service Unavailable"]);
@@ -335,6 +345,39 @@ describe("at most one SMS per inbound message", () => {
     expect(await processReplyJob(job, ctx(4), later.deps)).toMatchObject({
       outcome: "already-unknown",
     });
+    expect(seen).toHaveLength(1);
+  });
+
+  it("a failure after the reply is marked sent still links its delivery reports on redelivery", async () => {
+    const job = newJob();
+    const messageId = `ATXid_relink_${job.inboundId}`;
+    const { seen } = expectSend(() => [201, success(job.recipient, messageId)]);
+    let failures = 1;
+    const flaky: ReplyStore = {
+      ...store,
+      deliveryReports: async (id) => {
+        if (failures-- > 0) throw new Error("throttled");
+        return store.deliveryReports(id);
+      },
+    };
+    await expect(processReplyJob(job, ctx(1), deps({ store: flaky }).deps)).rejects.toThrow(
+      "throttled",
+    );
+    const report = toRecordItem(
+      envelopeFor(
+        "sms.delivery",
+        "sms-delivery-reports",
+        { id: messageId, status: "Success", phoneNumber: job.recipient },
+        new Date(),
+      ),
+      { now: new Date(), ttlDays: undefined },
+    );
+    await dynamoRecordStore(documents, services.tableName).putOnce(report);
+    expect(await processReplyJob(job, ctx(2), deps().deps)).toMatchObject({
+      outcome: "already-sent",
+      messageId,
+    });
+    expect(await reply(job.inboundId)).toMatchObject({ state: "sent", deliveryStatus: "Success" });
     expect(seen).toHaveLength(1);
   });
 
