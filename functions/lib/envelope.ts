@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { CALLBACK_SCHEMAS, type Payload, RECORD_TYPES, type RecordType } from "./callbacks";
 
 /**
@@ -35,13 +36,22 @@ export function envelopeFor(
     v: 1,
     type,
     id: schema.atId(payload),
-    identity: schema.identity(payload),
+    identity: boundedIdentity(schema.identity(payload)),
     receivedAt: receivedAt.toISOString(),
     route,
     payload,
     ...(answer === undefined ? {} : { answer }),
     ...(note === undefined ? {} : { note }),
   };
+}
+
+/**
+ * Identities become part of the table's sort keys (at most 1 KiB): a long one (a USSD session
+ * with many hops) is replaced by its digest, which de-duplicates just as well.
+ */
+function boundedIdentity(identity: string): string {
+  if (Buffer.byteLength(identity) <= 200) return identity;
+  return `sha256:${createHash("sha256").update(identity).digest("base64url")}`;
 }
 
 export class PoisonMessageError extends Error {

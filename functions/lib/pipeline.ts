@@ -41,14 +41,12 @@ export function callbackHandler(core: (callback: Callback) => Promise<Handled>, 
   return middy<Event, HttpAnswer, Error, Context>()
     .use({ before: authorise(deps.callbackKeys) })
     .use({ before: limitBodySize })
+    .use({ before: requireKnownContentType })
     .use(httpUrlencodeBodyParser({ disableContentTypeError: true }))
     .use(httpJsonBodyParser({ disableContentTypeError: true }))
     .use({ onError: answerRefusals })
     .handler(async (event) => {
       const route = routeOf(event);
-      if (typeof event.body !== "object" || event.body === null) {
-        throw new ClientError(415, `unsupported content type ${contentType(event) ?? "(none)"}`);
-      }
       const result = validateCallback(CALLBACK_SCHEMAS[route.recordType], event.body);
       if (!result.ok) throw new ClientError(400, result.reason);
       const receivedAt = new Date(event.requestContext?.timeEpoch ?? Date.now());
@@ -91,6 +89,17 @@ const authorise =
       throw new ClientError(403, "invalid or missing callback key");
     }
   };
+
+/** The two encodings AT uses (the same patterns Middy's parsers recognise). */
+const FORM = /^application\/x-www-form-urlencoded(;.*)?$/;
+const JSON_TYPE = /^application\/(.+\+)?json($|;.+)/;
+
+async function requireKnownContentType(request: { event: Event }): Promise<void> {
+  const type = contentType(request.event);
+  if (!type || !(FORM.test(type) || JSON_TYPE.test(type))) {
+    throw new ClientError(415, `unsupported content type ${type ?? "(none)"}`);
+  }
+}
 
 async function limitBodySize(request: { event: Event }): Promise<void> {
   const { body, isBase64Encoded } = request.event;

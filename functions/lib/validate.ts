@@ -5,6 +5,9 @@ export type Validated =
   | { ok: true; payload: Payload; phones: Record<string, string> }
   | { ok: false; reason: string };
 
+/** AT's ids are a few dozen characters; the table's keys allow at most 1 KiB. */
+export const MAX_AT_ID_BYTES = 256;
+
 const isScalar = (v: unknown) =>
   typeof v === "string" || typeof v === "number" || typeof v === "boolean";
 
@@ -32,6 +35,10 @@ export function validateCallback(schema: CallbackSchema, body: unknown): Validat
       ok: false,
       reason: `missing required field${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`,
     };
+  }
+  const atId = schema.atId(payload);
+  if (Buffer.byteLength(atId) > MAX_AT_ID_BYTES) {
+    return { ok: false, reason: `AT id is longer than ${MAX_AT_ID_BYTES} bytes` };
   }
   const phones: Record<string, string> = {};
   for (const f of schema.phoneFields) {

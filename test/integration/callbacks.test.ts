@@ -97,6 +97,26 @@ describe("every AT callback through HTTP, the queue and the recorder", () => {
     expect(airtime?.answer).toBe("Validated");
   });
 
+  it("records what DynamoDB keys and numbers cannot hold as is: huge JSON numbers, long USSD paths", async () => {
+    const big = await local.post(
+      routePath("sim-swap-status"),
+      '{"requestId":"ATSwpid_bignumber","status":"Swapped","providerRefId":12345678901234567890}',
+      { contentType: "application/json" },
+    );
+    expect(big.status).toBe(200);
+    const longPath = Array.from({ length: 600 }, () => "1").join("*");
+    const ussd = await local.post(
+      routePath("ussd-session"),
+      `sessionId=ATUid_longpath&serviceCode=%2A384%23&phoneNumber=%2B254711000111&text=${encodeURIComponent(longPath)}`,
+    );
+    expect(ussd.status).toBe(200);
+    const [swap] = await local.waitForRecords({ id: "ATSwpid_bignumber" }, (r) => r.length === 1);
+    expect(Number(swap?.payload.providerRefId)).toBeCloseTo(12345678901234567890, -5);
+    const [hop] = await local.waitForRecords({ id: "ATUid_longpath" }, (r) => r.length === 1);
+    expect(hop?.payload.text).toBe(longPath);
+    expect(await local.queueDepth(local.stack.services.eventsDlqUrl)).toBe(0);
+  });
+
   it("finds records by phone number, by type and by AT id without a scan", async () => {
     const byPhone = await local.records({ phone: "+254739495441" });
     expect(new Set(byPhone.map((r) => r.type))).toEqual(new Set(["ussd.session", "ussd.end"]));
@@ -179,6 +199,25 @@ describe("refusals: a clear 4xx, in the route's format, and nothing queued or re
       contentType: "application/json",
     });
     expect(status.status).toBe(400);
+  });
+
+  it("answers 400 for a JSON body that is not an object of fields", async () => {
+    for (const body of ["null", "[1,2]", '"text"']) {
+      const res = await local.post(routePath("sim-swap-status"), body, {
+        contentType: "application/json",
+      });
+      expect(res.status).toBe(400);
+      expect(await res.text()).toBe("body must be an object of fields");
+    }
+  });
+
+  it("answers 400 for an AT id too long to be a table key", async () => {
+    const res = await local.post(
+      routePath("sms-twoway"),
+      `id=${"x".repeat(300)}&from=%2B254711000111&to=20880&text=hi&date=2026-11-30`,
+    );
+    expect(res.status).toBe(400);
+    expect(await res.text()).toBe("BAD AT id is longer than 256 bytes");
   });
 
   it("answers 413 for a body over 64 KiB", async () => {
