@@ -16,7 +16,9 @@
  *                                                            phoneNumber, currencyCode and amount
  * `Validated` only when every enabled rule passes. Reasons never contain the phone number.
  */
+
 import { BlockList, isIP } from "node:net";
+import { toE164 } from "../lib/phone";
 
 export { withDeadline } from "../ussd/deadline";
 
@@ -116,7 +118,8 @@ function readCallback(body: Record<string, unknown>): AirtimeCallback {
   const amountText = amountAsText(body.amount);
   return {
     transactionId: text(body.transactionId),
-    phoneNumber: text(body.phoneNumber),
+    // Untrimmed: a literal `+` arrives as a leading space, which normalisePhone turns back.
+    phoneNumber: untrimmed(body.phoneNumber),
     sourceIpAddress: text(body.sourceIpAddress),
     currencyCode: text(body.currencyCode)?.toUpperCase(),
     amountText,
@@ -128,6 +131,10 @@ function text(value: unknown): string | undefined {
   if (typeof value !== "string") return undefined;
   const trimmed = value.trim();
   return trimmed === "" ? undefined : trimmed;
+}
+
+function untrimmed(value: unknown): string | undefined {
+  return text(value) === undefined ? undefined : (value as string);
 }
 
 function amountAsText(value: unknown): string | undefined {
@@ -224,8 +231,9 @@ async function pendingDecision(
   return VALIDATED;
 }
 
+/** E.164 where possible, so `%2B254…`, a literal `+` that arrived as a space and `00254…` match. */
 function normalisePhone(phoneNumber: string): string {
-  return phoneNumber.replace(/[\s-]/g, "");
+  return toE164(phoneNumber) ?? phoneNumber.replace(/[\s-]/g, "");
 }
 
 function sameMoney(a: number, b: number): boolean {

@@ -56,6 +56,30 @@ describe("airtime validation against requests the application registered", () =>
     });
   });
 
+  it("matches the registered phone however AT encoded the callback's (form, literal +, 00)", async () => {
+    for (const [id, phoneNumber] of [
+      ["ATQid_plus_space", " 254711000124"],
+      ["ATQid_double_zero", "00254711000124"],
+    ] as const) {
+      await pending.register(id, {
+        phoneNumber: "+254711000124",
+        currencyCode: "KES",
+        amount: 100,
+      });
+      expect(await ask({ transactionId: id, phoneNumber })).toBe("Validated");
+    }
+    await pending.register("ATQid_form", {
+      phoneNumber: "+254711000124",
+      currencyCode: "KES",
+      amount: 100,
+    });
+    const res = await local.post(
+      routePath("airtime-validation"),
+      "transactionId=ATQid_form&phoneNumber=+254711000124&sourceIpAddress=203.0.113.7&currencyCode=KES&amount=100",
+    );
+    expect(await res.json()).toEqual({ status: "Validated" });
+  });
+
   it("fails when the callback differs from what was registered", async () => {
     await pending.register("ATQid_changed", {
       phoneNumber: "+254711000124",
