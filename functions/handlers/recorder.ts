@@ -52,6 +52,10 @@ async function recordOne(message: SQSRecord): Promise<void> {
   }
 }
 
-/** Reports partial batch failures: only the failed messages come back (and reach the DLQ after maxReceiveCount). */
+/**
+ * Reports partial batch failures: only the failed messages come back (and reach the DLQ after
+ * maxReceiveCount). A batch whose every message failed is reported the same way rather than
+ * thrown, so the worker-errors alarm means a crash, not a poison message.
+ */
 export const handler = async (event: SQSEvent, context: Context) =>
-  processPartialResponse(event, recordOne, processor, { context });
+  processPartialResponse(event, recordOne, processor, { context, throwOnFullBatchFailure: false });

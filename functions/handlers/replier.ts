@@ -103,4 +103,7 @@ function replyOne(context: Context) {
 
 /** Partial batch failures: a job to retry comes back alone, and after maxReceiveCount goes to the DLQ. */
 export const handler = async (event: SQSEvent, context: Context) =>
-  processPartialResponse(event, replyOne(context), processor, { context });
+  processPartialResponse(event, replyOne(context), processor, {
+    context,
+    throwOnFullBatchFailure: false,
+  });

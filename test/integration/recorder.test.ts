@@ -64,6 +64,12 @@ describe("recorder worker", () => {
     expect(records).toHaveLength(1);
   });
 
+  it("reports a batch of nothing but poison as item failures, not as a crashed invocation", async () => {
+    const { handler } = await import("../../functions/handlers/recorder");
+    const result = await handler({ Records: [sqsRecord("only-poison", "{")] }, {} as never);
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: "only-poison" }]);
+  });
+
   it("moves a poison message to the dead-letter queue after the bounded number of receives", async () => {
     await local.sqs.send(
       new SendMessageCommand({
