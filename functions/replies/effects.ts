@@ -58,11 +58,14 @@ export async function applyCallbackEffects(
     }
     case "sms.subscription": {
       const updateType = str(item.payload.updateType);
+      // Open enum: an update type we do not know is recorded but changes no state.
+      const change = updateType.toLowerCase();
+      if (change !== "addition" && change !== "deletion") break;
       await store.setSubscription({
         shortCode: str(item.payload.shortCode),
         keyword: str(item.payload.keyword).toUpperCase(),
         phoneNumber: item.phones.phoneNumber ?? str(item.payload.phoneNumber),
-        active: updateType.toLowerCase() === "addition",
+        active: change === "addition",
         updateType,
         updatedAt: item.receivedAt,
       });

@@ -489,6 +489,9 @@ describe("subscriptions", () => {
     await applyCallbackEffects(sub("Addition", "2026-11-30T10:00:00Z"), store);
     await applyCallbackEffects(sub("deletion", "2026-11-30T11:00:00Z"), store);
     await applyCallbackEffects(sub("Addition", "2026-11-30T10:30:00Z"), store); // late
+    // An update type AT may add one day changes nothing (open enum).
+    const unknown = await applyCallbackEffects(sub("Renewal", "2026-11-30T12:00:00Z"), store);
+    expect(unknown.effects).toEqual([]);
     const { Item } = await documents.send(
       new (await import("@aws-sdk/lib-dynamodb")).GetCommand({
         TableName: services.tableName,
