@@ -67,7 +67,8 @@ export function readConfig(context: ContextReader): StageConfig {
     destroyable: flag(context, "destroyable") ?? DEFAULTS.destroyable,
     replies: {
       shortcode: text(context, "atShortcode"),
-      template: text(context, "smsReplyTemplate"),
+      // An empty template is meaningful: no replies at all.
+      template: context("smsReplyTemplate") === "" ? "" : text(context, "smsReplyTemplate"),
       keywords: text(context, "smsReplyKeywords"),
       premiumKeywords: text(context, "atPremiumKeywords"),
     },

@@ -252,7 +252,7 @@ export class AtCallbacksStack extends Stack {
           ? {
               AT_CREDENTIALS_SECRET_ARN: this.atCredentialsSecret.secretArn,
               ...(replies.shortcode ? { AT_SHORTCODE: replies.shortcode } : {}),
-              ...(replies.template ? { SMS_REPLY_TEMPLATE: replies.template } : {}),
+              ...(replies.template !== undefined ? { SMS_REPLY_TEMPLATE: replies.template } : {}),
               ...(replies.keywords ? { SMS_REPLY_KEYWORDS: replies.keywords } : {}),
               ...(replies.premiumKeywords ? { AT_PREMIUM_KEYWORDS: replies.premiumKeywords } : {}),
             }

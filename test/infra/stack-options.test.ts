@@ -12,6 +12,9 @@ const { stack, template } = synthStack({
     throttleRate: "5",
     throttleBurst: "10",
     logRetentionDays: "7",
+    atShortcode: "20880",
+    smsReplyTemplate: "",
+    smsReplyKeywords: '{"HELP":"Text BAL for your balance"}',
   },
 });
 const resources = template.toJSON().Resources as Record<
@@ -40,6 +43,22 @@ describe("stack options from context", () => {
       Endpoint: "ops@example.com",
       TopicArn: ref(stack.alarms.topic.topicArn),
     });
+  });
+
+  it("passes the reply policy to the replier, an empty template (no replies) included", () => {
+    const replier = stack.workerFunctions.get("replier");
+    if (!replier) throw new Error("missing replier");
+    const variables = (
+      resources[logicalId(stack, replier.function)]?.Properties.Environment as {
+        Variables: Record<string, unknown>;
+      }
+    ).Variables;
+    expect(variables).toMatchObject({
+      AT_SHORTCODE: "20880",
+      SMS_REPLY_TEMPLATE: "",
+      SMS_REPLY_KEYWORDS: '{"HELP":"Text BAL for your balance"}',
+    });
+    expect(variables.AT_PREMIUM_KEYWORDS).toBeUndefined();
   });
 
   it("passes the record TTL to the recorder", () => {
