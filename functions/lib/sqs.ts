@@ -5,7 +5,13 @@ import type { Envelope } from "./envelope";
  * One client per container. The endpoint comes from the environment (AWS_ENDPOINT_URL_SQS
  * locally); the queue URL names the queue, never the host to call.
  */
-export const sqsClient = new SQSClient({ useQueueUrlAsEndpoint: false });
+export const sqsClient = new SQSClient({
+  useQueueUrlAsEndpoint: false,
+  // Interactive routes queue their event before answering AT (USSD gives up after 10 s), and
+  // an ack route should answer 503 soon rather than late: bound each call, retry once.
+  requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
+  maxAttempts: 2,
+});
 
 /** A queue of JSON messages of one kind. */
 export interface MessageQueue<T> {
