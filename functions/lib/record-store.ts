@@ -106,11 +106,11 @@ export async function queryRecords(
   return keep(found);
 }
 
-/** Months from now back to `since` (or two years when there is no `since`), newest first. */
+/** Months from now back to `since` (or one year when there is no `since`), newest first. */
 export function monthsBack(now: Date, since: string): string[] {
   const oldest = since
     ? monthOf(since)
-    : monthOf(new Date(now.getTime() - 730 * 86_400_000).toISOString());
+    : monthOf(new Date(now.getTime() - 365 * 86_400_000).toISOString());
   const months: string[] = [];
   const cursor = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
   while (monthOf(cursor.toISOString()) >= oldest) {

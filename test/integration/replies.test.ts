@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { RecordItem } from "../../functions/lib/records";
 import { routePath, startTestStack, type TestStack } from "../support/local";
 
@@ -6,8 +6,15 @@ import { routePath, startTestStack, type TestStack } from "../support/local";
  * End to end through the local stack, with no AT account: the replies go to the local outbox,
  * which answers like AT (a messageId), so delivery reports posted locally update the reply.
  */
+// The outbox prints each reply it "sends", as under `npm start`: the count of SMS that left.
+process.env.LOCAL_OUTBOX_PRINT = "1";
+const printed: string[] = [];
+
 let local: TestStack;
 beforeAll(async () => {
+  vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
+    printed.push(args.join(" "));
+  });
   local = await startTestStack();
 });
 afterAll(async () => {
@@ -40,6 +47,10 @@ describe("two-way SMS replies through the local stack", () => {
     await new Promise((r) => setTimeout(r, 1_500)); // room for a second reply, if there were one
     const settled = await local.records({ id: "ATXid_e2e_reply1" });
     expect(settled.map((r) => r.type).sort()).toEqual(["sms.incoming", "sms.reply"]);
+    const sent = printed.filter(
+      (line) => line.startsWith("[outbox]") && line.includes("+254711000201"),
+    );
+    expect(sent).toHaveLength(1);
     const reply = replyOf(records);
     expect(reply).toMatchObject({
       state: "sent",

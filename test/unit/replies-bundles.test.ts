@@ -29,6 +29,7 @@ describe("bundles", () => {
     const axiosFiles = Object.keys(replier?.inputs ?? {}).filter((i) =>
       /node_modules\/axios\/(dist|index|lib\/axios)/.test(i),
     );
-    expect(axiosFiles).toEqual(["node_modules/axios/dist/node/axios.cjs"]);
+    expect(axiosFiles).toHaveLength(1);
+    expect(axiosFiles[0]).toMatch(/node_modules\/axios\/dist\/node\/axios\.cjs$/);
   }, 30_000);
 });
