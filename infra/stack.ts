@@ -115,6 +115,7 @@ export class AtCallbacksStack extends Stack {
       description:
         'Africa\'s Talking API credentials {"username","apiKey"}: replace the placeholder',
       generateSecretString: {
+        // The replier refuses this placeholder (PLACEHOLDER_USERNAME in functions/replies/at-sender.ts).
         secretStringTemplate: JSON.stringify({ username: "REPLACE_ME" }),
         generateStringKey: "apiKey",
         excludePunctuation: true,

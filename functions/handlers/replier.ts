@@ -21,20 +21,28 @@ import { REPLIES_QUEUE, REPLY_RETRY } from "../settings";
 const config = loadReplierConfig();
 const processor = new BatchProcessor(EventType.SQS);
 
-let sender: Promise<SmsSender> | undefined;
-/** Built once per container; on AWS the credentials are read once, on the first reply. */
-function smsSender(): Promise<SmsSender> {
-  sender ??= buildSender().catch((error) => {
-    sender = undefined;
-    throw error;
-  });
-  return sender;
+let sender: { source: string; sender: Promise<SmsSender> } | undefined;
+/**
+ * Built once per container and rebuilt only when the credentials change: on AWS the secret is
+ * re-read at most every 5 minutes (Powertools cache), so a rotated API key is picked up.
+ */
+async function smsSender(): Promise<SmsSender> {
+  const source = config.credentials;
+  const raw = source.kind === "secret" ? await readSecret(source.secretArn) : source.kind;
+  if (sender?.source !== raw) {
+    const built = buildSender(raw).catch((error) => {
+      sender = undefined;
+      throw error;
+    });
+    sender = { source: raw, sender: built };
+  }
+  return sender.sender;
 }
-async function buildSender(): Promise<SmsSender> {
+async function buildSender(secret: string): Promise<SmsSender> {
   const source = config.credentials;
   switch (source.kind) {
     case "secret":
-      return atSmsSender(parseAtCredentials(await readSecret(source.secretArn)));
+      return atSmsSender(parseAtCredentials(secret));
     case "env":
       return atSmsSender(source);
     case "outbox":

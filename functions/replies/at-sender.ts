@@ -101,5 +101,13 @@ export function parseAtCredentials(json: string): AtCredentials {
   if (typeof v.username !== "string" || !v.username || typeof v.apiKey !== "string" || !v.apiKey) {
     throw new Error('the AT credentials secret must be JSON {"username":"…","apiKey":"…"}');
   }
+  if (v.username === PLACEHOLDER_USERNAME) {
+    throw new Error(
+      "the AT credentials secret still holds the placeholder the stack created: put your AT username and API key in it",
+    );
+  }
   return { username: v.username, apiKey: v.apiKey };
 }
+
+/** What the CDK stack puts in the AT credentials secret until the operator replaces it. */
+export const PLACEHOLDER_USERNAME = "REPLACE_ME";

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { RecordItem } from "../../functions/lib/records";
 import { classifySendError, parseSendResponse } from "../../functions/replies/at-response";
+import { parseAtCredentials } from "../../functions/replies/at-sender";
 import { parseReplyJob, replyJobFor } from "../../functions/replies/job";
 import {
   DEFAULT_TEMPLATE,
@@ -188,5 +189,23 @@ describe("state rules", () => {
     expect(parseReplyJob(JSON.stringify(job))).toEqual(job);
     expect(() => parseReplyJob("{")).toThrow(/not JSON/);
     expect(() => parseReplyJob(JSON.stringify({ ...job, inboundId: "" }))).toThrow(/inboundId/);
+  });
+});
+
+describe("AT credentials from the secret", () => {
+  it("reads username and API key", () => {
+    expect(parseAtCredentials('{"username":"sandbox","apiKey":"k"}')).toEqual({
+      username: "sandbox",
+      apiKey: "k",
+    });
+  });
+
+  it("refuses the stack's placeholder and malformed values, saying what to do", () => {
+    expect(() => parseAtCredentials('{"username":"REPLACE_ME","apiKey":"generated"}')).toThrow(
+      /still holds the placeholder/,
+    );
+    for (const bad of ["not json", "{}", '{"username":"u"}']) {
+      expect(() => parseAtCredentials(bad)).toThrow(/must be JSON/);
+    }
   });
 });
