@@ -55,7 +55,7 @@ export function toRecordItem(
     receivedAt: envelope.receivedAt,
     route: envelope.route,
     phones,
-    payload: envelope.payload,
+    payload: storable(envelope.payload) as Payload,
     typePk: typeKey(envelope.type, monthOf(envelope.receivedAt)),
     typeSk: sortable,
     recordedAt: options.now.toISOString(),
@@ -64,4 +64,19 @@ export function toRecordItem(
     ...(envelope.note === undefined ? {} : { note: envelope.note }),
     ...(expiresAt === undefined ? {} : { expiresAt }),
   } as RecordItem;
+}
+
+/**
+ * DynamoDB's SDK reads integers beyond 2^53 back as BigInt, which JSON tools cannot print: such
+ * a number (already rounded by JSON.parse when AT sent it) is kept as its decimal text.
+ */
+function storable(value: unknown): unknown {
+  if (typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value)) {
+    return String(value);
+  }
+  if (Array.isArray(value)) return value.map(storable);
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, storable(v)]));
+  }
+  return value;
 }

@@ -48,11 +48,10 @@ describe("stack options from context", () => {
   it("passes the reply policy to the replier, an empty template (no replies) included", () => {
     const replier = stack.workerFunctions.get("replier");
     if (!replier) throw new Error("missing replier");
-    const variables = (
-      resources[logicalId(stack, replier.function)]?.Properties.Environment as {
-        Variables: Record<string, unknown>;
-      }
-    ).Variables;
+    const environment = resources[logicalId(stack, replier.function)]?.Properties.Environment as
+      | { Variables: Record<string, unknown> }
+      | undefined;
+    const variables = environment?.Variables ?? {};
     expect(variables).toMatchObject({
       AT_SHORTCODE: "20880",
       SMS_REPLY_TEMPLATE: "",
