@@ -9,6 +9,7 @@ import { parse } from "node:querystring";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { acknowledge } from "../functions/lib/ack";
 import { envelopeFor } from "../functions/lib/envelope";
+import { logger } from "../functions/lib/logger";
 import { callbackHandler } from "../functions/lib/pipeline";
 import { toRecordItem } from "../functions/lib/records";
 import { asciiJson, type EventQueue } from "../functions/lib/sqs";
@@ -17,7 +18,8 @@ import { handleUssdRequest } from "../functions/ussd/engine";
 import { buildVoiceXml, getDigits, say } from "../functions/voice/xml";
 import { startLocalStack } from "../local/stack";
 
-process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
+// Imports run first: the logger already exists, so silence it rather than its environment.
+logger.setLogLevel("SILENT");
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 
 const SMS =

@@ -1,4 +1,5 @@
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
+import { parseAirtimeRules } from "../functions/airtime/validation";
 
 /** Deployment settings, read from CDK context (`-c key=value` or cdk.json). */
 export interface StageConfig {
@@ -15,6 +16,10 @@ export interface StageConfig {
   readonly recordTtlDays: number | undefined;
   /** Dev stages only: the table and secrets are deleted with the stack. */
   readonly destroyable: boolean;
+  /** `POWERTOOLS_LOG_LEVEL` of every function (default INFO). */
+  readonly logLevel: string | undefined;
+  /** The airtime validation rules, as the function's `AIRTIME_*` environment (README). */
+  readonly airtime: Readonly<Record<string, string>>;
   /** The reply worker's settings, passed as its environment (docs/replies.md). */
   readonly replies: {
     /** `AT_SHORTCODE`: the sender of every reply. */
@@ -35,6 +40,16 @@ export const DEFAULTS = {
 } as const;
 
 type ContextReader = (key: string) => unknown;
+
+const LOG_LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "CRITICAL", "SILENT"];
+
+/** Context option → the airtime validation function's environment variable. */
+const AIRTIME_CONTEXT = {
+  airtimeAllowedIps: "AIRTIME_ALLOWED_IPS",
+  airtimeCurrencies: "AIRTIME_CURRENCIES",
+  airtimeLimits: "AIRTIME_LIMITS",
+  airtimeRequirePending: "AIRTIME_REQUIRE_PENDING",
+} as const;
 
 /**
  * Parses and checks the context, failing synthesis with a clear message. Values given with
@@ -57,6 +72,24 @@ export function readConfig(context: ContextReader): StageConfig {
   if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) {
     throw new Error(`context alarmEmail "${alarmEmail}" is not an e-mail address`);
   }
+  const logLevel = text(context, "logLevel")?.toUpperCase();
+  if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel)) {
+    throw new Error(`context logLevel must be one of ${LOG_LEVELS.join(", ")}`);
+  }
+  const airtime: Record<string, string> = {};
+  for (const [key, variable] of Object.entries(AIRTIME_CONTEXT)) {
+    const value = context(key);
+    if (value !== undefined && value !== null && value !== "") airtime[variable] = String(value);
+  }
+  try {
+    parseAirtimeRules(airtime);
+  } catch (error) {
+    throw new Error(
+      `context airtime rules: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  const deadline = positiveInteger(context, "airtimeDeadlineMs");
+  if (deadline !== undefined) airtime.AIRTIME_DEADLINE_MS = String(deadline);
   return {
     stageName,
     throttleRate: positiveInteger(context, "throttleRate") ?? DEFAULTS.throttleRate,
@@ -65,6 +98,8 @@ export function readConfig(context: ContextReader): StageConfig {
     alarmEmail,
     recordTtlDays: positiveInteger(context, "recordTtlDays"),
     destroyable: flag(context, "destroyable") ?? DEFAULTS.destroyable,
+    logLevel,
+    airtime,
     replies: {
       shortcode: text(context, "atShortcode"),
       // An empty template is meaningful: no replies at all.

@@ -198,6 +198,8 @@ export class AtCallbacksStack extends Stack {
         EVENTS_QUEUE_URL: queue.queueUrl,
         CALLBACK_KEY_SECRET_ARN: this.callbackKeySecret.secretArn,
         ...(readwrite ? { TABLE_NAME: this.table.tableName } : {}),
+        ...(route.answer === "airtime" ? config.airtime : {}),
+        ...(config.logLevel ? { POWERTOOLS_LOG_LEVEL: config.logLevel } : {}),
       },
     });
     fn.role.addToPrincipalPolicy(
@@ -244,6 +246,7 @@ export class AtCallbacksStack extends Stack {
       environment: {
         TABLE_NAME: this.table.tableName,
         ...(config.recordTtlDays ? { RECORD_TTL_DAYS: String(config.recordTtlDays) } : {}),
+        ...(config.logLevel ? { POWERTOOLS_LOG_LEVEL: config.logLevel } : {}),
         ...Object.fromEntries(
           [...sendsTo, ...(access.delaysRetries ? [{ name: worker.queue, queue }] : [])].map(
             (q) => [`${q.name.toUpperCase()}_QUEUE_URL`, q.queue.queueUrl],

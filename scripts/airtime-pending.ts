@@ -8,22 +8,28 @@ const USAGE = `Usage: npm run airtime:pending -- --transaction-id ID --phone +25
 Registers an airtime request this application is about to make, so that the validation
 callback (with AIRTIME_REQUIRE_PENDING=true) answers Validated for it, once.`;
 
-const { values } = parseArgs({
-  options: {
-    "transaction-id": { type: "string" },
-    phone: { type: "string" },
-    currency: { type: "string" },
-    amount: { type: "string" },
-    table: { type: "string" },
-    region: { type: "string" },
-    endpoint: { type: "string" },
-  },
-});
-
 const fail = (message: string): never => {
   console.error(`${message}\n\n${USAGE}`);
   process.exit(2);
 };
+
+const { values } = (() => {
+  try {
+    return parseArgs({
+      options: {
+        "transaction-id": { type: "string" },
+        phone: { type: "string" },
+        currency: { type: "string" },
+        amount: { type: "string" },
+        table: { type: "string" },
+        region: { type: "string" },
+        endpoint: { type: "string" },
+      },
+    });
+  } catch (error) {
+    return fail(error instanceof Error ? error.message : String(error));
+  }
+})();
 const transactionId = values["transaction-id"] ?? fail("--transaction-id is required");
 const phoneNumber = toE164(values.phone ?? "") ?? fail("--phone must be an international number");
 const currencyCode = (values.currency ?? fail("--currency is required")).toUpperCase();

@@ -111,14 +111,21 @@ function toJsonLine(r: RecordItem) {
     route: r.route,
     payload: r.payload,
     ...(r.answer === undefined ? {} : { answer: r.answer }),
+    ...(r.note === undefined ? {} : { note: r.note }),
     ...(Object.keys(reply).length > 0 ? { reply } : {}),
   };
 }
 
 function toTextLine(r: RecordItem) {
   const reply = Object.entries(replyFields(r)).map(([k, v]) => `${k}=${String(v)}`);
+  // Interactive records: what we answered and why, before the fields AT sent.
+  const answered = [
+    ...(r.answer === undefined ? [] : [`answer=${JSON.stringify(r.answer)}`]),
+    ...(r.note === undefined ? [] : [`note=${JSON.stringify(r.note)}`]),
+  ];
   const detail = [
     ...reply,
+    ...answered,
     ...Object.entries(r.payload)
       .filter(([, v]) => v !== "" && v !== undefined)
       .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`),

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ROUTES } from "../functions/routes";
 import { startLocalStack } from "../local/stack";
@@ -14,7 +14,8 @@ const { values } = parseArgs({
 
 // Without AT credentials, replies go to the local outbox: print them here.
 process.env.LOCAL_OUTBOX_PRINT ??= "1";
-const outbox = !process.env.AT_USERNAME && !process.env.AT_CREDENTIALS_SECRET_ARN;
+const outbox =
+  !process.env.AT_USERNAME && !process.env.AT_API_KEY && !process.env.AT_CREDENTIALS_SECRET_ARN;
 
 const generated = !process.env.CALLBACK_KEY;
 const callbackKey = process.env.CALLBACK_KEY ?? randomBytes(24).toString("base64url");
@@ -34,7 +35,8 @@ const state: LocalState = {
   repliesDlqUrl: stack.services.repliesDlqUrl,
 };
 mkdirSync(".local", { recursive: true });
-writeFileSync(LOCAL_STATE_FILE, `${JSON.stringify(state, null, 2)}\n`);
+const stateText = `${JSON.stringify(state, null, 2)}\n`;
+writeFileSync(LOCAL_STATE_FILE, stateText);
 
 const firstKey = callbackKey.split(",")[0] ?? "";
 const width = Math.max(...ROUTES.map((r) => r.path.length));
@@ -77,7 +79,10 @@ const shutdown = async () => {
   stopping = true;
   console.log("\nStopping...");
   await stack.stop();
-  rmSync(LOCAL_STATE_FILE, { force: true });
+  // Another `npm start` in this checkout may have taken the file over since: leave it to that one.
+  if (existsSync(LOCAL_STATE_FILE) && readFileSync(LOCAL_STATE_FILE, "utf8") === stateText) {
+    rmSync(LOCAL_STATE_FILE, { force: true });
+  }
   process.exit(0);
 };
 process.on("SIGINT", shutdown);

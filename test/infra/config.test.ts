@@ -14,6 +14,8 @@ describe("readConfig", () => {
       alarmEmail: undefined,
       recordTtlDays: undefined,
       destroyable: false,
+      logLevel: undefined,
+      airtime: {},
       replies: {
         shortcode: undefined,
         template: undefined,
@@ -56,5 +58,23 @@ describe("readConfig", () => {
     [{ destroyable: "yes" }, /destroyable/],
   ])("refuses %j", (context, message) => {
     expect(() => from(context)).toThrow(message);
+  });
+
+  it("passes airtime rules through, and refuses rules the function would refuse at cold start", () => {
+    expect(
+      from({ airtimeCurrencies: "KES,UGX", airtimeRequirePending: true, airtimeDeadlineMs: "2000" })
+        .airtime,
+    ).toEqual({
+      AIRTIME_CURRENCIES: "KES,UGX",
+      AIRTIME_REQUIRE_PENDING: "true",
+      AIRTIME_DEADLINE_MS: "2000",
+    });
+    expect(() => from({ airtimeLimits: "KES:100-10" })).toThrow(/KES min is above max/);
+    expect(() => from({ airtimeAllowedIps: "not-an-ip" })).toThrow(/not an IP/);
+  });
+
+  it("accepts a log level, case-insensitively, and refuses an unknown one", () => {
+    expect(from({ logLevel: "debug" }).logLevel).toBe("DEBUG");
+    expect(() => from({ logLevel: "chatty" })).toThrow(/logLevel must be one of/);
   });
 });

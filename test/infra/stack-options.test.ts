@@ -15,6 +15,9 @@ const { stack, template } = synthStack({
     atShortcode: "20880",
     smsReplyTemplate: "",
     smsReplyKeywords: '{"HELP":"Text BAL for your balance"}',
+    airtimeCurrencies: "KES",
+    airtimeRequirePending: "true",
+    logLevel: "WARN",
   },
 });
 const resources = template.toJSON().Resources as Record<
@@ -58,6 +61,27 @@ describe("stack options from context", () => {
       SMS_REPLY_KEYWORDS: '{"HELP":"Text BAL for your balance"}',
     });
     expect(variables.AT_PREMIUM_KEYWORDS).toBeUndefined();
+  });
+
+  it("gives the airtime rules to the airtime validation function only, and the log level to all", () => {
+    for (const [name, fn] of [...stack.routeFunctions, ...stack.workerFunctions]) {
+      const environment = resources[logicalId(stack, fn.function)]?.Properties.Environment as
+        | { Variables: Record<string, unknown> }
+        | undefined;
+      const variables = environment?.Variables ?? {};
+      expect(variables.POWERTOOLS_LOG_LEVEL, name).toBe("WARN");
+      if (name === "airtime-validation") {
+        expect(variables).toMatchObject({
+          AIRTIME_CURRENCIES: "KES",
+          AIRTIME_REQUIRE_PENDING: "true",
+        });
+      } else {
+        expect(
+          Object.keys(variables).filter((k) => k.startsWith("AIRTIME_")),
+          name,
+        ).toEqual([]);
+      }
+    }
   });
 
   it("passes the record TTL to the recorder", () => {

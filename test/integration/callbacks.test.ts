@@ -304,6 +304,21 @@ describe("npm run records", () => {
     );
   });
 
+  it("shows what an interactive route answered, and why", async () => {
+    const { code, stdout } = await run("--id", "ATVId_b2beff43fbe0d2749cc1693b4df4f585", "--json");
+    expect(code).toBe(0);
+    const lines = stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(lines.find((l) => l.payload.isActive === "0")).toMatchObject({
+      answer: "",
+      note: "call-ended",
+    });
+    const text = await run("--type", "airtime.validation", "--id", "ATQid_SampleTxnId123");
+    expect(text.stdout).toContain('answer="Validated"');
+  });
+
   it("explains a bad option instead of failing obscurely", async () => {
     const { code, stderr } = await run("--type", "sms.bogus");
     expect(code).toBe(2);
