@@ -1,6 +1,6 @@
-import { parseArgs } from "node:util";
 import { dynamoPendingTransactions } from "../functions/airtime/pending-store";
 import { toE164 } from "../functions/lib/phone";
+import { cli } from "./cli";
 import { resolveTable } from "./local-state";
 
 const USAGE = `Usage: npm run airtime:pending -- --transaction-id ID --phone +254711000111 --currency KES --amount 100
@@ -8,41 +8,22 @@ const USAGE = `Usage: npm run airtime:pending -- --transaction-id ID --phone +25
 Registers an airtime request this application is about to make, so that the validation
 callback (with AIRTIME_REQUIRE_PENDING=true) answers Validated for it, once.`;
 
-const fail = (message: string): never => {
-  console.error(`${message}\n\n${USAGE}`);
-  process.exit(2);
-};
-
-const { values } = (() => {
-  try {
-    return parseArgs({
-      options: {
-        "transaction-id": { type: "string" },
-        phone: { type: "string" },
-        currency: { type: "string" },
-        amount: { type: "string" },
-        table: { type: "string" },
-        region: { type: "string" },
-        endpoint: { type: "string" },
-      },
-    });
-  } catch (error) {
-    return fail(error instanceof Error ? error.message : String(error));
-  }
-})();
+const { values, fail, orFail } = cli(USAGE, {
+  "transaction-id": { type: "string" },
+  phone: { type: "string" },
+  currency: { type: "string" },
+  amount: { type: "string" },
+  table: { type: "string" },
+  region: { type: "string" },
+  endpoint: { type: "string" },
+});
 const transactionId = values["transaction-id"] ?? fail("--transaction-id is required");
 const phoneNumber = toE164(values.phone ?? "") ?? fail("--phone must be an international number");
 const currencyCode = (values.currency ?? fail("--currency is required")).toUpperCase();
 const amount = Number(values.amount);
 if (!(amount > 0)) fail("--amount must be a positive number");
 
-const target = (() => {
-  try {
-    return resolveTable(values);
-  } catch (error) {
-    return fail(error instanceof Error ? error.message : String(error));
-  }
-})();
+const target = orFail(() => resolveTable(values));
 await dynamoPendingTransactions(target.client, target.tableName).register(transactionId, {
   phoneNumber,
   currencyCode,

@@ -1,8 +1,8 @@
-import { parseArgs } from "node:util";
 import { RECORD_TYPES, type RecordType } from "../functions/lib/callbacks";
 import { toE164 } from "../functions/lib/phone";
 import { queryRecords, type RecordFilter } from "../functions/lib/record-store";
 import type { RecordItem } from "../functions/lib/records";
+import { cli } from "./cli";
 import { resolveTable } from "./local-state";
 
 const USAGE = `Usage: npm run records -- [--type T] [--phone P] [--id ID] [--since ISO] [--limit N] [--json]
@@ -10,31 +10,18 @@ const USAGE = `Usage: npm run records -- [--type T] [--phone P] [--id ID] [--sin
 Lists records newest first: from the local stack started by \`npm start\`, or from a deployed table.
 --id of an incoming SMS shows the message and its reply (state, AT's answer, delivery status).`;
 
-function fail(message: string): never {
-  console.error(`${message}\n\n${USAGE}`);
-  process.exit(2);
-}
-
-const { values } = (() => {
-  try {
-    return parseArgs({
-      options: {
-        type: { type: "string" },
-        phone: { type: "string" },
-        id: { type: "string" },
-        since: { type: "string" },
-        limit: { type: "string", default: "20" },
-        json: { type: "boolean", default: false },
-        table: { type: "string" },
-        region: { type: "string" },
-        endpoint: { type: "string" },
-        help: { type: "boolean", default: false },
-      },
-    });
-  } catch (error) {
-    return fail(error instanceof Error ? error.message : String(error));
-  }
-})();
+const { values, fail, orFail } = cli(USAGE, {
+  type: { type: "string" },
+  phone: { type: "string" },
+  id: { type: "string" },
+  since: { type: "string" },
+  limit: { type: "string", default: "20" },
+  json: { type: "boolean", default: false },
+  table: { type: "string" },
+  region: { type: "string" },
+  endpoint: { type: "string" },
+  help: { type: "boolean", default: false },
+});
 if (values.help) {
   console.log(USAGE);
   process.exit(0);
@@ -53,13 +40,7 @@ const phone =
     ? undefined
     : (toE164(values.phone) ?? fail(`--phone must be an international number like +254711000111`));
 
-const { client, tableName } = (() => {
-  try {
-    return resolveTable(values);
-  } catch (error) {
-    return fail(error instanceof Error ? error.message : String(error));
-  }
-})();
+const { client, tableName } = orFail(() => resolveTable(values));
 const filter: RecordFilter = {
   limit,
   ...(values.type ? { type: values.type as RecordType } : {}),
