@@ -47,10 +47,7 @@ export function stringField(p: Payload, name: string): string | undefined {
   return value === undefined || value === null ? undefined : String(value);
 }
 
-const field = (p: Payload, name: string): string => {
-  const value = p[name];
-  return value === undefined || value === null ? "" : String(value);
-};
+const field = (p: Payload, name: string): string => stringField(p, name) ?? "";
 const byField = (name: string) => (p: Payload) => field(p, name);
 const byFields =
   (...names: string[]) =>
