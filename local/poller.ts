@@ -25,6 +25,8 @@ export function startPoller(options: {
   functionName: string;
   worker: SqsWorker;
   onError: (error: unknown) => void;
+  /** Batches in flight at once (concurrent invocations); 1 by default. */
+  concurrency?: number;
 }): Poller {
   const { client, queueUrl, worker } = options;
   let running = true;
@@ -90,7 +92,7 @@ export function startPoller(options: {
       }
     }
   };
-  const finished = loop();
+  const finished = Promise.all(Array.from({ length: options.concurrency ?? 1 }, loop));
 
   return {
     async stop() {

@@ -1,18 +1,6 @@
-import { mkdirSync } from "node:fs";
-import type { AddressInfo } from "node:net";
-import {
-  CreateTableCommand,
-  DynamoDBClient,
-  UpdateTimeToLiveCommand,
-} from "@aws-sdk/client-dynamodb";
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import dynalite from "dynalite";
-import { buildApp } from "fauxqs";
-import { EVENTS_QUEUE, REPLIES_QUEUE, TABLE } from "../functions/settings";
+import { Worker } from "node:worker_threads";
 
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./constants";
-
-export interface LocalServices {
+export interface ServiceEndpoints {
   sqsEndpoint: string;
   dynamodbEndpoint: string;
   tableName: string;
@@ -22,147 +10,62 @@ export interface LocalServices {
   repliesQueueUrl: string;
   repliesQueueArn: string;
   repliesDlqUrl: string;
+  /** Messages read back from the data directory's journal and put back on their queues. */
+  recovered: number;
+}
+
+export interface LocalServices extends ServiceEndpoints {
   stop(): Promise<void>;
 }
 
 export interface ServiceOptions {
-  /** Keep DynamoDB data in this folder across restarts; in memory when unset. */
-  dataDir?: string;
+  /**
+   * Keep the table and the queues' contents in this folder across restarts (and crashes); in
+   * memory when unset.
+   */
+  dataDir?: string | undefined;
   /** Overrides the deployed visibility timeout (tests use a short one to see redelivery quickly). */
-  visibilityTimeoutSeconds?: number;
+  visibilityTimeoutSeconds?: number | undefined;
 }
+
+export type ThreadMessage =
+  | { type: "ready"; endpoints: ServiceEndpoints }
+  | { type: "failed"; message: string }
+  | { type: "stopped" };
 
 /**
  * Embedded stand-ins for SQS (fauxqs) and DynamoDB (dynalite) on free loopback ports, with
  * the queues (events, replies), their dead-letter queues and the table created as the CDK
- * stack creates them.
+ * stack creates them (local/emulators.ts). They run on a thread of their own, so that the
+ * HTTP server and the workers on the main thread and the services use both cores.
  */
 export async function startServices(options: ServiceOptions = {}): Promise<LocalServices> {
-  // fauxqs, bound to loopback only. Its queue URLs name the host `sqs.<region>.localhost`,
-  // which clients must not call: they use the endpoint instead (useQueueUrlAsEndpoint: false).
-  const sqs = buildApp({ logger: false });
-  const sqsEndpoint = (await sqs.listen({ port: 0, host: "127.0.0.1" })).replace(
-    "localhost",
-    "127.0.0.1",
-  );
-  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const dynamo = dynalite({
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
-    ...(options.dataDir ? { path: options.dataDir } : {}),
-  });
-  await new Promise<void>((resolve) => dynamo.listen(0, "127.0.0.1", () => resolve()));
-  const dynamodbEndpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
-
-  const queues = await createQueues(sqsEndpoint, options.visibilityTimeoutSeconds);
-  const tableName = "records";
-  await createTable(dynamodbEndpoint, tableName);
-
-  return {
-    sqsEndpoint,
-    dynamodbEndpoint,
-    tableName,
-    ...queues,
-    async stop() {
-      await sqs.close();
-      await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+  const thread = new Worker(new URL("./thread.mjs", import.meta.url), {
+    workerData: {
+      entry: "./emulators.ts",
+      dataDir: options.dataDir,
+      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
     },
-  };
-}
-
-async function createTable(endpoint: string, tableName: string) {
-  const client = new DynamoDBClient({
-    endpoint,
-    region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
   });
-  const s = "S" as const;
-  const index = (name: string, pk: string, sk: string) => ({
-    IndexName: name,
-    KeySchema: [
-      { AttributeName: pk, KeyType: "HASH" as const },
-      { AttributeName: sk, KeyType: "RANGE" as const },
-    ],
-    Projection: { ProjectionType: "ALL" as const },
+  const exited = new Promise<void>((resolve) => thread.once("exit", () => resolve()));
+  const first = await new Promise<ThreadMessage>((resolve, reject) => {
+    thread.once("message", resolve);
+    thread.once("error", reject);
+    exited.then(() => reject(new Error("the local services thread exited while starting")));
   });
-  try {
-    await client.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: [
-          TABLE.partitionKey,
-          TABLE.sortKey,
-          TABLE.byPhone.partitionKey,
-          TABLE.byPhone.sortKey,
-          TABLE.byType.partitionKey,
-          TABLE.byType.sortKey,
-        ].map((AttributeName) => ({ AttributeName, AttributeType: s })),
-        KeySchema: [
-          { AttributeName: TABLE.partitionKey, KeyType: "HASH" },
-          { AttributeName: TABLE.sortKey, KeyType: "RANGE" },
-        ],
-        GlobalSecondaryIndexes: [
-          index(TABLE.byPhone.indexName, TABLE.byPhone.partitionKey, TABLE.byPhone.sortKey),
-          index(TABLE.byType.indexName, TABLE.byType.partitionKey, TABLE.byType.sortKey),
-        ],
-      }),
-    );
-  } catch (error) {
-    // An on-disk table survives restarts.
-    if (!(error instanceof Error && error.name === "ResourceInUseException")) throw error;
+  if (first.type !== "ready") {
+    await exited;
+    throw new Error(first.type === "failed" ? first.message : "local services did not start");
   }
-  await client
-    .send(
-      new UpdateTimeToLiveCommand({
-        TableName: tableName,
-        TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
-      }),
-    )
-    .catch(() => undefined); // dynalite does not implement TTL; the deployed table does.
-  client.destroy();
-}
-
-async function createQueues(endpoint: string, visibilityTimeoutSeconds: number | undefined) {
-  const client = new SQSClient({
-    endpoint,
-    region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
-    useQueueUrlAsEndpoint: false,
-  });
-  const create = async (name: string, attributes: Record<string, string>) => {
-    const { QueueUrl } = await client.send(
-      new CreateQueueCommand({ QueueName: name, Attributes: attributes }),
-    );
-    const { Attributes } = await client.send(
-      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }),
-    );
-    if (!QueueUrl || !Attributes?.QueueArn) throw new Error(`could not create local queue ${name}`);
-    return { url: QueueUrl, arn: Attributes.QueueArn };
-  };
-  const withDlq = async (name: string, settings: typeof EVENTS_QUEUE | typeof REPLIES_QUEUE) => {
-    const dlq = await create(`${name}-dlq`, {
-      MessageRetentionPeriod: String(settings.dlqRetentionDays * 86_400),
-    });
-    const queue = await create(name, {
-      VisibilityTimeout: String(visibilityTimeoutSeconds ?? settings.visibilityTimeoutSeconds),
-      RedrivePolicy: JSON.stringify({
-        deadLetterTargetArn: dlq.arn,
-        maxReceiveCount: String(settings.maxReceiveCount),
-      }),
-    });
-    return { queue, dlq };
-  };
-  const events = await withDlq("events", EVENTS_QUEUE);
-  const replies = await withDlq("replies", REPLIES_QUEUE);
-  client.destroy();
+  let stopping: Promise<void> | undefined;
   return {
-    eventsQueueUrl: events.queue.url,
-    eventsQueueArn: events.queue.arn,
-    eventsDlqUrl: events.dlq.url,
-    repliesQueueUrl: replies.queue.url,
-    repliesQueueArn: replies.queue.arn,
-    repliesDlqUrl: replies.dlq.url,
+    ...first.endpoints,
+    stop() {
+      stopping ??= (async () => {
+        thread.postMessage({ type: "stop" });
+        await exited;
+      })();
+      return stopping;
+    },
   };
 }

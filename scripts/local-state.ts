@@ -7,6 +7,9 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/constants";
 export const LOCAL_STATE_FILE = ".local/stack.json";
 
 export interface LocalState {
+  /** The `npm start` process that wrote this file, and where it listens. */
+  pid: number;
+  url: string;
   tableName: string;
   dynamodbEndpoint: string;
   sqsEndpoint: string;
@@ -14,6 +17,28 @@ export interface LocalState {
   eventsDlqUrl: string;
   repliesQueueUrl: string;
   repliesDlqUrl: string;
+}
+
+/**
+ * The state of another `npm start` still running in this checkout, if any: two would share (and
+ * the first to stop would delete) the one state file the other scripts read.
+ */
+export function runningStack(): LocalState | undefined {
+  if (!existsSync(LOCAL_STATE_FILE)) return undefined;
+  let state: LocalState;
+  try {
+    state = JSON.parse(readFileSync(LOCAL_STATE_FILE, "utf8")) as LocalState;
+  } catch {
+    return undefined;
+  }
+  if (typeof state.pid !== "number" || state.pid === process.pid) return undefined;
+  try {
+    process.kill(state.pid, 0); // signal 0: only asks whether the process exists
+    return state;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === "EPERM" ? state : undefined;
+  }
 }
 
 export interface TableTarget {
