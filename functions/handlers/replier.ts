@@ -65,9 +65,9 @@ const deps: ReplyDeps = {
   maxReceiveCount: REPLIES_QUEUE.maxReceiveCount,
   now: () => new Date(),
   newAttemptId: randomUUID,
-  metric: (name, fields) => {
-    emfCount(name, fields);
-    logger.warn("reply metric", { metric: name, ...fields });
+  metric: (name, fields, dimensions) => {
+    emfCount(name, fields, dimensions);
+    logger.warn("reply metric", { metric: name, ...fields, ...dimensions });
   },
 };
 

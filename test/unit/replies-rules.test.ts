@@ -1,8 +1,15 @@
+import endpoints from "africastalking/lib/common.js";
 import { describe, expect, it } from "vitest";
 import type { RecordItem } from "../../functions/lib/records";
 import { classifySendError, parseSendResponse } from "../../functions/replies/at-response";
-import { parseAtCredentials } from "../../functions/replies/at-sender";
+import {
+  AT_ENDPOINTS,
+  AT_HOSTS,
+  environmentOf,
+  parseAtCredentials,
+} from "../../functions/replies/at-sender";
 import { parseReplyJob, replyJobFor } from "../../functions/replies/job";
+import { emfCount, METRIC_NAMESPACE } from "../../functions/replies/metrics";
 import {
   DEFAULT_TEMPLATE,
   loadReplyPolicy,
@@ -79,11 +86,9 @@ describe("AT's send answer, per recipient", () => {
   });
 
   it.each([
-    [401, "RiskHold"],
     [402, "InvalidSenderId"],
     [403, "InvalidPhoneNumber"],
     [404, "UnsupportedNumberType"],
-    [405, "InsufficientBalance"],
     [406, "UserInBlacklist"],
     [407, "CouldNotRoute"],
     [409, "DoNotDisturbRejection"],
@@ -97,13 +102,24 @@ describe("AT's send answer, per recipient", () => {
     ).toEqual({ kind: "rejected", status, statusCode, cost: "0", reason: "Sent to 0/1" });
   });
 
-  it("retries recipient statuses 500 and 501 (AT did not process the message)", () => {
-    for (const statusCode of [500, 501]) {
-      expect(parseSendResponse(answer({ statusCode, messageId: "None" }), to).kind).toBe(
-        "retryable",
-      );
-    }
-  });
+  it.each([
+    [401, "RiskHold"],
+    [405, "InsufficientBalance"],
+    [500, "InternalServerError"],
+    [501, "GatewayError"],
+  ])(
+    "retries temporary recipient status %i %s (nothing left), keeping AT's status",
+    (statusCode, status) => {
+      expect(
+        parseSendResponse(answer({ statusCode, status, cost: "0", messageId: "None" }), to),
+      ).toEqual({
+        kind: "retryable",
+        reason: `recipient status ${statusCode} ${status}`,
+        status,
+        statusCode,
+      });
+    },
+  );
 
   it("rejects an answer with no recipients, and cannot tell from a shape it does not know", () => {
     expect(
@@ -132,6 +148,16 @@ describe("SDK rejections", () => {
       });
     }
     expect(classifySendError(httpError(400), to).kind).toBe("rejected");
+  });
+
+  it("retries a redirect it did not follow, and a request its host guard refused", () => {
+    for (const status of [301, 302, 307]) {
+      expect(classifySendError(httpError(status), to)).toMatchObject({
+        kind: "retryable",
+        httpStatus: status,
+      });
+    }
+    expect(classifySendError(netError("EAT_HOST_REFUSED"), to).kind).toBe("retryable");
   });
 
   it("retries errors raised before the request left, never a timeout after it did", () => {
@@ -207,5 +233,72 @@ describe("AT credentials from the secret", () => {
     for (const bad of ["not json", "{}", '{"username":"u"}']) {
       expect(() => parseAtCredentials(bad)).toThrow(/must be JSON/);
     }
+  });
+});
+
+describe("AT endpoints", () => {
+  it("match the SDK's own live and sandbox endpoints", () => {
+    const pick = () => ({ SMS_URL: endpoints.SMS_URL, CONTENT_URL: endpoints.CONTENT_URL });
+    const before = pick();
+    try {
+      Object.assign(endpoints, AT_ENDPOINTS.live);
+      expect(before).toEqual(AT_ENDPOINTS.live); // the SDK's default
+      endpoints.enableSandbox();
+      expect(pick()).toEqual(AT_ENDPOINTS.sandbox);
+    } finally {
+      Object.assign(endpoints, before);
+    }
+    expect([...AT_HOSTS].sort()).toEqual([
+      "api.africastalking.com",
+      "api.sandbox.africastalking.com",
+      "content.africastalking.com",
+    ]);
+  });
+
+  it("sandbox only for the username sandbox, in any case", () => {
+    expect(environmentOf("sandbox")).toBe("sandbox");
+    expect(environmentOf("Sandbox")).toBe("sandbox");
+    expect(environmentOf("myapp")).toBe("live");
+    expect(environmentOf("sandboxed")).toBe("live");
+  });
+});
+
+describe("reply metrics", () => {
+  const emitted = (dimensions?: Record<string, string>) => {
+    const lines: string[] = [];
+    emfCount("ReplyRejected", { inboundId: "ATXid_1" }, dimensions, (l) => lines.push(l));
+    return JSON.parse(lines[0] ?? "{}") as Record<string, unknown> & {
+      _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][] }[] };
+    };
+  };
+
+  it("carry the service and the stage, and a second series with the extra dimensions", () => {
+    const saved = process.env.STAGE;
+    process.env.STAGE = "prod";
+    try {
+      const line = emitted({ status: "InsufficientBalance" });
+      expect(line._aws.CloudWatchMetrics).toEqual([
+        {
+          Namespace: METRIC_NAMESPACE,
+          Dimensions: [
+            ["service", "stage"],
+            ["service", "stage", "status"],
+          ],
+          Metrics: [{ Name: "ReplyRejected", Unit: "Count" }],
+        },
+      ]);
+      expect(line).toMatchObject({
+        service: "at-callbacks",
+        stage: "prod",
+        status: "InsufficientBalance",
+        inboundId: "ATXid_1",
+        ReplyRejected: 1,
+      });
+    } finally {
+      if (saved === undefined) delete process.env.STAGE;
+      else process.env.STAGE = saved;
+    }
+    expect(emitted()).toMatchObject({ stage: "local" });
+    expect(emitted()._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([["service", "stage"]]);
   });
 });
