@@ -54,6 +54,22 @@ export function loadReplyPolicy(env: Record<string, string | undefined>): ReplyP
   return Object.freeze({ template, keywords: Object.freeze(keywords), premiumKeywords });
 }
 
+/**
+ * Messages that mean "stop sending me SMS" (the opt-out keywords AT and the networks honour):
+ * the whole message, whatever its case, spacing and punctuation. They suppress the number for
+ * the shortcode instead of getting a reply. A longer text ("stop the order") is an ordinary
+ * message.
+ */
+export const OPT_OUT_KEYWORDS: ReadonlySet<string> = new Set([
+  "STOP",
+  "STOPALL",
+  "UNSUBSCRIBE",
+  "OPTOUT",
+]);
+
+export const isOptOutMessage = (text: string) =>
+  OPT_OUT_KEYWORDS.has(text.toUpperCase().replace(/[^A-Z]/g, ""));
+
 /** The first word of a message, upper-cased: how keywords are matched. */
 export const firstWord = (text: string) => (text.trim().split(/\s+/)[0] ?? "").toUpperCase();
 

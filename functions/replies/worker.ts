@@ -205,7 +205,10 @@ async function decideAndSend(
     });
     return done ? { state: "skipped", outcome: "skipped" } : undefined;
   }
-  const suppression = await store.suppressionFor(reply.to, [reply.from, "*"]);
+  // The shortcode written to counts too: a STOP to it suppresses it even when AT_SHORTCODE differs.
+  const suppression = await store.suppressionFor(reply.to, [
+    ...new Set([reply.from, job.shortcode, "*"]),
+  ]);
   if (suppression) {
     const done = await store.updateReply(job.inboundId, expected, {
       state: "suppressed",

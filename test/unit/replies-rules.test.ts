@@ -12,6 +12,7 @@ import { parseReplyJob, replyJobFor } from "../../functions/replies/job";
 import { emfCount, METRIC_NAMESPACE } from "../../functions/replies/metrics";
 import {
   DEFAULT_TEMPLATE,
+  isOptOutMessage,
   loadReplyPolicy,
   premiumKeyword,
   replyText,
@@ -44,6 +45,15 @@ describe("reply policy", () => {
     expect(replyText(loadReplyPolicy({ SMS_REPLY_TEMPLATE: "" }), inbound)).toBe("");
     expect(() => loadReplyPolicy({ SMS_REPLY_KEYWORDS: "HELP=x" })).toThrow(/JSON object/);
     expect(() => loadReplyPolicy({ SMS_REPLY_KEYWORDS: '{"HELP":1}' })).toThrow(/string/);
+  });
+
+  it("recognises an opt-out message: the keyword alone, in any case or spacing", () => {
+    for (const text of ["STOP", "stop", " Stop. ", "STOP ALL", "Unsubscribe", "opt-out"]) {
+      expect(isOptOutMessage(text), text).toBe(true);
+    }
+    for (const text of ["stop the order", "STOPPED", "", "help", "HALT"]) {
+      expect(isOptOutMessage(text), text).toBe(false);
+    }
   });
 
   it("answers a premium on-demand message with its keyword and linkId only when configured", () => {
@@ -203,6 +213,7 @@ describe("state rules", () => {
       payload: { from: " 254711000111", to: "20880", text: "Hi", linkId: "" },
     } as unknown as RecordItem;
     const job = replyJobFor(item);
+    expect(job).toBeDefined();
     expect(job).toEqual({
       v: 1,
       kind: "sms.reply",
@@ -213,6 +224,12 @@ describe("state rules", () => {
       receivedAt: "2026-11-30T10:00:00.000Z",
     });
     expect(parseReplyJob(JSON.stringify(job))).toEqual(job);
+    // Senders that are not phone numbers get no job: a reply could only fail at AT.
+    for (const from of ["MTN", "123", "Safaricom"]) {
+      expect(replyJobFor({ ...item, phones: {}, payload: { ...item.payload, from } })).toBe(
+        undefined,
+      );
+    }
     expect(() => parseReplyJob("{")).toThrow(/not JSON/);
     expect(() => parseReplyJob(JSON.stringify({ ...job, inboundId: "" }))).toThrow(/inboundId/);
   });
