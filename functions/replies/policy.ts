@@ -3,8 +3,9 @@
  * environment (docs/replies.md):
  *
  * - `SMS_REPLY_TEMPLATE`: the default reply. `{text}`, `{from}` and `{to}` are replaced by the
- *   inbound text, sender and shortcode. Unset: the seed's `This is a response to: "{text}"`.
- *   Set to an empty string: no reply (recorded as `skipped`).
+ *   inbound text, sender and shortcode. Unset: locally the seed's demo reply
+ *   `This is a response to: "{text}"`; on Lambda none (a demo text sent in production costs
+ *   money and answers STOP). Set to an empty string: no reply (recorded as `skipped`).
  * - `SMS_REPLY_KEYWORDS`: JSON object from keyword to reply, e.g.
  *   `{"HELP":"Text BAL for your balance","STOP":"You are unsubscribed"}`. The first word of the
  *   inbound text picks it, case-insensitively; the same placeholders work; `""` means no reply.
@@ -28,7 +29,8 @@ export interface Inbound {
 }
 
 export function loadReplyPolicy(env: Record<string, string | undefined>): ReplyPolicy {
-  const template = env.SMS_REPLY_TEMPLATE ?? DEFAULT_TEMPLATE;
+  const onLambda = Boolean(env.AWS_LAMBDA_FUNCTION_NAME);
+  const template = env.SMS_REPLY_TEMPLATE ?? (onLambda ? "" : DEFAULT_TEMPLATE);
   let keywords: Record<string, string> = {};
   const raw = env.SMS_REPLY_KEYWORDS;
   if (raw !== undefined && raw.trim() !== "") {

@@ -29,6 +29,14 @@ describe("reply policy", () => {
     expect(replyText(policy, { ...inbound, text: "" })).toBe('This is a response to: ""');
   });
 
+  it("sends no demo reply on Lambda unless a template is configured", () => {
+    const lambda = { AWS_LAMBDA_FUNCTION_NAME: "AtCallbacks-prod-ReplierWorker" };
+    expect(replyText(loadReplyPolicy(lambda), inbound)).toBe("");
+    expect(
+      replyText(loadReplyPolicy({ ...lambda, SMS_REPLY_TEMPLATE: "Got it: {text}" }), inbound),
+    ).toBe("Got it: Hello, I need help");
+  });
+
   it("uses a template and a keyword map, case-insensitively on the first word", () => {
     const policy = loadReplyPolicy({
       SMS_REPLY_TEMPLATE: "Thanks {from}, we got: {text} (on {to})",
