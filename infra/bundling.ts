@@ -12,6 +12,11 @@ export const ESBUILD = {
   format: "esm",
   minify: true,
   sourcemap: true,
+  /**
+   * Maps without the original sources: stack traces need only the mappings, and Node parses the
+   * whole map when the bundle loads (`--enable-source-maps`), on every cold start.
+   */
+  sourcesContent: false,
   mainFields: ["module", "main"],
   /** Nothing is external: the SDK v3 clients are bundled, so their versions are the lockfile's. */
   external: [] as string[],
@@ -43,6 +48,7 @@ export const lambdaBundling: BundlingOptions = {
   target: ESBUILD.target,
   minify: ESBUILD.minify,
   sourceMap: ESBUILD.sourcemap,
+  sourcesContent: ESBUILD.sourcesContent,
   mainFields: [...ESBUILD.mainFields],
   externalModules: [...ESBUILD.external],
   banner: ESBUILD.banner,
@@ -67,6 +73,7 @@ export function esbuildOptions(entry: string): BuildOptions {
     format: ESBUILD.format,
     minify: ESBUILD.minify,
     sourcemap: ESBUILD.sourcemap,
+    sourcesContent: ESBUILD.sourcesContent,
     mainFields: [...ESBUILD.mainFields],
     external: [...ESBUILD.external],
     banner: { js: ESBUILD.banner },
