@@ -256,6 +256,10 @@ describe("npm run records", () => {
   };
 
   it("prints one JSON object per record with type, id, receivedAt, phoneNumber and payload", async () => {
+    // The reply worker runs on its own: wait for it rather than race it.
+    await local.waitForRecords({ id: "ATXid_9f1a2b3c4d5e" }, (records) =>
+      records.some((r) => r.type === "sms.reply" && (r as { state?: string }).state === "sent"),
+    );
     const { code, stdout } = await run("--id", "ATXid_9f1a2b3c4d5e", "--json");
     expect(code).toBe(0);
     const lines = stdout
