@@ -5,11 +5,11 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterAll, describe, expect, it } from "vitest";
 import { postLoad } from "../../bench/load";
+import { type SpawnedStack, spawnStack } from "../../bench/spawned-stack";
 import { queryRecords } from "../../functions/lib/record-store";
 import type { RecordItem } from "../../functions/lib/records";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/constants";
 import { routePath } from "../support/local";
-import { type SpawnedStack, spawnStack } from "../support/spawned-stack";
 
 /**
  * `npm start --data-dir` killed with SIGKILL under load, then started again: every callback
