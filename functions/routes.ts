@@ -1,4 +1,4 @@
-import type { RecordType } from "./lib/callbacks";
+import type { RecordType } from "./ingest/callbacks";
 
 /**
  * The one route table: the CDK stack and the local server are both built from it.

@@ -1,12 +1,12 @@
-import { dynamoPendingTransactions } from "../airtime/pending-store";
-import { parseAirtimeRules, validateAirtime, withDeadline } from "../airtime/validation";
-import { loadCallbackConfig } from "../lib/callback-config";
-import { optionalNumberEnv, requiredEnv } from "../lib/config";
-import { documentClient } from "../lib/dynamodb";
-import { json } from "../lib/http";
-import { interactive } from "../lib/interactive";
-import { callbackHandler } from "../lib/pipeline";
-import { sqsEventQueue } from "../lib/sqs";
+import { parseAirtimeRules, validateAirtime, withDeadline } from "../engines/airtime/validation";
+import { loadCallbackConfig } from "../ingest/config";
+import { json } from "../ingest/http";
+import { interactive } from "../ingest/interactive";
+import { callbackHandler } from "../ingest/pipeline";
+import { documentClient } from "../shared/dynamodb";
+import { optionalNumberEnv, requiredEnv } from "../shared/env";
+import { sqsEventQueue } from "../shared/sqs";
+import { dynamoPendingTransactions } from "../table/airtime-pending";
 
 const config = loadCallbackConfig();
 const queue = sqsEventQueue(config.eventsQueueUrl);

@@ -1,11 +1,11 @@
-import { loadCallbackConfig } from "../lib/callback-config";
-import { stringField } from "../lib/callbacks";
-import { text } from "../lib/http";
-import { interactive } from "../lib/interactive";
-import { callbackHandler } from "../lib/pipeline";
-import { sqsEventQueue } from "../lib/sqs";
-import { handleUssdRequest } from "../ussd/engine";
-import { menu } from "../ussd/menu";
+import { handleUssdRequest } from "../engines/ussd/engine";
+import { menu } from "../engines/ussd/menu";
+import { stringField } from "../ingest/callbacks";
+import { loadCallbackConfig } from "../ingest/config";
+import { text } from "../ingest/http";
+import { interactive } from "../ingest/interactive";
+import { callbackHandler } from "../ingest/pipeline";
+import { sqsEventQueue } from "../shared/sqs";
 
 const config = loadCallbackConfig();
 const queue = sqsEventQueue(config.eventsQueueUrl);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CALLBACK_SCHEMAS } from "../../functions/lib/callbacks";
+import { CALLBACK_SCHEMAS } from "../../functions/ingest/callbacks";
 import { ROUTES } from "../../functions/routes";
 import {
   allFixtures,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { CALLBACK_SCHEMAS } from "../../functions/lib/callbacks";
-import { validateCallback } from "../../functions/lib/validate";
+import { CALLBACK_SCHEMAS } from "../../functions/ingest/callbacks";
+import { validateCallback } from "../../functions/ingest/validate";
 import { ROUTES } from "../../functions/routes";
 import { allFixtures, INVALID_VARIANT, loadFixture, parsedFields } from "../support/fixtures";
 

@@ -1,15 +1,15 @@
 import { describe, expect, it } from "vitest";
-import type { RecordItem } from "../../functions/lib/records";
-import { classifySendError, parseSendResponse } from "../../functions/replies/at-response";
-import { parseAtCredentials } from "../../functions/replies/at-sender";
-import { parseReplyJob, replyJobFor } from "../../functions/replies/job";
+import { classifySendError, parseSendResponse } from "../../functions/reply/at-response";
+import { parseAtCredentials } from "../../functions/reply/at-sender";
+import { parseReplyJob, replyJobFor } from "../../functions/reply/job";
 import {
   DEFAULT_TEMPLATE,
   loadReplyPolicy,
   premiumKeyword,
   replyText,
-} from "../../functions/replies/policy";
-import { backoffSeconds, deliveryRank, isFinalDelivery } from "../../functions/replies/state";
+} from "../../functions/reply/policy";
+import { backoffSeconds, deliveryRank, isFinalDelivery } from "../../functions/reply/state";
+import type { RecordItem } from "../../functions/table/records";
 
 const inbound = { text: "Hello, I need help", from: "+254711000111", to: "20880" };
 

@@ -7,8 +7,8 @@ import {
   spellOut,
   type VoiceCallRequest,
   type VoiceReply,
-} from "../../functions/voice/flows";
-import { say } from "../../functions/voice/xml";
+} from "../../functions/engines/voice/flows";
+import { say } from "../../functions/engines/voice/xml";
 
 const parser = new XMLParser({
   ignoreAttributes: false,

@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import type { SessionStore } from "./session-store";
+import type { SessionStore } from "../engines/ussd/session-store";
 
 /**
  * USSD session state in the records table under `USSD#<sessionId>`, outside the record

@@ -6,8 +6,8 @@ import {
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { idKey, type RecordItem } from "../lib/records";
-import { deliveryRank, type ReplyState } from "./state";
+import { deliveryRank, type ReplyState } from "../reply/state";
+import { idKey, type RecordItem } from "./records";
 
 /** The `sms.reply` record: a record like any other (same keys and indexes) plus its state. */
 export interface ReplyFields {

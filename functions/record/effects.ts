@@ -1,6 +1,6 @@
-import type { RecordItem } from "../lib/records";
-import { isBlacklistReason } from "./state";
-import { deliveryUpdateOf, type ReplyStore } from "./store";
+import { isBlacklistReason } from "../reply/state";
+import type { RecordItem } from "../table/records";
+import { deliveryUpdateOf, type ReplyStore } from "../table/replies";
 
 export interface EffectResult {
   /** What changed besides the record itself, for the log line. */

@@ -4,11 +4,11 @@ import httpUrlencodeBodyParser from "@middy/http-urlencode-body-parser";
 import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
 import { findRoute, type Route } from "../routes";
 import { MAX_BODY_BYTES } from "../settings";
+import { describeError, logger } from "../shared/logger";
+import { maskPhone, maskPhonesIn } from "../shared/phone";
 import { isValidCallbackKey } from "./callback-key";
 import { CALLBACK_SCHEMAS, type Payload } from "./callbacks";
 import { ClientError, type HttpAnswer, refusal } from "./http";
-import { describeError, logger } from "./logger";
-import { maskPhone, maskPhonesIn } from "./phone";
 import { validateCallback } from "./validate";
 
 /** A callback that passed authentication and validation. */

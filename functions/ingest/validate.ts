@@ -1,5 +1,5 @@
+import { toE164 } from "../shared/phone";
 import type { CallbackSchema, Payload } from "./callbacks";
-import { toE164 } from "./phone";
 
 export type Validated =
   | { ok: true; payload: Payload; phones: Record<string, string> }

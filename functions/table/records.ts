@@ -1,7 +1,7 @@
+import { CALLBACK_SCHEMAS, type Payload, type RecordType } from "../ingest/callbacks";
+import type { Envelope } from "../ingest/envelope";
 import { TABLE } from "../settings";
-import { CALLBACK_SCHEMAS, type Payload, type RecordType } from "./callbacks";
-import type { Envelope } from "./envelope";
-import { toE164 } from "./phone";
+import { toE164 } from "../shared/phone";
 
 /** A record as stored in the table (see README "Records" for the key design). */
 export interface RecordItem {

@@ -1,7 +1,7 @@
+import type { EventQueue } from "../shared/sqs";
 import { envelopeFor } from "./envelope";
 import { text } from "./http";
 import type { Callback, Handled } from "./pipeline";
-import type { EventQueue } from "./sqs";
 
 /**
  * The ack path: queue the callback, then say so. If queueing fails the error propagates and

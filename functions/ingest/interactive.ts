@@ -1,8 +1,8 @@
+import { describeError, logger } from "../shared/logger";
+import type { EventQueue } from "../shared/sqs";
 import { envelopeFor } from "./envelope";
 import type { HttpAnswer } from "./http";
-import { describeError, logger } from "./logger";
 import type { Callback, Handled } from "./pipeline";
-import type { EventQueue } from "./sqs";
 
 export interface InteractiveAnswer {
   answer: HttpAnswer;

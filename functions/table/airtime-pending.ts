@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
-import type { PendingAirtime, PendingTransactions } from "./validation";
+import type { PendingAirtime, PendingTransactions } from "../engines/airtime/validation";
 
 /**
  * Pending airtime requests live in the records table under `AIRTIME#<transactionId>`, outside

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { RECORD_TYPES, type RecordType } from "../ingest/callbacks";
 import { TABLE } from "../settings";
-import { RECORD_TYPES, type RecordType } from "./callbacks";
 import { idKey, monthOf, phoneKey, type RecordItem, typeKey } from "./records";
 
 export interface RecordStore {

@@ -1,5 +1,5 @@
-import { PoisonMessageError } from "../lib/envelope";
-import type { RecordItem } from "../lib/records";
+import { PoisonMessageError } from "../ingest/envelope";
+import type { RecordItem } from "../table/records";
 
 /** The replies-queue message: one per (re)recorded incoming SMS. Duplicates are expected. */
 export interface ReplyJob {

@@ -1,11 +1,11 @@
-import { monthOf, phoneKey, typeKey } from "../lib/records";
 import { TABLE } from "../settings";
+import { monthOf, phoneKey, typeKey } from "../table/records";
+import { type ReplyFields, type ReplyItem, type ReplyStore, replySortKey } from "../table/replies";
 import type { SendOutcome } from "./at-response";
 import { BLACKLISTED_CODE } from "./at-response";
 import type { ReplyJob } from "./job";
 import { premiumKeyword, type ReplyPolicy, replyText } from "./policy";
 import { backoffSeconds, type ReplyState, SENDABLE, SETTLED } from "./state";
-import { type ReplyFields, type ReplyItem, type ReplyStore, replySortKey } from "./store";
 
 export interface SmsRequest {
   to: string;
