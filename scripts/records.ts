@@ -1,7 +1,7 @@
-import { RECORD_TYPES, type RecordType } from "../functions/ingest/callbacks";
 import { toE164 } from "../functions/shared/phone";
 import { queryRecords, type RecordFilter } from "../functions/table/record-store";
 import type { RecordItem } from "../functions/table/records";
+import { RECORD_TYPES, type RecordType } from "../functions/table/records";
 import { cli } from "./cli";
 import { resolveTable } from "./local-state";
 

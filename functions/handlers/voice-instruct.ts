@@ -14,9 +14,10 @@ const queue = sqsEventQueue(config.eventsQueueUrl);
 const APOLOGY = buildVoiceXml([say("Sorry, something went wrong. Please call again later.")]);
 
 export const handler = callbackHandler(
-  interactive(queue, async ({ payload }) => {
+  interactive(queue, "voice.call", async ({ body }) => {
+    // Every field, unknown ones included: a flow may read what AT adds.
     const call: VoiceCallRequest = Object.fromEntries(
-      Object.entries(payload).map(([k, v]) => [
+      Object.entries(body).map(([k, v]) => [
         k,
         v === undefined || v === null ? undefined : String(v),
       ]),

@@ -1,66 +1,75 @@
-import { createHash } from "node:crypto";
-import { CALLBACK_SCHEMAS, type Payload, RECORD_TYPES, type RecordType } from "./callbacks";
+import * as v from "valibot";
+import { describeIssues, isFieldObject, jsonObjectSchema } from "../shared/json";
+import { CALLBACK_TYPES, type Callback, type CallbackType, parseCallback } from "./callbacks";
+
+const nonEmpty = v.pipe(v.string(), v.nonEmpty("is missing"));
+const optionalText = v.optional(v.string("is not a string"));
 
 /**
  * The events-queue message: one per accepted callback. Versioned, and validated again by
  * the worker, because a queue can hold messages written by an older or newer deployment.
+ * Unknown fields are kept.
  */
-export interface Envelope {
-  v: 1;
-  type: RecordType;
+const envelopeSchema = v.looseObject({
+  v: v.literal(1, (issue) => `unsupported envelope version ${String(issue.input)}`),
+  type: v.picklist(CALLBACK_TYPES, (issue) => `unknown callback type ${String(issue.input)}`),
   /** The AT id users look the record up by (message id, session id, request id). */
-  id: string;
+  id: nonEmpty,
   /** What makes two callbacks the same one; AT retries and SQS redeliveries share it. */
-  identity: string;
+  identity: nonEmpty,
   /** When our endpoint received the callback (ISO 8601, UTC). */
-  receivedAt: string;
-  route: string;
+  receivedAt: v.pipe(
+    nonEmpty,
+    v.check((value) => !Number.isNaN(Date.parse(value)), "is not a date"),
+  ),
+  route: nonEmpty,
   /** The fields exactly as AT sent them. */
-  payload: Payload;
+  payload: v.pipe(v.unknown(), v.check(isFieldObject, "is not an object"), jsonObjectSchema),
   /** For interactive callbacks: what we answered (the USSD screen, the airtime decision...). */
-  answer?: string;
+  answer: optionalText,
   /** For interactive callbacks: why the answer is what it is (deadline passed, rule failed...). */
-  note?: string;
-}
+  note: optionalText,
+});
+export type Envelope = v.InferOutput<typeof envelopeSchema>;
 
-export function envelopeFor(
-  type: Exclude<RecordType, "sms.reply">,
+/** The envelope of an accepted callback; interactive routes add what they answered, and why. */
+export function envelopeOf(
+  callback: Callback,
   route: string,
-  payload: Payload,
   receivedAt: Date,
   answer?: string,
   note?: string,
 ): Envelope {
-  const schema = CALLBACK_SCHEMAS[type];
   return {
     v: 1,
-    type,
-    id: schema.atId(payload),
-    identity: boundedIdentity(schema.identity(payload)),
+    type: callback.type,
+    id: callback.atId,
+    identity: callback.identity,
     receivedAt: receivedAt.toISOString(),
     route,
-    payload,
+    payload: callback.body,
     ...(answer === undefined ? {} : { answer }),
     ...(note === undefined ? {} : { note }),
   };
 }
 
-/**
- * Identities become part of the table's sort keys (at most 1 KiB): a long one (a USSD session
- * with many hops) is replaced by its digest, which de-duplicates just as well.
- */
-function boundedIdentity(identity: string): string {
-  if (Buffer.byteLength(identity) <= 200) return identity;
-  return `sha256:${createHash("sha256").update(identity).digest("base64url")}`;
+/** The envelope of a body, checked against its callback's schema first (scripts, benchmarks, tests). */
+export function envelopeFor(
+  type: CallbackType,
+  route: string,
+  body: unknown,
+  receivedAt: Date,
+  answer?: string,
+  note?: string,
+): Envelope {
+  const parsed = parseCallback(type, body);
+  if (!parsed.ok) throw new Error(`not a valid ${type} callback: ${parsed.reason}`);
+  return envelopeOf(parsed.callback, route, receivedAt, answer, note);
 }
 
 export class PoisonMessageError extends Error {
   override name = "PoisonMessageError";
 }
-
-const isRecordType = (v: unknown): v is RecordType =>
-  typeof v === "string" && (RECORD_TYPES as readonly string[]).includes(v);
-const nonEmpty = (v: unknown): v is string => typeof v === "string" && v.length > 0;
 
 export function parseEnvelope(body: string): Envelope {
   let value: unknown;
@@ -69,25 +78,10 @@ export function parseEnvelope(body: string): Envelope {
   } catch {
     throw new PoisonMessageError("message body is not JSON");
   }
-  if (typeof value !== "object" || value === null) {
-    throw new PoisonMessageError("message body is not an object");
+  if (!isFieldObject(value)) throw new PoisonMessageError("message body is not an object");
+  const result = v.safeParse(envelopeSchema, value);
+  if (!result.success) {
+    throw new PoisonMessageError(`envelope ${describeIssues(result.issues)}`);
   }
-  const e = value as Record<string, unknown>;
-  if (e.v !== 1) throw new PoisonMessageError(`unsupported envelope version ${String(e.v)}`);
-  if (!isRecordType(e.type)) throw new PoisonMessageError(`unknown record type ${String(e.type)}`);
-  for (const key of ["id", "identity", "receivedAt", "route"] as const) {
-    if (!nonEmpty(e[key])) throw new PoisonMessageError(`envelope field ${key} is missing`);
-  }
-  if (Number.isNaN(Date.parse(String(e.receivedAt)))) {
-    throw new PoisonMessageError("envelope receivedAt is not a date");
-  }
-  if (typeof e.payload !== "object" || e.payload === null || Array.isArray(e.payload)) {
-    throw new PoisonMessageError("envelope payload is not an object");
-  }
-  for (const key of ["answer", "note"] as const) {
-    if (e[key] !== undefined && typeof e[key] !== "string") {
-      throw new PoisonMessageError(`envelope ${key} is not a string`);
-    }
-  }
-  return e as unknown as Envelope;
+  return result.output;
 }

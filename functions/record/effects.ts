@@ -1,13 +1,11 @@
 import { isBlacklistReason } from "../reply/state";
-import type { RecordItem } from "../table/records";
+import { type RecordItem, recordedCallback } from "../table/records";
 import { deliveryUpdateOf, type ReplyStore } from "../table/replies";
 
 export interface EffectResult {
   /** What changed besides the record itself, for the log line. */
   effects: string[];
 }
-
-const str = (v: unknown) => (v === undefined || v === null ? "" : String(v).trim());
 
 /**
  * What the recorder does, after writing a record, for the SMS callbacks that change reply
@@ -26,10 +24,10 @@ export async function applyCallbackEffects(
   const effects: string[] = [];
   switch (item.type) {
     case "sms.optout": {
-      const phoneNumber = item.phones.phoneNumber ?? str(item.payload.phoneNumber);
+      const { fields } = recordedCallback("sms.optout", item);
       await store.suppress({
-        phoneNumber,
-        sender: str(item.payload.senderId),
+        phoneNumber: item.phones.phoneNumber ?? fields.phoneNumber.trim(),
+        sender: fields.senderId.trim(),
         reason: "optout",
         source: `sms.optout#${item.id}`,
         since: item.receivedAt,
@@ -38,15 +36,16 @@ export async function applyCallbackEffects(
       break;
     }
     case "sms.delivery": {
+      const { fields } = recordedCallback("sms.delivery", item);
       const update = deliveryUpdateOf(item);
       const link = await store.replyForMessage(item.id);
       if (link) {
         const applied = await store.applyDelivery(link.inboundId, update);
         effects.push(applied ? "reply-delivery-updated" : "reply-delivery-unchanged");
       }
-      if (isBlacklistReason(item.payload.failureReason)) {
+      if (isBlacklistReason(fields.failureReason)) {
         await store.suppress({
-          phoneNumber: item.phones.phoneNumber ?? str(item.payload.phoneNumber),
+          phoneNumber: item.phones.phoneNumber ?? (fields.phoneNumber ?? "").trim(),
           sender: link?.from ?? "*",
           reason: "UserInBlackList",
           source: `sms.delivery#${item.id}`,
@@ -57,14 +56,15 @@ export async function applyCallbackEffects(
       break;
     }
     case "sms.subscription": {
-      const updateType = str(item.payload.updateType);
+      const { fields } = recordedCallback("sms.subscription", item);
+      const updateType = fields.updateType.trim();
       // Open enum: an update type we do not know is recorded but changes no state.
       const change = updateType.toLowerCase();
       if (change !== "addition" && change !== "deletion") break;
       await store.setSubscription({
-        shortCode: str(item.payload.shortCode),
-        keyword: str(item.payload.keyword).toUpperCase(),
-        phoneNumber: item.phones.phoneNumber ?? str(item.payload.phoneNumber),
+        shortCode: fields.shortCode.trim(),
+        keyword: fields.keyword.trim().toUpperCase(),
+        phoneNumber: item.phones.phoneNumber ?? fields.phoneNumber.trim(),
         active: change === "addition",
         updateType,
         updatedAt: item.receivedAt,

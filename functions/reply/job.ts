@@ -1,5 +1,5 @@
 import { PoisonMessageError } from "../ingest/envelope";
-import type { RecordItem } from "../table/records";
+import { type RecordItem, recordedCallback } from "../table/records";
 
 /** The replies-queue message: one per (re)recorded incoming SMS. Duplicates are expected. */
 export interface ReplyJob {
@@ -17,18 +17,17 @@ export interface ReplyJob {
   receivedAt: string;
 }
 
-const str = (v: unknown) => (v === undefined || v === null ? "" : String(v));
-
+/** The reply job for a recorded incoming SMS. */
 export function replyJobFor(item: RecordItem): ReplyJob {
-  const linkId = str(item.payload.linkId);
+  const { fields } = recordedCallback("sms.incoming", item);
   return {
     v: 1,
     kind: "sms.reply",
     inboundId: item.id,
-    recipient: item.phones.from ?? str(item.payload.from).trim(),
-    shortcode: str(item.payload.to),
-    text: str(item.payload.text),
-    ...(linkId ? { linkId } : {}),
+    recipient: item.phones.from ?? fields.from.trim(),
+    shortcode: fields.to,
+    text: fields.text,
+    ...(fields.linkId ? { linkId: fields.linkId } : {}),
     receivedAt: item.receivedAt,
   };
 }

@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -6,50 +5,104 @@ import {
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { deliveryRank, type ReplyState } from "../reply/state";
-import { idKey, type RecordItem } from "./records";
+import * as v from "valibot";
+import { deliveryRank, REPLY_STATES, type ReplyState } from "../reply/state";
+import { conditional } from "./conditional";
+import { messageLinkKey, recordPartition, recordSortKeyPrefix, replyKey, TABLE } from "./keys";
+import {
+  decodeRecordItem,
+  encodeRecord,
+  type RecordItem,
+  recordedCallback,
+  recordItemEntries,
+} from "./records";
+import { dynamoSubscriptions, type Subscriptions } from "./subscriptions";
+import { dynamoSuppressionList, type SuppressionList } from "./suppressions";
 
-/** The `sms.reply` record: a record like any other (same keys and indexes) plus its state. */
-export interface ReplyFields {
-  state: ReplyState;
+const replyFieldEntries = {
+  state: v.picklist(REPLY_STATES),
   /** Bumped by every state change; state changes are conditional on it. */
-  version: number;
+  version: v.number(),
   /** How many times a job started sending (moved the reply to `sending`). */
-  attempts: number;
-  inboundId: string;
+  attempts: v.number(),
+  inboundId: v.string(),
   /** Recipient (the subscriber) and sender (our shortcode). */
+  to: v.string(),
+  from: v.string(),
+  message: v.string(),
+  linkId: v.optional(v.string()),
+  keyword: v.optional(v.string()),
+  /** The attempt that moved the reply to `sending`, and when that attempt's invocation ends. */
+  attemptId: v.optional(v.string()),
+  leaseUntil: v.optional(v.string()),
+  updatedAt: v.string(),
+  /** AT's answer for this recipient. */
+  messageId: v.optional(v.string()),
+  status: v.optional(v.string()),
+  statusCode: v.optional(v.number()),
+  cost: v.optional(v.string()),
+  error: v.optional(v.string()),
+  suppressedBy: v.optional(v.string()),
+  /** The best delivery report so far (monotonic, see reply/state.ts). */
+  deliveryStatus: v.optional(v.string()),
+  deliveryRank: v.optional(v.number()),
+  deliveryFailureReason: v.optional(v.string()),
+  deliveryNetworkCode: v.optional(v.string()),
+  deliveryReportedAt: v.optional(v.string()),
+};
+const replyFieldsSchema = v.object(replyFieldEntries);
+const replyItemSchema = v.looseObject({ ...recordItemEntries, ...replyFieldEntries });
+
+/** The `sms.reply` record's own fields: its state and AT's answer. */
+export type ReplyFields = v.InferOutput<typeof replyFieldsSchema>;
+/** The `sms.reply` record: a record like any other (same keys and indexes) plus its state. */
+export type ReplyItem = v.InferOutput<typeof replyItemSchema>;
+
+export const decodeReplyItem = (item: unknown): ReplyItem => v.parse(replyItemSchema, item);
+
+/** A new reply to an inbound message, in state `pending`. */
+export interface NewReply {
+  inboundId: string;
+  /** When the inbound message was received: the pair lists together. */
+  receivedAt: string;
   to: string;
   from: string;
   message: string;
-  linkId?: string;
-  keyword?: string;
-  /** The attempt that moved the reply to `sending`, and when that attempt's invocation ends. */
-  attemptId?: string;
-  leaseUntil?: string;
-  updatedAt: string;
-  /** AT's answer for this recipient. */
-  messageId?: string;
-  status?: string;
-  statusCode?: number;
-  cost?: string;
-  error?: string;
-  suppressedBy?: string;
-  /** The best delivery report so far (monotonic, see state.ts). */
-  deliveryStatus?: string;
-  deliveryRank?: number;
-  deliveryFailureReason?: string;
-  deliveryNetworkCode?: string;
-  deliveryReportedAt?: string;
+  linkId?: string | undefined;
+  keyword?: string | undefined;
+  now: string;
+  ttlDays: number | undefined;
 }
-export type ReplyItem = RecordItem & ReplyFields;
 
-export interface Suppression {
-  phoneNumber: string;
-  /** The sender id or shortcode opted out of; `*` when unknown (a blacklist report for a message we cannot place). */
-  sender: string;
-  reason: string;
-  source: string;
-  since: string;
+/** The reply codec: the `sms.reply` record filed under the inbound message's id. */
+export function encodeNewReply(reply: NewReply): ReplyItem {
+  const { inboundId, to, from, message, linkId, keyword } = reply;
+  // Only an E.164 recipient is filed under its number.
+  const phone = to.startsWith("+") ? to : undefined;
+  const optional = { ...(linkId ? { linkId } : {}), ...(keyword ? { keyword } : {}) };
+  return {
+    ...encodeRecord({
+      type: "sms.reply",
+      id: inboundId,
+      identity: inboundId,
+      receivedAt: reply.receivedAt,
+      route: "replier",
+      phones: phone ? { to: phone } : {},
+      phoneNumber: phone,
+      payload: { to, from, message, ...optional },
+      recordedAt: reply.now,
+      ttlDays: reply.ttlDays,
+    }),
+    state: "pending",
+    version: 0,
+    attempts: 0,
+    inboundId,
+    to,
+    from,
+    message,
+    ...optional,
+    updatedAt: reply.now,
+  };
 }
 
 export interface DeliveryUpdate {
@@ -59,23 +112,19 @@ export interface DeliveryUpdate {
   reportedAt: string;
 }
 
-export interface MessageLink {
-  inboundId: string;
-  from: string;
-  to: string;
-}
+const messageLinkSchema = v.object({ inboundId: v.string(), from: v.string(), to: v.string() });
+export type MessageLink = v.InferOutput<typeof messageLinkSchema>;
 
-export interface Subscription {
-  shortCode: string;
-  keyword: string;
-  phoneNumber: string;
-  active: boolean;
-  updateType: string;
-  updatedAt: string;
-}
+/** The link codec: AT's message id → the reply it was sent for. */
+export const encodeMessageLink = (messageId: string, link: MessageLink) => ({
+  ...messageLinkKey(messageId),
+  messageId,
+  ...link,
+});
+export const decodeMessageLink = (item: unknown): MessageLink => v.parse(messageLinkSchema, item);
 
-/** The port the reply worker and the recorder's effects use; DynamoDB below, fakes in tests. */
-export interface ReplyStore {
+/** Reply state and the links from AT message ids back to replies. */
+export interface Replies {
   getReply(inboundId: string): Promise<ReplyItem | undefined>;
   /** Creates the reply unless it exists; false means another job created it first. */
   createReply(item: ReplyItem): Promise<boolean>;
@@ -88,44 +137,35 @@ export interface ReplyStore {
     expected: { version: number } | { attemptId: string; states: readonly ReplyState[] },
     changes: Partial<ReplyFields>,
   ): Promise<boolean>;
-  suppressionFor(phoneNumber: string, senders: readonly string[]): Promise<Suppression | undefined>;
-  suppress(entry: Suppression): Promise<void>;
   linkMessage(messageId: string, link: MessageLink): Promise<void>;
   replyForMessage(messageId: string): Promise<MessageLink | undefined>;
   /** Delivery reports already recorded for an AT message id (they may precede the reply). */
   deliveryReports(messageId: string): Promise<DeliveryUpdate[]>;
   /** Applies a report unless the reply already holds one of equal or higher rank. */
   applyDelivery(inboundId: string, update: DeliveryUpdate): Promise<boolean>;
-  /** Sets a subscription's state unless a later update was already applied. */
-  setSubscription(subscription: Subscription): Promise<boolean>;
 }
 
-export const replySortKey = (inboundId: string) => `sms.reply#${inboundId}`;
-export const suppressionKey = (phoneNumber: string) => `SUPPRESS#${phoneNumber}`;
-export const messageKey = (messageId: string) => `MESSAGE#${messageId}`;
-export const subscriptionKey = (shortCode: string, keyword: string) =>
-  `SUBSCRIPTION#${shortCode}#${keyword.toUpperCase()}`;
+/** Everything the reply worker and the recorder's effects keep in the table. */
+export type ReplyStore = Replies & SuppressionList & Subscriptions;
 
-const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException;
+export const dynamoReplyStore = (
+  client: DynamoDBDocumentClient,
+  tableName: string,
+): ReplyStore => ({
+  ...dynamoReplies(client, tableName),
+  ...dynamoSuppressionList(client, tableName),
+  ...dynamoSubscriptions(client, tableName),
+});
 
-export function dynamoReplyStore(client: DynamoDBDocumentClient, tableName: string): ReplyStore {
-  const replyKey = (inboundId: string) => ({ pk: idKey(inboundId), sk: replySortKey(inboundId) });
-  const conditional = async (write: () => Promise<unknown>): Promise<boolean> => {
-    try {
-      await write();
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
-  };
+const PK = { "#pk": TABLE.partitionKey } as const;
 
+export function dynamoReplies(client: DynamoDBDocumentClient, tableName: string): Replies {
   return {
     async getReply(inboundId) {
       const { Item } = await client.send(
         new GetCommand({ TableName: tableName, Key: replyKey(inboundId), ConsistentRead: true }),
       );
-      return Item as ReplyItem | undefined;
+      return Item ? decodeReplyItem(Item) : undefined;
     },
 
     createReply(item) {
@@ -134,14 +174,15 @@ export function dynamoReplyStore(client: DynamoDBDocumentClient, tableName: stri
           new PutCommand({
             TableName: tableName,
             Item: item,
-            ConditionExpression: "attribute_not_exists(pk)",
+            ConditionExpression: "attribute_not_exists(#pk)",
+            ExpressionAttributeNames: PK,
           }),
         ),
       );
     },
 
     updateReply(inboundId, expected, changes) {
-      const names: Record<string, string> = { "#version": "version" };
+      const names: Record<string, string> = { ...PK, "#version": "version" };
       const values: Record<string, unknown> = { ":one": 1 };
       const sets = ["#version = #version + :one"];
       for (const [i, [name, value]] of Object.entries(changes).entries()) {
@@ -170,7 +211,7 @@ export function dynamoReplyStore(client: DynamoDBDocumentClient, tableName: stri
             TableName: tableName,
             Key: replyKey(inboundId),
             UpdateExpression: `SET ${sets.join(", ")}`,
-            ConditionExpression: `attribute_exists(pk) AND ${condition}`,
+            ConditionExpression: `attribute_exists(#pk) AND ${condition}`,
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
           }),
@@ -178,37 +219,9 @@ export function dynamoReplyStore(client: DynamoDBDocumentClient, tableName: stri
       );
     },
 
-    async suppressionFor(phoneNumber, senders) {
-      const { Items = [] } = await client.send(
-        new QueryCommand({
-          TableName: tableName,
-          KeyConditionExpression: "pk = :pk",
-          ExpressionAttributeValues: { ":pk": suppressionKey(phoneNumber) },
-          ConsistentRead: true,
-        }),
-      );
-      return (Items as Suppression[]).find((s) => senders.includes(s.sender));
-    },
-
-    async suppress(entry) {
-      // The first opt-out is kept (its date is when suppression began); repeats change nothing.
-      await conditional(() =>
-        client.send(
-          new PutCommand({
-            TableName: tableName,
-            Item: { pk: suppressionKey(entry.phoneNumber), sk: `SENDER#${entry.sender}`, ...entry },
-            ConditionExpression: "attribute_not_exists(pk)",
-          }),
-        ),
-      );
-    },
-
     async linkMessage(messageId, link) {
       await client.send(
-        new PutCommand({
-          TableName: tableName,
-          Item: { pk: messageKey(messageId), sk: "REPLY", messageId, ...link },
-        }),
+        new PutCommand({ TableName: tableName, Item: encodeMessageLink(messageId, link) }),
       );
     },
 
@@ -216,23 +229,27 @@ export function dynamoReplyStore(client: DynamoDBDocumentClient, tableName: stri
       const { Item } = await client.send(
         new GetCommand({
           TableName: tableName,
-          Key: { pk: messageKey(messageId), sk: "REPLY" },
+          Key: messageLinkKey(messageId),
           ConsistentRead: true,
         }),
       );
-      return Item ? { inboundId: Item.inboundId, from: Item.from, to: Item.to } : undefined;
+      return Item ? decodeMessageLink(Item) : undefined;
     },
 
     async deliveryReports(messageId) {
       const { Items = [] } = await client.send(
         new QueryCommand({
           TableName: tableName,
-          KeyConditionExpression: "pk = :pk AND begins_with(sk, :type)",
-          ExpressionAttributeValues: { ":pk": idKey(messageId), ":type": "sms.delivery#" },
+          KeyConditionExpression: "#pk = :pk AND begins_with(#sk, :type)",
+          ExpressionAttributeNames: { ...PK, "#sk": TABLE.sortKey },
+          ExpressionAttributeValues: {
+            ":pk": recordPartition(messageId),
+            ":type": recordSortKeyPrefix("sms.delivery"),
+          },
           ConsistentRead: true,
         }),
       );
-      return (Items as RecordItem[]).map(deliveryUpdateOf);
+      return Items.map(decodeRecordItem).map(deliveryUpdateOf);
     },
 
     applyDelivery(inboundId, update) {
@@ -257,25 +274,9 @@ export function dynamoReplyStore(client: DynamoDBDocumentClient, tableName: stri
             Key: replyKey(inboundId),
             UpdateExpression: `SET ${sets.join(", ")}`,
             ConditionExpression:
-              "attribute_exists(pk) AND (attribute_not_exists(deliveryRank) OR deliveryRank < :rank)",
+              "attribute_exists(#pk) AND (attribute_not_exists(deliveryRank) OR deliveryRank < :rank)",
+            ExpressionAttributeNames: PK,
             ExpressionAttributeValues: values,
-          }),
-        ),
-      );
-    },
-
-    setSubscription(s) {
-      return conditional(() =>
-        client.send(
-          new PutCommand({
-            TableName: tableName,
-            Item: {
-              pk: subscriptionKey(s.shortCode, s.keyword),
-              sk: `PHONE#${s.phoneNumber}`,
-              ...s,
-            },
-            ConditionExpression: "attribute_not_exists(pk) OR updatedAt <= :at",
-            ExpressionAttributeValues: { ":at": s.updatedAt },
           }),
         ),
       );
@@ -283,14 +284,13 @@ export function dynamoReplyStore(client: DynamoDBDocumentClient, tableName: stri
   };
 }
 
-const text = (v: unknown) => (v === undefined || v === null || v === "" ? undefined : String(v));
-
 /** A recorded `sms.delivery` record as a delivery update. */
-export function deliveryUpdateOf(item: Pick<RecordItem, "payload" | "receivedAt">): DeliveryUpdate {
-  const failureReason = text(item.payload.failureReason);
-  const networkCode = text(item.payload.networkCode);
+export function deliveryUpdateOf(
+  item: Pick<RecordItem, "type" | "id" | "payload" | "receivedAt">,
+): DeliveryUpdate {
+  const { status, failureReason, networkCode } = recordedCallback("sms.delivery", item).fields;
   return {
-    status: String(item.payload.status ?? ""),
+    status,
     reportedAt: item.receivedAt,
     ...(failureReason ? { failureReason } : {}),
     ...(networkCode ? { networkCode } : {}),

@@ -174,7 +174,14 @@ describe("state rules", () => {
       id: "ATXid_1",
       receivedAt: "2026-11-30T10:00:00.000Z",
       phones: { from: "+254711000111" },
-      payload: { from: " 254711000111", to: "20880", text: "Hi", linkId: "" },
+      payload: {
+        id: "ATXid_1",
+        date: "2026-11-30 10:00:00",
+        from: " 254711000111",
+        to: "20880",
+        text: "Hi",
+        linkId: "",
+      },
     } as unknown as RecordItem;
     const job = replyJobFor(item);
     expect(job).toEqual({
