@@ -34,6 +34,13 @@ export function toHttpApiEvent(
     if (value !== undefined)
       headers[name.toLowerCase()] = Array.isArray(value) ? value.join(",") : value;
   }
+  // API Gateway adds these; behind a tunnel (https) keep what the tunnel says.
+  const sourceIp = req.socket.remoteAddress ?? "127.0.0.1";
+  headers["x-forwarded-for"] = headers["x-forwarded-for"]
+    ? `${headers["x-forwarded-for"]}, ${sourceIp}`
+    : sourceIp;
+  headers["x-forwarded-proto"] ??= "http";
+  headers["x-forwarded-port"] ??= String(req.socket.localPort ?? "");
   const query: Record<string, string> = {};
   for (const [name, value] of url.searchParams) {
     query[name] = query[name] === undefined ? value : `${query[name]},${value}`;

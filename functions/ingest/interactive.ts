@@ -21,13 +21,14 @@ export interface InteractiveAnswer {
 export function interactive<T extends CallbackType>(
   queue: EventQueue,
   type: T,
-  answerFor: (callback: CallbackOf<T>) => Promise<InteractiveAnswer>,
+  answerFor: (callback: CallbackOf<T>, request: Accepted) => Promise<InteractiveAnswer>,
 ) {
-  return async ({ route, callback, receivedAt }: Accepted): Promise<Handled> => {
+  return async (request: Accepted): Promise<Handled> => {
+    const { route, callback, receivedAt } = request;
     if (!isCallbackOf(callback, type)) {
       throw new Error(`route ${route.name} receives ${callback.type}, not ${type}`);
     }
-    const { answer, recorded, note } = await answerFor(callback);
+    const { answer, recorded, note } = await answerFor(callback, request);
     try {
       await queue.send(envelopeOf(callback, route.name, receivedAt, recorded, note));
     } catch (error) {

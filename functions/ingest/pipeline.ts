@@ -15,6 +15,8 @@ export interface Accepted {
   route: Route;
   callback: Callback;
   receivedAt: Date;
+  /** The URL AT called, key included, as API Gateway received it. */
+  url: string;
 }
 
 export interface Handled {
@@ -48,7 +50,7 @@ export function callbackHandler(core: (accepted: Accepted) => Promise<Handled>, 
       if (!parsed.ok) throw new ClientError(400, parsed.reason);
       const { callback } = parsed;
       const receivedAt = new Date(event.requestContext?.timeEpoch ?? Date.now());
-      const handled = await core({ route, callback, receivedAt });
+      const handled = await core({ route, callback, receivedAt, url: requestUrl(event) });
       logger.info("callback", {
         route: route.name,
         recordType: route.recordType,
@@ -65,6 +67,17 @@ function routeOf(event: Event): Route {
   const route = findRoute(event.routeKey);
   if (!route) throw new ClientError(404, `no callback route ${event.routeKey}`);
   return route;
+}
+
+/**
+ * API Gateway serves HTTPS only and says so in `x-forwarded-proto`; `domainName` is the host AT
+ * called (the custom domain, when one is mapped).
+ */
+function requestUrl(event: Event): string {
+  const scheme = event.headers?.["x-forwarded-proto"] ?? "https";
+  const host = event.requestContext.domainName;
+  const query = event.rawQueryString ? `?${event.rawQueryString}` : "";
+  return `${scheme}://${host}${event.rawPath}${query}`;
 }
 
 const contentType = (event: Event) =>

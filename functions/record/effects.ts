@@ -1,3 +1,4 @@
+import { isOptOutMessage } from "../reply/policy";
 import { isBlacklistReason } from "../reply/state";
 import { type RecordItem, recordedCallback } from "../table/records";
 import { deliveryUpdateOf, type ReplyStore } from "../table/replies";
@@ -13,6 +14,8 @@ export interface EffectResult {
  * makes a crash between the record write and these updates harmless.
  *
  * - `sms.optout` → the number is suppressed for that sender id.
+ * - `sms.incoming` saying STOP (policy.ts, OPT_OUT_KEYWORDS) → the number is suppressed for the
+ *   shortcode it wrote to, so its reply job ends `suppressed` instead of answering.
  * - `sms.delivery` → the matching reply's delivery status (monotonic); `UserInBlackList`
  *   also suppresses the number for the reply's sender (`*`, every sender, when unknown).
  * - `sms.subscription` → the (shortcode, keyword, number) subscription goes active/inactive.
@@ -23,6 +26,20 @@ export async function applyCallbackEffects(
 ): Promise<EffectResult> {
   const effects: string[] = [];
   switch (item.type) {
+    case "sms.incoming": {
+      const { fields } = recordedCallback("sms.incoming", item);
+      const phoneNumber = item.phones.from;
+      if (!phoneNumber || !isOptOutMessage(fields.text.trim())) break;
+      await store.suppress({
+        phoneNumber,
+        sender: fields.to.trim(),
+        reason: "optout-keyword",
+        source: `sms.incoming#${item.id}`,
+        since: item.receivedAt,
+      });
+      effects.push("suppressed");
+      break;
+    }
     case "sms.optout": {
       const { fields } = recordedCallback("sms.optout", item);
       await store.suppress({
