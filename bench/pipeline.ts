@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { queryRecords } from "../functions/lib/record-store";
+import { queryRecords } from "../functions/table/record-store";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/constants";
 import { percentile, postLoad } from "./load";
 import { type SpawnedStack, spawnStack } from "./spawned-stack";

@@ -6,8 +6,8 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterAll, describe, expect, it } from "vitest";
 import { postLoad } from "../../bench/load";
 import { type SpawnedStack, spawnStack } from "../../bench/spawned-stack";
-import { queryRecords } from "../../functions/lib/record-store";
-import type { RecordItem } from "../../functions/lib/records";
+import { queryRecords } from "../../functions/table/record-store";
+import type { RecordItem } from "../../functions/table/records";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/constants";
 import { routePath } from "../support/local";
 
