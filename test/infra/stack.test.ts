@@ -4,6 +4,7 @@ import { ROUTES, routeKey, WORKERS } from "../../functions/routes";
 import { EVENTS_QUEUE, TABLE, WORKER_TIMEOUT_SECONDS } from "../../functions/settings";
 import { DEFAULTS } from "../../infra/config";
 import { pascal } from "../../infra/stack";
+import { dashboardUrls } from "../../scripts/deployed-stack";
 import { grantsOf, logicalId, normalise, synthStack } from "./synth";
 
 // One synthesis for the whole file: the default (production) configuration.
@@ -464,6 +465,22 @@ describe("outputs", () => {
       });
     },
   );
+
+  it("give `npm run urls` every route's URL, once CloudFormation resolves the endpoint", () => {
+    const endpoint = "https://abc123.execute-api.eu-west-1.amazonaws.com";
+    const apiEndpoint = JSON.stringify(ref(stack.api.api.apiEndpoint));
+    const resolved = new Map<string, { value: string }>();
+    for (const [key, o] of Object.entries(outputs)) {
+      const join = (o.Value as { "Fn::Join"?: [string, unknown[]] })["Fn::Join"];
+      const parts = join?.[1].map((p) => (JSON.stringify(p) === apiEndpoint ? endpoint : p));
+      if (join && parts?.every((p) => typeof p === "string")) {
+        resolved.set(key, { value: parts.join(join[0]) });
+      }
+    }
+    const urls = dashboardUrls(resolved, "Key123");
+    expect(urls.map((u) => u.url)).toEqual(ROUTES.map((r) => `${endpoint}${r.path}?key=Key123`));
+    expect(urls.map((u) => u.dashboard)).toEqual(ROUTES.map((r) => r.dashboard));
+  });
 
   it("name the table, the queues and the callback-key secret, with the command to read it", () => {
     expect(outputs.TableName?.Value).toEqual(ref(stack.table.tableName));
