@@ -418,7 +418,60 @@ describe("alarms", () => {
         ]),
       },
     });
-    template.resourceCountIs("AWS::SNS::Subscription", 0); // no alarmEmail by default
+    template.resourceCountIs("AWS::SNS::Subscription", 0); // alarmEmail "none"
+  });
+
+  it("reach the topic: its policy and its key's policy let in this stack's alarms, and only them", () => {
+    const alarmArns = {
+      "Fn::Join": [
+        "",
+        [
+          "arn:",
+          { Ref: "AWS::Partition" },
+          ":cloudwatch:",
+          { Ref: "AWS::Region" },
+          ":",
+          { Ref: "AWS::AccountId" },
+          `:alarm:${stack.stackName}-*`,
+        ],
+      ],
+    };
+    const fromOurAlarms = {
+      StringEquals: { "aws:SourceAccount": { Ref: "AWS::AccountId" } },
+      ArnLike: { "aws:SourceArn": alarmArns },
+    };
+    template.hasResourceProperties("AWS::SNS::TopicPolicy", {
+      Topics: [topic],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Sid: "CloudWatchAlarmsOfThisStack",
+            Effect: "Allow",
+            Principal: { Service: "cloudwatch.amazonaws.com" },
+            Action: "sns:Publish",
+            Resource: topic,
+            Condition: fromOurAlarms,
+          },
+        ]),
+      },
+    });
+    const key = resources[logicalId(stack, stack.alarms.key)]?.Properties.KeyPolicy as {
+      Statement: { Principal?: { Service?: string }; Condition?: unknown; Action: unknown }[];
+    };
+    const forCloudWatch = key.Statement.filter(
+      (s) => s.Principal?.Service === "cloudwatch.amazonaws.com",
+    );
+    expect(forCloudWatch).toEqual([
+      expect.objectContaining({
+        Effect: "Allow",
+        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        Condition: fromOurAlarms,
+      }),
+    ]);
+    // Every alarm's name matches the conditions.
+    for (const alarm of alarms) {
+      expect(String(alarm.AlarmName)).toMatch(new RegExp(`^${stack.stackName}-[A-Za-z0-9]+$`));
+    }
   });
 
   it("watch the dead-letter queue for any message and the events queue for old messages", () => {
