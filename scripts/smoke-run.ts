@@ -1,5 +1,5 @@
-import type { RecordItem } from "../functions/lib/records";
 import { ROUTES, type Route } from "../functions/routes";
+import type { RecordItem } from "../functions/table/records";
 import { answerLooksRight, smokeCallback } from "./smoke-callbacks";
 
 export interface SmokeTarget {

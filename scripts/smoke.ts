@@ -1,6 +1,6 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { queryRecords } from "../functions/lib/record-store";
+import { queryRecords } from "../functions/table/record-store";
 import { cli } from "./cli";
 import { loadOutputs, output, readCallbackKey } from "./deployed-stack";
 import { runSmoke } from "./smoke-run";
