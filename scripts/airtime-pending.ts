@@ -1,3 +1,4 @@
+import "./quiet-sdk";
 import { dynamoPendingTransactions } from "../functions/airtime/pending-store";
 import { toE164 } from "../functions/lib/phone";
 import { cli } from "./cli";

@@ -1,14 +1,17 @@
+import "./quiet-sdk";
 import { RECORD_TYPES, type RecordType } from "../functions/lib/callbacks";
 import { toE164 } from "../functions/lib/phone";
 import { queryRecords, type RecordFilter } from "../functions/lib/record-store";
 import type { RecordItem } from "../functions/lib/records";
 import { cli } from "./cli";
+import { followRecords } from "./commands/follow";
 import { resolveTable } from "./local-state";
 
-const USAGE = `Usage: npm run records -- [--type T] [--phone P] [--id ID] [--since ISO] [--limit N] [--json]
+const USAGE = `Usage: npm run records -- [--type T] [--phone P] [--id ID] [--since ISO] [--limit N] [--json] [--follow]
                          [--table NAME --region R | --endpoint URL --table NAME]
 Lists records newest first: from the local stack started by \`npm start\`, or from a deployed table.
---id of an incoming SMS shows the message and its reply (state, AT's answer, delivery status).`;
+--id of an incoming SMS shows the message and its reply (state, AT's answer, delivery status).
+--follow lists the latest (oldest first), then prints records as they are written, until Ctrl-C.`;
 
 const { values, fail, orFail } = cli(USAGE, {
   type: { type: "string" },
@@ -17,6 +20,7 @@ const { values, fail, orFail } = cli(USAGE, {
   since: { type: "string" },
   limit: { type: "string", default: "20" },
   json: { type: "boolean", default: false },
+  follow: { type: "boolean", default: false },
   table: { type: "string" },
   region: { type: "string" },
   endpoint: { type: "string" },
@@ -50,10 +54,23 @@ const filter: RecordFilter = {
 };
 
 try {
+  const startedAt = new Date();
   const records = await queryRecords(client, tableName, filter);
-  for (const record of records)
+  const print = (record: RecordItem) =>
     console.log(values.json ? JSON.stringify(toJsonLine(record)) : toTextLine(record));
-  if (!values.json && records.length === 0) console.error("no records match");
+  for (const record of values.follow ? [...records].reverse() : records) print(record);
+  if (values.follow) {
+    console.error("following new records (Ctrl-C stops)");
+    const stop = new AbortController();
+    process.once("SIGINT", () => stop.abort());
+    process.once("SIGTERM", () => stop.abort());
+    const { id: _id, since: _since, limit: _limit, ...followed } = filter;
+    if (_id) fail("--follow lists new records by type or phone; it does not take --id");
+    await followRecords(client, tableName, followed, print, {
+      signal: stop.signal,
+      since: startedAt,
+    });
+  } else if (!values.json && records.length === 0) console.error("no records match");
 } catch (error) {
   console.error(
     `could not read table ${tableName}: ${error instanceof Error ? error.message : String(error)}`,
