@@ -26,6 +26,7 @@ Interactive kinds (follow the application's answers):
   sms      --from +254711000111 --to 20880 --text 'hello'          an incoming SMS, its reply,
            [--delivery-status Success] [--wait 20]                  and the reply's delivery report
            [--table NAME --region R]                                (where a deployment's replies are read)
+           [--endpoint URL --table NAME]                            (or any DynamoDB endpoint's)
   voice    --from +254711000111 [--to +254711082000] [--digits 1,2] follow the voice XML, then
                                                                    the final notification and SessionEnded
   airtime  --phone +254711000111 --amount 100 [--currency KES]     validation, then (if Validated) status
@@ -79,6 +80,7 @@ const OPTIONS = {
   wait: { type: "string", default: "20" },
   table: { type: "string" },
   region: { type: "string" },
+  endpoint: { type: "string" },
   help: { type: "boolean", default: false },
 } satisfies ParseArgsConfig["options"];
 
@@ -276,7 +278,7 @@ export async function simulate(argv: string[], io: Io): Promise<number> {
       let table: TableTarget | undefined;
       if (target.local || v.table) {
         try {
-          table = resolveTable({ table: v.table, region: v.region });
+          table = resolveTable({ table: v.table, region: v.region, endpoint: v.endpoint });
         } catch (error) {
           throw new UsageError((error as Error).message);
         }
