@@ -2,6 +2,7 @@ import "./quiet-sdk";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { DEFAULT_TEMPLATE } from "../functions/replies/policy";
 import { ROUTES } from "../functions/routes";
+import { EVENTS_QUEUE } from "../functions/settings";
 import { startInspector } from "../local/inspector/server";
 import type { LocalStack } from "../local/stack";
 import { startLocalStack } from "../local/stack";
@@ -45,7 +46,7 @@ const inspector = await orFailAsync(() =>
     stack: () => stack as LocalStack,
     onDeadLetter: (dl) =>
       console.log(
-        `[dead-letter] ${dl.queue}: ${dl.route} ${dl.type} ${dl.atId} after ${dl.receiveCount} receives (${dl.reason}). npm run dlq -- list`,
+        `[dead-letter] ${dl.queue}: ${dl.route} ${dl.type} ${dl.atId} failed ${EVENTS_QUEUE.maxReceiveCount} times and is in the dead-letter queue (${dl.reason}); see npm run dlq -- list`,
       ),
   }),
 );

@@ -128,7 +128,9 @@ describe("each command as a user runs it, against `npm start`", () => {
     sqs.destroy();
     // 5 receives, 1 s apart (--visibility-timeout 1), then the dead-letter queue.
     const line = await user.waitForOutput(/\[dead-letter\] events: .*/, 30_000);
-    expect(line).toContain("sms-twoway sms.incoming - after");
+    expect(line).toContain(
+      "sms-twoway sms.incoming - failed 5 times and is in the dead-letter queue",
+    );
     expect(line).toContain("unreadable: envelope field id is missing");
 
     const listed = await user.run("dlq", ["list"]);
