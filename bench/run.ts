@@ -17,6 +17,7 @@ import { defaultMenu } from "../functions/ussd/default-menu";
 import { handleUssdRequest } from "../functions/ussd/engine";
 import { buildVoiceXml, getDigits, say } from "../functions/voice/xml";
 import { startLocalStack } from "../local/stack";
+import { coldLoads, printColdLoads } from "./cold-load";
 
 // Imports run first: the logger already exists, so silence it rather than its environment.
 logger.setLogLevel("SILENT");
@@ -154,3 +155,6 @@ console.log("\n(absolute medians, for context only, in µs per call)");
 for (const [what, , r] of rows) {
   console.log(`  ${what}: ${r.subjectUs.toFixed(1)} vs ${r.baselineUs.toFixed(1)}`);
 }
+
+// 5. Cold load of each deployed bundle against `node -e 0` (bench/cold-load.ts).
+printColdLoads(await coldLoads());

@@ -34,9 +34,12 @@ async function recordOne(message: SQSRecord): Promise<void> {
     const item = toRecordItem(envelope, { now: new Date(), ttlDays: config.recordTtlDays });
     const written = await store.putOnce(item);
     const { effects } = await applyCallbackEffects(item, replyStore);
-    if (item.type === "sms.incoming") {
-      await replies.send(replyJobFor(item));
+    const job = item.type === "sms.incoming" ? replyJobFor(item) : undefined;
+    if (job) {
+      await replies.send(job);
       effects.push("reply-queued");
+    } else if (item.type === "sms.incoming") {
+      effects.push("no-reply-sender-not-a-phone-number");
     }
     logger.info("record", {
       ...fields,

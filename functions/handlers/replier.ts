@@ -8,7 +8,6 @@ import { describeError, logger } from "../lib/logger";
 import { maskPhone } from "../lib/phone";
 import { readSecret } from "../lib/secrets";
 import { sqsClient } from "../lib/sqs";
-import { atSmsSender, parseAtCredentials } from "../replies/at-sender";
 import { parseReplyJob } from "../replies/job";
 import { emfCount } from "../replies/metrics";
 import { outboxSender } from "../replies/outbox";
@@ -42,9 +41,12 @@ async function buildSender(secret: string): Promise<SmsSender> {
   const source = config.credentials;
   switch (source.kind) {
     case "secret":
-      return atSmsSender(parseAtCredentials(secret));
-    case "env":
-      return atSmsSender(source);
+    case "env": {
+      // Loaded on the first reply that is sent: a container whose jobs are all skipped,
+      // suppressed or already settled never evaluates the SDK (axios, joi).
+      const { atSmsSender, parseAtCredentials } = await import("../replies/at-sender");
+      return atSmsSender(source.kind === "secret" ? parseAtCredentials(secret) : source);
+    }
     case "outbox":
       return outboxSender(config.printOutbox ? (line) => console.log(line) : undefined);
   }
@@ -65,9 +67,9 @@ const deps: ReplyDeps = {
   maxReceiveCount: REPLIES_QUEUE.maxReceiveCount,
   now: () => new Date(),
   newAttemptId: randomUUID,
-  metric: (name, fields) => {
-    emfCount(name, fields);
-    logger.warn("reply metric", { metric: name, ...fields });
+  metric: (name, fields, dimensions) => {
+    emfCount(name, fields, dimensions);
+    logger.warn("reply metric", { metric: name, ...fields, ...dimensions });
   },
 };
 

@@ -14,7 +14,7 @@ const queue = sqsEventQueue(config.eventsQueueUrl);
 const APOLOGY = buildVoiceXml([say("Sorry, something went wrong. Please call again later.")]);
 
 export const handler = callbackHandler(
-  interactive(queue, async ({ payload }) => {
+  interactive(queue, async ({ payload, url }) => {
     const call: VoiceCallRequest = Object.fromEntries(
       Object.entries(payload).map(([k, v]) => [
         k,
@@ -22,7 +22,10 @@ export const handler = callbackHandler(
       ]),
     );
     try {
-      const reply = await answerVoiceCall(call, flow);
+      const reply = await answerVoiceCall(call, flow, {
+        callbackUrl: url,
+        callbackKeys: await config.callbackKeys(),
+      });
       // isActive=0 is AT's final notification: the call is over and nothing is read back.
       return reply.kind === "final"
         ? { answer: text(200, ""), recorded: "", note: "call-ended" }

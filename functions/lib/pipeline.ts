@@ -18,6 +18,8 @@ export interface Callback {
   /** E.164 forms of the payload's phone fields (raw values stay in `payload`). */
   phones: Record<string, string>;
   receivedAt: Date;
+  /** The URL AT called, key included, as API Gateway received it. */
+  url: string;
 }
 
 export interface Handled {
@@ -55,6 +57,7 @@ export function callbackHandler(core: (callback: Callback) => Promise<Handled>, 
         payload: result.payload,
         phones: result.phones,
         receivedAt,
+        url: requestUrl(event),
       });
       const schema = CALLBACK_SCHEMAS[route.recordType];
       const primary = schema.primaryPhone;
@@ -76,6 +79,17 @@ function routeOf(event: Event): Callback["route"] {
     throw new ClientError(404, `no callback route ${event.routeKey}`);
   }
   return route as Callback["route"];
+}
+
+/**
+ * API Gateway serves HTTPS only and says so in `x-forwarded-proto`; `domainName` is the host AT
+ * called (the custom domain, when one is mapped).
+ */
+function requestUrl(event: Event): string {
+  const scheme = event.headers?.["x-forwarded-proto"] ?? "https";
+  const host = event.requestContext.domainName;
+  const query = event.rawQueryString ? `?${event.rawQueryString}` : "";
+  return `${scheme}://${host}${event.rawPath}${query}`;
 }
 
 const contentType = (event: Event) =>

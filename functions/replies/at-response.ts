@@ -20,7 +20,14 @@ export type SendOutcome =
       messageId?: string;
       reason: string;
     }
-  | { kind: "retryable"; reason: string; httpStatus?: number }
+  | {
+      kind: "retryable";
+      reason: string;
+      httpStatus?: number;
+      /** AT's per-recipient status, when AT answered but could not send it now. */
+      status?: string;
+      statusCode?: number;
+    }
   | { kind: "ambiguous"; reason: string };
 
 /** Per-recipient status codes of AT's send answer (`SMSMessageData.Recipients[].statusCode`). */
@@ -42,8 +49,13 @@ export const RECIPIENT_STATUS: Readonly<Record<number, string>> = {
 };
 
 const ACCEPTED_CODES = new Set([100, 101, 102]);
-/** AT could not process the message for this recipient; nothing was sent, so it is retried. */
-const RETRYABLE_RECIPIENT_CODES = new Set([500, 501]);
+/**
+ * AT did not send the message for this recipient, for a reason that passes without any change to
+ * the message: out of credit (405, until someone tops up), the account held for review (401),
+ * AT's own errors (500, 501). Nothing left, so retrying keeps at most one SMS; a reply still
+ * refused after the retry budget lands in the dead-letter queue, whose alarm tells someone.
+ */
+export const TEMPORARY_RECIPIENT_CODES: ReadonlySet<number> = new Set([401, 405, 500, 501]);
 export const BLACKLISTED_CODE = 406;
 
 interface Recipient {
@@ -98,14 +110,23 @@ export function parseSendResponse(data: unknown, to: string): SendOutcome {
   if (ACCEPTED_CODES.has(statusCode)) {
     return { kind: "ambiguous", reason: `accepted (${statusCode}) without a messageId` };
   }
-  if (RETRYABLE_RECIPIENT_CODES.has(statusCode)) {
-    return { kind: "retryable", reason: `recipient status ${statusCode} ${status}` };
+  if (TEMPORARY_RECIPIENT_CODES.has(statusCode)) {
+    return {
+      kind: "retryable",
+      reason: `recipient status ${statusCode} ${status}`,
+      status,
+      statusCode,
+    };
   }
   return { kind: "rejected", status, statusCode, ...extra, reason: message || status };
 }
 
+/** Raised by the replier's own guard (at-sender.ts) instead of sending the API key elsewhere. */
+export const AT_HOST_REFUSED = "EAT_HOST_REFUSED";
+
 /** Error codes raised before any byte of the request reached AT. */
 const NOT_SENT_CODES = new Set([
+  AT_HOST_REFUSED,
   "ECONNREFUSED",
   "ENOTFOUND",
   "EAI_AGAIN",
@@ -143,6 +164,11 @@ export function classifySendError(error: unknown, to: string): SendOutcome {
     const reason = `HTTP ${httpStatus}: ${preview(e.response?.data)}`;
     // A gateway timeout comes from in front of AT's API, which may still have taken the message.
     if (httpStatus === 504) return { kind: "ambiguous", reason: `${reason}; AT may have sent it` };
+    // Redirects are not followed (they would carry the API key to another host): the answer
+    // itself sent nothing, and only an operator can tell why AT's API redirects.
+    if (httpStatus >= 300 && httpStatus < 400) {
+      return { kind: "retryable", reason: `${reason} (redirect not followed)`, httpStatus };
+    }
     if (httpStatus >= 500 || httpStatus === 429) return { kind: "retryable", reason, httpStatus };
     // Bad credentials are an operator's fix: retried, so they reach the dead-letter queue and alarm.
     if (httpStatus === 401 || httpStatus === 403) return { kind: "retryable", reason, httpStatus };

@@ -1,4 +1,5 @@
 import type { RecordItem } from "../lib/records";
+import { isOptOutMessage } from "./policy";
 import { isBlacklistReason } from "./state";
 import { deliveryUpdateOf, type ReplyStore } from "./store";
 
@@ -15,6 +16,8 @@ const str = (v: unknown) => (v === undefined || v === null ? "" : String(v).trim
  * makes a crash between the record write and these updates harmless.
  *
  * - `sms.optout` → the number is suppressed for that sender id.
+ * - `sms.incoming` saying STOP (policy.ts, OPT_OUT_KEYWORDS) → the number is suppressed for the
+ *   shortcode it wrote to, so its reply job ends `suppressed` instead of answering.
  * - `sms.delivery` → the matching reply's delivery status (monotonic); `UserInBlackList`
  *   also suppresses the number for the reply's sender (`*`, every sender, when unknown).
  * - `sms.subscription` → the (shortcode, keyword, number) subscription goes active/inactive.
@@ -25,6 +28,19 @@ export async function applyCallbackEffects(
 ): Promise<EffectResult> {
   const effects: string[] = [];
   switch (item.type) {
+    case "sms.incoming": {
+      const phoneNumber = item.phones.from;
+      if (!phoneNumber || !isOptOutMessage(str(item.payload.text))) break;
+      await store.suppress({
+        phoneNumber,
+        sender: str(item.payload.to),
+        reason: "optout-keyword",
+        source: `sms.incoming#${item.id}`,
+        since: item.receivedAt,
+      });
+      effects.push("suppressed");
+      break;
+    }
     case "sms.optout": {
       const phoneNumber = item.phones.phoneNumber ?? str(item.payload.phoneNumber);
       await store.suppress({

@@ -7,7 +7,7 @@ export interface ReplyJob {
   kind: "sms.reply";
   /** AT id of the incoming message; the reply's key. */
   inboundId: string;
-  /** The subscriber, E.164 when it could be normalised. */
+  /** The subscriber, in E.164 (no job is queued for other senders). */
   recipient: string;
   /** The shortcode the subscriber wrote to. */
   shortcode: string;
@@ -19,13 +19,20 @@ export interface ReplyJob {
 
 const str = (v: unknown) => (v === undefined || v === null ? "" : String(v));
 
-export function replyJobFor(item: RecordItem): ReplyJob {
+/**
+ * The reply job for an incoming SMS, or undefined when its sender is not a phone number: AT
+ * passes alphanumeric senders (`MTN`) and service numbers (`123`) through, and a reply to them
+ * could only fail at AT.
+ */
+export function replyJobFor(item: RecordItem): ReplyJob | undefined {
+  const recipient = item.phones.from;
+  if (!recipient) return undefined;
   const linkId = str(item.payload.linkId);
   return {
     v: 1,
     kind: "sms.reply",
     inboundId: item.id,
-    recipient: item.phones.from ?? str(item.payload.from).trim(),
+    recipient,
     shortcode: str(item.payload.to),
     text: str(item.payload.text),
     ...(linkId ? { linkId } : {}),

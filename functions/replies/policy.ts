@@ -3,8 +3,9 @@
  * environment (docs/replies.md):
  *
  * - `SMS_REPLY_TEMPLATE`: the default reply. `{text}`, `{from}` and `{to}` are replaced by the
- *   inbound text, sender and shortcode. Unset: the seed's `This is a response to: "{text}"`.
- *   Set to an empty string: no reply (recorded as `skipped`).
+ *   inbound text, sender and shortcode. Unset: locally the seed's demo reply
+ *   `This is a response to: "{text}"`; on Lambda none (a demo text sent in production costs
+ *   money and answers STOP). Set to an empty string: no reply (recorded as `skipped`).
  * - `SMS_REPLY_KEYWORDS`: JSON object from keyword to reply, e.g.
  *   `{"HELP":"Text BAL for your balance","STOP":"You are unsubscribed"}`. The first word of the
  *   inbound text picks it, case-insensitively; the same placeholders work; `""` means no reply.
@@ -28,7 +29,8 @@ export interface Inbound {
 }
 
 export function loadReplyPolicy(env: Record<string, string | undefined>): ReplyPolicy {
-  const template = env.SMS_REPLY_TEMPLATE ?? DEFAULT_TEMPLATE;
+  const onLambda = Boolean(env.AWS_LAMBDA_FUNCTION_NAME);
+  const template = env.SMS_REPLY_TEMPLATE ?? (onLambda ? "" : DEFAULT_TEMPLATE);
   let keywords: Record<string, string> = {};
   const raw = env.SMS_REPLY_KEYWORDS;
   if (raw !== undefined && raw.trim() !== "") {
@@ -53,6 +55,22 @@ export function loadReplyPolicy(env: Record<string, string | undefined>): ReplyP
     .filter((k) => k.length > 0);
   return Object.freeze({ template, keywords: Object.freeze(keywords), premiumKeywords });
 }
+
+/**
+ * Messages that mean "stop sending me SMS" (the opt-out keywords AT and the networks honour):
+ * the whole message, whatever its case, spacing and punctuation. They suppress the number for
+ * the shortcode instead of getting a reply. A longer text ("stop the order") is an ordinary
+ * message.
+ */
+export const OPT_OUT_KEYWORDS: ReadonlySet<string> = new Set([
+  "STOP",
+  "STOPALL",
+  "UNSUBSCRIBE",
+  "OPTOUT",
+]);
+
+export const isOptOutMessage = (text: string) =>
+  OPT_OUT_KEYWORDS.has(text.toUpperCase().replace(/[^A-Z]/g, ""));
 
 /** The first word of a message, upper-cased: how keywords are matched. */
 export const firstWord = (text: string) => (text.trim().split(/\s+/)[0] ?? "").toUpperCase();

@@ -1,5 +1,5 @@
 /** Types for the parts of the official AT SDK (plain JavaScript) that the reply worker uses. */
-declare module "africastalking" {
+declare module "africastalking/lib/sms.js" {
   interface SmsSendOptions {
     to: string | string[];
     from?: string;
@@ -19,14 +19,24 @@ declare module "africastalking" {
     send(options: SmsSendOptions): Promise<unknown>;
     sendPremium(options: SmsPremiumOptions): Promise<unknown>;
   }
-  interface AfricasTalkingClient {
-    SMS: SmsService;
-  }
-  export default function AfricasTalking(options: {
+  /** `format` is the Accept header (the package entry point maps "json" to it). */
+  const SmsService: new (options: {
     username: string;
     apiKey: string;
-    format?: "json" | "xml";
-  }): AfricasTalkingClient;
+    format: "application/json" | "application/xml";
+  }) => SmsService;
+  export default SmsService;
+}
+
+/** The SDK's module-wide endpoints; `enableSandbox()` switches them for good. */
+declare module "africastalking/lib/common.js" {
+  const common: {
+    SMS_URL: string;
+    CONTENT_URL: string;
+    BASE_URL: string;
+    enableSandbox(): void;
+  };
+  export default common;
 }
 
 /** The CommonJS build of axios: the very instance the SDK's `require("axios")` gets. */

@@ -33,8 +33,15 @@ export interface ReplyDeps {
   maxReceiveCount: number;
   now: () => Date;
   newAttemptId: () => string;
-  /** A count for the alarm metrics (`ReplyUnknown`). */
-  metric: (name: string, fields: Record<string, unknown>) => void;
+  /**
+   * A count for the alarm metrics: `ReplyUnknown`, and `ReplyRejected` with AT's `status` as a
+   * dimension (every refusal by AT, final or temporary).
+   */
+  metric: (
+    name: string,
+    fields: Record<string, unknown>,
+    dimensions?: Readonly<Record<string, string>>,
+  ) => void;
 }
 
 export interface JobContext {
@@ -198,7 +205,10 @@ async function decideAndSend(
     });
     return done ? { state: "skipped", outcome: "skipped" } : undefined;
   }
-  const suppression = await store.suppressionFor(reply.to, [reply.from, "*"]);
+  // The shortcode written to counts too: a STOP to it suppresses it even when AT_SHORTCODE differs.
+  const suppression = await store.suppressionFor(reply.to, [
+    ...new Set([reply.from, job.shortcode, "*"]),
+  ]);
   if (suppression) {
     const done = await store.updateReply(job.inboundId, expected, {
       state: "suppressed",
@@ -272,6 +282,7 @@ async function decideAndSend(
         error: outcome.reason,
         updatedAt: at(),
       });
+      deps.metric("ReplyRejected", { inboundId: job.inboundId }, { status: outcome.status });
       if (outcome.statusCode === BLACKLISTED_CODE) {
         await store.suppress({
           phoneNumber: reply.to,
@@ -297,15 +308,30 @@ async function decideAndSend(
       const exhausted = ctx.receiveCount >= deps.maxReceiveCount;
       await store.updateReply(job.inboundId, mine, {
         state: exhausted ? "failed" : "pending",
+        ...answer(outcome),
         error: outcome.reason,
         updatedAt: at(),
       });
+      const refusedBy = refusalStatus(outcome);
+      if (refusedBy)
+        deps.metric("ReplyRejected", { inboundId: job.inboundId }, { status: refusedBy });
       throw new RetryLater(
         `${exhausted ? "retry budget spent" : "retrying"}: ${outcome.reason}`,
         backoffSeconds(attempts, deps.retry),
       );
     }
   }
+}
+
+/**
+ * The status under which a retryable failure counts as AT refusing the reply (for now): a
+ * temporary recipient status (`InsufficientBalance`, `RiskHold`…) or AT refusing the credentials
+ * (`HTTP401`, `HTTP403`). Network errors, 5xx and 429 are not refusals.
+ */
+function refusalStatus(outcome: Extract<SendOutcome, { kind: "retryable" }>): string | undefined {
+  if (outcome.status) return outcome.status;
+  if (outcome.httpStatus === 401 || outcome.httpStatus === 403) return `HTTP${outcome.httpStatus}`;
+  return undefined;
 }
 
 const linkOf = (job: ReplyJob) => (job.linkId ? { linkId: job.linkId } : {});

@@ -1,10 +1,10 @@
 /**
  * Voice call instructions (AT "instruct" callback) as a pure function.
  *
- *   answerVoiceCall(call: VoiceCallRequest, flow?: VoiceFlow): Promise<VoiceReply>
+ *   answerVoiceCall(call: VoiceCallRequest, flow: VoiceFlow, context: VoiceCallContext): Promise<VoiceReply>
  *     isActive === "0"  -> { kind: "final" }   answer an empty 200; the caller records the call end
  *     otherwise         -> { kind: "xml", xml } answer 200 with the XML (flow's actions, validated)
- *   type VoiceFlow = (call: VoiceCallRequest) => readonly VoiceAction[] | Promise<readonly VoiceAction[]>
+ *   type VoiceFlow = (call, context) => readonly VoiceAction[] | Promise<readonly VoiceAction[]>
  *   welcomeFlow: VoiceFlow                     // the seed's demo: one Say, then AT hangs up
  *   createAccountMenuFlow(options): VoiceFlow  // GetDigits example, see below
  *
@@ -15,7 +15,7 @@ import {
   buildVoiceXml,
   dial,
   getDigits,
-  record,
+  recordPartial,
   type SayAction,
   say,
   type VoiceAction,
@@ -41,8 +41,20 @@ export type VoiceReply =
   | { readonly kind: "xml"; readonly xml: string }
   | { readonly kind: "final" };
 
+/** What a flow knows of the request beyond AT's fields. */
+export interface VoiceCallContext {
+  /**
+   * The URL AT called for this request, its `?key=` included: as a GetDigits or Record
+   * `callbackUrl` it keeps the rest of the call on this route.
+   */
+  readonly callbackUrl: string;
+  /** The keys the callback routes accept; every callbackUrl in the XML must carry one of them. */
+  readonly callbackKeys: readonly string[];
+}
+
 export type VoiceFlow = (
   call: VoiceCallRequest,
+  context: VoiceCallContext,
 ) => readonly VoiceAction[] | Promise<readonly VoiceAction[]>;
 
 export const WELCOME_MESSAGE = "Welcome to the service. This is a demo voice application. Goodbye.";
@@ -51,10 +63,12 @@ export const welcomeFlow: VoiceFlow = () => [say(WELCOME_MESSAGE)];
 
 export async function answerVoiceCall(
   call: VoiceCallRequest,
-  flow: VoiceFlow = welcomeFlow,
+  flow: VoiceFlow,
+  context: VoiceCallContext,
 ): Promise<VoiceReply> {
   if (isFinalNotification(call)) return { kind: "final" };
-  return { kind: "xml", xml: buildVoiceXml(await flow(call)) };
+  const actions = await flow(call, context);
+  return { kind: "xml", xml: buildVoiceXml(actions, { callbackKeys: context.callbackKeys }) };
 }
 
 export function isFinalNotification(call: VoiceCallRequest): boolean {
@@ -68,7 +82,10 @@ export interface AccountMenuFlowOptions {
   readonly agentPhoneNumbers: readonly string[];
   /** Account number for a caller; undefined when the caller has no account. */
   readonly lookupAccountNumber: (callerNumber: string) => Promise<string | undefined>;
-  /** Where AT posts the digits; default: the number's own callback URL. */
+  /**
+   * Where AT posts the digits and the recording, `?key=` included; default: the URL of the
+   * request being answered (the number's callback URL).
+   */
   readonly callbackUrl?: string;
 }
 
@@ -81,18 +98,22 @@ export const ACCOUNT_MENU_PROMPT =
  *   dtmfDigits=1         -> Say the account number, spelled out
  *   dtmfDigits=2         -> Say "connecting", Dial the agents (sequentially, recorded)
  *   dtmfDigits=3         -> partial Record with a beep; AT posts recordingUrl afterwards
+ * GetDigits and Record name a callbackUrl that carries the key (by default the request's own URL).
  *   recordingUrl present -> thank the caller (or apologise if the recording is empty)
  *   other digits         -> "Invalid choice" and the menu again
  */
 export function createAccountMenuFlow(options: AccountMenuFlowOptions): VoiceFlow {
-  const callback = options.callbackUrl === undefined ? {} : { callbackUrl: options.callbackUrl };
-  const menu = (preface?: SayAction): VoiceAction[] => [
+  // A callbackUrl without the key would lose the rest of every call: refuse it now, not mid-call.
+  if (options.callbackUrl !== undefined)
+    buildVoiceXml([getDigits({ callbackUrl: options.callbackUrl })]);
+  const menu = (callbackUrl: string, preface?: SayAction): VoiceAction[] => [
     ...(preface ? [preface] : []),
-    getDigits({ numDigits: 1, timeout: 10, ...callback }, say(ACCOUNT_MENU_PROMPT)),
+    getDigits({ numDigits: 1, timeout: 10, callbackUrl }, say(ACCOUNT_MENU_PROMPT)),
     say("We did not receive your choice. Goodbye."),
   ];
 
-  return async (call) => {
+  return async (call, context) => {
+    const callbackUrl = options.callbackUrl ?? context.callbackUrl;
     if (call.recordingUrl !== undefined) {
       return call.recordingUrl.trim() === ""
         ? [say("Sorry, we did not get your message. Goodbye.")]
@@ -101,7 +122,7 @@ export function createAccountMenuFlow(options: AccountMenuFlowOptions): VoiceFlo
     switch (call.dtmfDigits?.trim()) {
       case undefined:
       case "":
-        return menu();
+        return menu(callbackUrl);
       case "1": {
         const accountNumber = await options.lookupAccountNumber(call.callerNumber ?? "");
         return accountNumber === undefined
@@ -115,13 +136,13 @@ export function createAccountMenuFlow(options: AccountMenuFlowOptions): VoiceFlo
         ];
       case "3":
         return [
-          record(
-            { finishOnKey: "#", maxLength: 60, trimSilence: true, playBeep: true, ...callback },
+          recordPartial(
+            { finishOnKey: "#", maxLength: 60, trimSilence: true, playBeep: true, callbackUrl },
             say("Please leave your message after the beep, then press the hash key."),
           ),
         ];
       default:
-        return menu(say("Invalid choice."));
+        return menu(callbackUrl, say("Invalid choice."));
     }
   };
 }

@@ -3,18 +3,21 @@
  *
  *   say(text, { voice?, playBeep? })                  play(url)
  *   getDigits({ numDigits?, timeout?, finishOnKey?, callbackUrl? }, prompt?: Say | Play)
- *   dial({ phoneNumbers, record?, sequential?, callerId?, ringbackTone?, maxDuration? })
- *   record({ finishOnKey?, maxLength?, timeout?, trimSilence?, playBeep?, callbackUrl? }, prompt?)
+ *   dial({ phoneNumbers, record?, sequential?, callerId?, ringBackTone?, maxDuration? })
+ *   recordPartial({ finishOnKey?, maxLength?, timeout?, trimSilence?, playBeep?, callbackUrl? }, prompt?)
  *   recordTerminal()   enqueue({ holdMusic?, name? })   dequeue({ phoneNumber, name? })
  *   conference()       redirect(url)                    reject()
- *   buildVoiceXml(actions: readonly VoiceAction[]): string   // throws VoiceXmlError
+ *   buildVoiceXml(actions, { callbackKeys? }): string   // throws VoiceXmlError
  *
  * Output: `<?xml version="1.0" encoding="UTF-8"?><Response>…</Response>`, every text and attribute
- * value escaped. Invalid combinations throw at build time: GetDigits/Record with more than one
- * prompt or a prompt that is not Say/Play, empty Dial phoneNumbers, URLs that are not absolute
- * http(s), actions after a terminal action (Reject, terminal Record, Redirect), numeric attributes
- * that are not positive integers, finishOnKey other than one of 0-9 * #.
- * Actions are plain data, so flows can also build them without the constructors.
+ * value escaped. What AT would misread is refused at build time: GetDigits/Record with more than
+ * one prompt or a prompt that is not Say/Play; a partial Record without attributes (AT reads a
+ * bare `<Record/>` as the terminal kind); Reject with any other action (AT: it must stand alone);
+ * actions after a terminal action (terminal Record, Redirect); Dial/Dequeue numbers that are not
+ * international (+2547…) or SIP addresses; URLs that are not absolute http(s); a callbackUrl
+ * without the callback `key` (AT sends the rest of the call there, and our routes answer 403 to a
+ * request without the key); numeric attributes that are not positive integers; finishOnKey other
+ * than one of 0-9 * #. Actions are plain data, so flows can also build them without the constructors.
  */
 
 export interface SayAction {
@@ -49,7 +52,8 @@ export interface DialOptions {
   readonly record?: boolean;
   readonly sequential?: boolean;
   readonly callerId?: string;
-  readonly ringbackTone?: string;
+  /** Audio URL played while the callee's phone rings (AT's attribute name, capital B). */
+  readonly ringBackTone?: string;
   /** Seconds. */
   readonly maxDuration?: number;
 }
@@ -69,12 +73,23 @@ export interface RecordOptions {
   readonly callbackUrl?: string;
 }
 
-export interface RecordAction extends RecordOptions {
+/**
+ * Partial: records until finishOnKey, maxLength or timeout, then AT posts `recordingUrl` and the
+ * call goes on with the reply. Needs at least one attribute: a bare `<Record/>` is the terminal kind.
+ */
+export interface PartialRecordAction extends RecordOptions {
   readonly action: "Record";
-  /** Terminal: records until hang-up, takes no attributes and nothing may follow. */
-  readonly terminal: boolean;
+  readonly terminal: false;
   readonly children: readonly VoiceAction[];
 }
+
+/** Terminal: records until hang-up, takes no attributes, nothing may follow; the URL arrives in the final notification. */
+export interface TerminalRecordAction {
+  readonly action: "Record";
+  readonly terminal: true;
+}
+
+export type RecordAction = PartialRecordAction | TerminalRecordAction;
 
 export interface EnqueueAction {
   readonly action: "Enqueue";
@@ -84,7 +99,7 @@ export interface EnqueueAction {
 
 export interface DequeueAction {
   readonly action: "Dequeue";
-  /** The AT number callers dialled to join the queue. */
+  /** The AT number callers dialled to join the queue, international (+254…) or SIP. */
   readonly phoneNumber: string;
   readonly name?: string;
 }
@@ -141,12 +156,15 @@ export function dial(options: DialOptions): DialAction {
   return { action: "Dial", ...options };
 }
 
-export function record(options: RecordOptions = {}, ...prompt: VoiceAction[]): RecordAction {
+export function recordPartial(
+  options: RecordOptions,
+  ...prompt: VoiceAction[]
+): PartialRecordAction {
   return { action: "Record", terminal: false, ...options, children: prompt };
 }
 
-export function recordTerminal(): RecordAction {
-  return { action: "Record", terminal: true, children: [] };
+export function recordTerminal(): TerminalRecordAction {
+  return { action: "Record", terminal: true };
 }
 
 export function enqueue(options: { holdMusic?: string; name?: string } = {}): EnqueueAction {
@@ -171,7 +189,20 @@ export function reject(): RejectAction {
 
 // --- builder ----------------------------------------------------------------------------------
 
-export function buildVoiceXml(actions: readonly VoiceAction[]): string {
+export interface BuildOptions {
+  /**
+   * The keys the callback routes accept: a callbackUrl must carry one of them. Without this
+   * list a callbackUrl must still carry a non-empty `key`.
+   */
+  readonly callbackKeys?: readonly string[];
+}
+
+export function buildVoiceXml(actions: readonly VoiceAction[], options: BuildOptions = {}): string {
+  if (actions.length > 1 && actions.some((action) => action.action === "Reject")) {
+    throw new VoiceXmlError(
+      `Reject must be the only action of a response (got ${actions.map((a) => a.action).join(", ")})`,
+    );
+  }
   let terminalAction: string | undefined;
   const rendered = actions.map((action, index) => {
     if (terminalAction !== undefined) {
@@ -180,7 +211,7 @@ export function buildVoiceXml(actions: readonly VoiceAction[]): string {
       );
     }
     if (isTerminal(action)) terminalAction = action.action;
-    return renderAction(action);
+    return renderAction(action, options);
   });
   return `${XML_DECLARATION}<Response>${rendered.join("")}</Response>`;
 }
@@ -195,7 +226,7 @@ function isTerminal(action: VoiceAction): boolean {
 
 type AttributeValue = string | number | boolean | undefined;
 
-function renderAction(action: VoiceAction): string {
+function renderAction(action: VoiceAction, options: BuildOptions): string {
   switch (action.action) {
     case "Say":
       return element(
@@ -212,9 +243,9 @@ function renderAction(action: VoiceAction): string {
           numDigits: positiveInteger("GetDigits numDigits", action.numDigits),
           timeout: positiveInteger("GetDigits timeout", action.timeout),
           finishOnKey: finishKey("GetDigits finishOnKey", action.finishOnKey),
-          callbackUrl: optionalUrl("GetDigits callbackUrl", action.callbackUrl),
+          callbackUrl: callbackUrl("GetDigits callbackUrl", action.callbackUrl, options),
         },
-        renderPrompt("GetDigits", action.children),
+        renderPrompt("GetDigits", action.children, options),
       );
     case "Dial":
       return element("Dial", {
@@ -222,11 +253,11 @@ function renderAction(action: VoiceAction): string {
         record: action.record,
         sequential: action.sequential,
         callerId: optionalText("Dial callerId", action.callerId),
-        ringbackTone: optionalUrl("Dial ringbackTone", action.ringbackTone),
+        ringBackTone: optionalUrl("Dial ringBackTone", action.ringBackTone),
         maxDuration: positiveInteger("Dial maxDuration", action.maxDuration),
       });
     case "Record":
-      return action.terminal ? renderTerminalRecord(action) : renderPartialRecord(action);
+      return action.terminal ? renderTerminalRecord(action) : renderPartialRecord(action, options);
     case "Enqueue":
       return element("Enqueue", {
         holdMusic: optionalUrl("Enqueue holdMusic", action.holdMusic),
@@ -234,7 +265,7 @@ function renderAction(action: VoiceAction): string {
       });
     case "Dequeue":
       return element("Dequeue", {
-        phoneNumber: requiredText("Dequeue phoneNumber", action.phoneNumber),
+        phoneNumber: dialable("Dequeue phoneNumber", action.phoneNumber),
         name: optionalText("Dequeue name", action.name),
       });
     case "Conference":
@@ -246,7 +277,21 @@ function renderAction(action: VoiceAction): string {
   }
 }
 
-function renderPartialRecord(action: RecordAction): string {
+const RECORD_ATTRIBUTES = [
+  "finishOnKey",
+  "maxLength",
+  "timeout",
+  "trimSilence",
+  "playBeep",
+  "callbackUrl",
+] as const satisfies readonly (keyof RecordOptions)[];
+
+function renderPartialRecord(action: PartialRecordAction, options: BuildOptions): string {
+  if (RECORD_ATTRIBUTES.every((name) => action[name] === undefined)) {
+    throw new VoiceXmlError(
+      "partial Record needs at least one attribute (finishOnKey, maxLength, timeout, trimSilence, playBeep, callbackUrl): AT reads a bare <Record/> as a terminal recording; use recordTerminal() for that",
+    );
+  }
   return element(
     "Record",
     {
@@ -255,31 +300,30 @@ function renderPartialRecord(action: RecordAction): string {
       timeout: positiveInteger("Record timeout", action.timeout),
       trimSilence: action.trimSilence,
       playBeep: action.playBeep,
-      callbackUrl: optionalUrl("Record callbackUrl", action.callbackUrl),
+      callbackUrl: callbackUrl("Record callbackUrl", action.callbackUrl, options),
     },
-    renderPrompt("Record", action.children),
+    renderPrompt("Record", action.children, options),
   );
 }
 
-function renderTerminalRecord(action: RecordAction): string {
-  const attributes: (keyof RecordOptions)[] = [
-    "finishOnKey",
-    "maxLength",
-    "timeout",
-    "trimSilence",
-    "playBeep",
-    "callbackUrl",
-  ];
-  const given = attributes.filter((name) => action[name] !== undefined);
-  if (given.length > 0 || action.children.length > 0) {
+function renderTerminalRecord(action: TerminalRecordAction): string {
+  // Actions are plain data: a hand-built terminal Record may still carry what AT would misread.
+  const loose = action as TerminalRecordAction & RecordOptions & { children?: unknown[] };
+  const given: string[] = RECORD_ATTRIBUTES.filter((name) => loose[name] !== undefined);
+  if ((loose.children?.length ?? 0) > 0) given.push("prompt");
+  if (given.length > 0) {
     throw new VoiceXmlError(
-      `terminal Record takes no attributes or prompt (got ${[...given, ...(action.children.length > 0 ? ["prompt"] : [])].join(", ")})`,
+      `terminal Record takes no attributes or prompt (got ${given.join(", ")})`,
     );
   }
   return element("Record", {});
 }
 
-function renderPrompt(parent: string, children: readonly VoiceAction[]): string {
+function renderPrompt(
+  parent: string,
+  children: readonly VoiceAction[],
+  options: BuildOptions,
+): string {
   if (children.length > 1) {
     throw new VoiceXmlError(`${parent} takes one Say or Play prompt, got ${children.length}`);
   }
@@ -288,7 +332,7 @@ function renderPrompt(parent: string, children: readonly VoiceAction[]): string 
   if (prompt.action !== "Say" && prompt.action !== "Play") {
     throw new VoiceXmlError(`${parent} prompt must be Say or Play, got ${prompt.action}`);
   }
-  return renderAction(prompt);
+  return renderAction(prompt, options);
 }
 
 function element(name: string, attributes: Record<string, AttributeValue>, content = ""): string {
@@ -361,12 +405,42 @@ function finishKey(name: string, value: string | undefined): string | undefined 
   return value;
 }
 
+/**
+ * A callbackUrl moves every later request of the call to that URL, so it must carry the key the
+ * routes check: without it AT's digits, recording and final notification would all get a 403.
+ */
+function callbackUrl(
+  name: string,
+  value: string | undefined,
+  options: BuildOptions,
+): string | undefined {
+  if (value === undefined) return undefined;
+  const key = new URL(httpUrl(name, value)).searchParams.get("key");
+  if (!key) {
+    throw new VoiceXmlError(
+      `${name} must carry the callback key (?key=…): AT sends the rest of the call there, and a request without the key is refused`,
+    );
+  }
+  if (options.callbackKeys !== undefined && !options.callbackKeys.includes(key)) {
+    throw new VoiceXmlError(`${name} carries a key the callback routes do not accept`);
+  }
+  return value;
+}
+
+const INTERNATIONAL_NUMBER = /^\+[1-9]\d{6,14}$/;
+const SIP_ADDRESS = /^[^\s@,:]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
+
+/** AT dials international numbers (+254711000222) and SIP addresses (agent@ke.sip.africastalking.com). */
+function dialable(name: string, value: string): string {
+  if (!INTERNATIONAL_NUMBER.test(value) && !SIP_ADDRESS.test(value)) {
+    throw new VoiceXmlError(
+      `${name} ${JSON.stringify(value)} must be an international number (+254711000222) or a SIP address (agent@ke.sip.africastalking.com)`,
+    );
+  }
+  return value;
+}
+
 function phoneNumberList(phoneNumbers: readonly string[]): string {
   if (phoneNumbers.length === 0) throw new VoiceXmlError("Dial phoneNumbers must not be empty");
-  for (const number of phoneNumbers) {
-    if (number.trim() === "" || number.includes(",") || number.trim() !== number) {
-      throw new VoiceXmlError(`Dial phone number ${JSON.stringify(number)} is not a single number`);
-    }
-  }
-  return phoneNumbers.join(",");
+  return phoneNumbers.map((number) => dialable("Dial phone number", number)).join(",");
 }
