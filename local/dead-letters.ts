@@ -9,8 +9,8 @@ import {
   type SQSClient,
   StartMessageMoveTaskCommand,
 } from "@aws-sdk/client-sqs";
-import { parseEnvelope } from "../functions/lib/envelope";
-import { parseReplyJob } from "../functions/replies/job";
+import { parseEnvelope } from "../functions/ingest/envelope";
+import { parseReplyJob } from "../functions/reply/job";
 
 export type QueueName = "events" | "replies";
 export const QUEUE_NAMES: readonly QueueName[] = ["events", "replies"];

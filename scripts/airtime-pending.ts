@@ -1,6 +1,6 @@
 import "./quiet-sdk";
-import { dynamoPendingTransactions } from "../functions/airtime/pending-store";
-import { toE164 } from "../functions/lib/phone";
+import { toE164 } from "../functions/shared/phone";
+import { dynamoPendingTransactions } from "../functions/table/airtime-pending";
 import { cli } from "./cli";
 import { resolveTable } from "./local-state";
 

@@ -1,6 +1,6 @@
 import "./quiet-sdk";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { DEFAULT_TEMPLATE } from "../functions/replies/policy";
+import { loadReplyPolicy } from "../functions/reply/policy";
 import { ROUTES } from "../functions/routes";
 import { EVENTS_QUEUE } from "../functions/settings";
 import { startInspector } from "../local/inspector/server";
@@ -112,7 +112,7 @@ const airtimeRules = Object.entries(process.env).filter(([name]) => name.startsW
 console.log(
   `\nAirtime validation: ${airtimeRules.length > 0 ? airtimeRules.map(([k, v]) => `${k}=${v}`).join(" ") : "no AIRTIME_* rules, every well-formed request is Validated"}`,
 );
-const template = process.env.SMS_REPLY_TEMPLATE ?? DEFAULT_TEMPLATE;
+const { template } = loadReplyPolicy(process.env);
 console.log(
   `Reply template: ${template === "" ? "(empty: no automatic replies)" : JSON.stringify(template)}${process.env.SMS_REPLY_KEYWORDS ? `, keywords ${process.env.SMS_REPLY_KEYWORDS}` : ""}`,
 );

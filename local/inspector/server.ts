@@ -5,11 +5,11 @@ import querystring from "node:querystring";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { CALLBACK_SCHEMAS, type Payload } from "../../functions/lib/callbacks";
-import { envelopeFor } from "../../functions/lib/envelope";
-import { maskPhone, toE164 } from "../../functions/lib/phone";
-import { idKey } from "../../functions/lib/records";
+import { parseCallback } from "../../functions/ingest/callbacks";
+import { envelopeOf } from "../../functions/ingest/envelope";
 import { ROUTES } from "../../functions/routes";
+import { maskPhone } from "../../functions/shared/phone";
+import { recordKey, TABLE } from "../../functions/table/keys";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../constants";
 import {
   type DeadLetter,
@@ -118,7 +118,7 @@ export async function startInspector(options: {
 
   const record = (exchange: Exchange) => {
     const route = ROUTES.find((r) => r.name === exchange.route);
-    if (!route || route.recordType === "sms.reply") return;
+    if (!route) return;
     const body = exchange.body.toString("utf8");
     const entry: Entry = {
       seq: ++seq,
@@ -152,26 +152,23 @@ export async function startInspector(options: {
         body: exchange.body,
       },
     };
-    const payload = parsePayload(body, exchange.headers["content-type"] ?? "");
-    if (payload) {
-      const schema = CALLBACK_SCHEMAS[route.recordType];
-      const raw = schema.primaryPhone ? payload[schema.primaryPhone] : undefined;
-      const phone = typeof raw === "string" ? toE164(raw) : undefined;
+    const parsed = parseCallback(
+      route.recordType,
+      parsePayload(body, exchange.headers["content-type"] ?? ""),
+    );
+    if (parsed.ok) {
+      const phone = parsed.callback.phoneNumber;
       if (phone) {
         entry.phone = phone;
         entry.maskedPhone = maskPhone(phone) ?? "";
       }
       if (entry.outcome === "queued") {
-        const envelope = envelopeFor(
-          route.recordType,
-          route.name,
-          payload,
-          new Date(exchange.receivedAt),
-        );
+        const envelope = envelopeOf(parsed.callback, route.name, new Date(exchange.receivedAt));
+        const key = recordKey(envelope.id, envelope.type, envelope.identity);
         entry.atId = envelope.id;
         item.key = {
-          pk: idKey(envelope.id),
-          sk: `${envelope.type}#${envelope.identity}`,
+          pk: key[TABLE.partitionKey],
+          sk: key[TABLE.sortKey],
           receivedAt: envelope.receivedAt,
           identity: envelope.identity,
           id: envelope.id,
@@ -199,7 +196,8 @@ export async function startInspector(options: {
       const { Items = [] } = await aws().documents.send(
         new QueryCommand({
           TableName: options.stack().services.tableName,
-          KeyConditionExpression: "pk = :pk AND sk = :sk",
+          KeyConditionExpression: "#pk = :pk AND #sk = :sk",
+          ExpressionAttributeNames: { "#pk": TABLE.partitionKey, "#sk": TABLE.sortKey },
           ExpressionAttributeValues: { ":pk": key.pk, ":sk": key.sk },
         }),
       );
@@ -238,7 +236,8 @@ export async function startInspector(options: {
     const { Items = [] } = await aws().documents.send(
       new QueryCommand({
         TableName: options.stack().services.tableName,
-        KeyConditionExpression: "pk = :pk",
+        KeyConditionExpression: "#pk = :pk",
+        ExpressionAttributeNames: { "#pk": TABLE.partitionKey },
         ExpressionAttributeValues: { ":pk": t.key.pk },
       }),
     );
@@ -363,15 +362,10 @@ export async function startInspector(options: {
 }
 
 /** The body as the route's parser reads it (Middy's: querystring for forms, JSON.parse for JSON). */
-function parsePayload(body: string, contentType: string): Payload | undefined {
+function parsePayload(body: string, contentType: string): unknown {
   try {
-    if (/json/.test(contentType)) {
-      const value = JSON.parse(body) as unknown;
-      return typeof value === "object" && value !== null && !Array.isArray(value)
-        ? (value as Payload)
-        : undefined;
-    }
-    return Object.assign({}, querystring.parse(body)) as Payload;
+    if (/json/.test(contentType)) return JSON.parse(body) as unknown;
+    return Object.assign({}, querystring.parse(body));
   } catch {
     return undefined;
   }

@@ -1,6 +1,6 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { queryRecords, type RecordFilter } from "../../functions/lib/record-store";
-import type { RecordItem } from "../../functions/lib/records";
+import { queryRecords, type RecordFilter } from "../../functions/table/record-store";
+import type { RecordItem } from "../../functions/table/records";
 
 /** How far back each poll looks, so a record written late (a slow or retried worker) still shows. */
 const LOOK_BACK_MS = 5 * 60_000;

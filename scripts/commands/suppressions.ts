@@ -5,8 +5,9 @@ import {
   QueryCommand,
   ScanCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { toE164 } from "../../functions/lib/phone";
-import { type Suppression, suppressionKey } from "../../functions/replies/store";
+import { toE164 } from "../../functions/shared/phone";
+import { suppressionKey, suppressionPartition, TABLE } from "../../functions/table/keys";
+import { decodeSuppression, type Suppression } from "../../functions/table/suppressions";
 import type { TableTarget } from "../local-state";
 import { UsageError } from "../simulate/http";
 
@@ -27,7 +28,7 @@ export const SUPPRESSIONS_OPTIONS = {
   help: { type: "boolean", default: false },
 } satisfies ParseArgsConfig["options"];
 
-const SUPPRESS_PREFIX = suppressionKey("");
+const SUPPRESS_PREFIX = suppressionPartition("");
 
 export async function suppressions(
   argv: string[],
@@ -88,7 +89,7 @@ export async function suppressions(
       await target.client.send(
         new DeleteCommand({
           TableName: target.tableName,
-          Key: { pk: suppressionKey(s.phoneNumber), sk: `SENDER#${s.sender}` },
+          Key: suppressionKey(s.phoneNumber, s.sender),
         }),
       );
       out(`lifted: ${s.phoneNumber} sender=${s.sender} (suppressed since ${s.since}, ${s.reason})`);
@@ -110,11 +111,12 @@ async function suppressionsOf(client: DynamoDBDocumentClient, tableName: string,
   const { Items = [] } = await client.send(
     new QueryCommand({
       TableName: tableName,
-      KeyConditionExpression: "pk = :pk",
-      ExpressionAttributeValues: { ":pk": suppressionKey(phone) },
+      KeyConditionExpression: "#pk = :pk",
+      ExpressionAttributeNames: { "#pk": TABLE.partitionKey },
+      ExpressionAttributeValues: { ":pk": suppressionPartition(phone) },
     }),
   );
-  return Items as Suppression[];
+  return Items.map(decodeSuppression);
 }
 
 async function allSuppressions(client: DynamoDBDocumentClient, tableName: string) {
@@ -124,12 +126,13 @@ async function allSuppressions(client: DynamoDBDocumentClient, tableName: string
     const page = await client.send(
       new ScanCommand({
         TableName: tableName,
-        FilterExpression: "begins_with(pk, :prefix)",
+        FilterExpression: "begins_with(#pk, :prefix)",
+        ExpressionAttributeNames: { "#pk": TABLE.partitionKey },
         ExpressionAttributeValues: { ":prefix": SUPPRESS_PREFIX },
         ExclusiveStartKey: start,
       }),
     );
-    items.push(...((page.Items ?? []) as Suppression[]));
+    items.push(...(page.Items ?? []).map(decodeSuppression));
     start = page.LastEvaluatedKey;
   } while (start);
   return items.sort((a, b) => (a.since < b.since ? 1 : -1));

@@ -1,4 +1,4 @@
-import { queryRecords } from "../../functions/lib/record-store";
+import { queryRecords } from "../../functions/table/record-store";
 import type { TableTarget } from "../local-state";
 import {
   atDate,
