@@ -170,9 +170,7 @@ $("refresh-dlq").addEventListener("click", loadDeadLetters);
 $("redrive").addEventListener("click", async () => {
   const moved = await (await fetch("/api/dead-letters/redrive", { method: "POST" })).json();
   const total = moved.reduce((n, q) => n + q.moved, 0);
-  $("dlq-list").prepend(
-    el("p", { textContent: `Moved ${total} message(s) back to their queues.` }),
-  );
+  $("dlq-status").textContent = `Moved ${total} message(s) back to their queues.`;
 });
 for (const id of ["filter-route", "filter-type", "filter-phone"])
   $(id).addEventListener("input", render);

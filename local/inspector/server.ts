@@ -5,7 +5,7 @@ import querystring from "node:querystring";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { parseCallback } from "../../functions/ingest/callbacks";
+import { type CallbackBody, callbackPhones, parseCallback } from "../../functions/ingest/callbacks";
 import { envelopeOf } from "../../functions/ingest/envelope";
 import { ROUTES } from "../../functions/routes";
 import { maskPhone } from "../../functions/shared/phone";
@@ -152,16 +152,17 @@ export async function startInspector(options: {
         body: exchange.body,
       },
     };
-    const parsed = parseCallback(
-      route.recordType,
-      parsePayload(body, exchange.headers["content-type"] ?? ""),
-    );
+    const fields = parsePayload(body, exchange.headers["content-type"] ?? "");
+    // A refused request still shows whose it was, where its phone field reads as a number.
+    const phone = isFields(fields)
+      ? callbackPhones(route.recordType, fields).phoneNumber
+      : undefined;
+    if (phone) {
+      entry.phone = phone;
+      entry.maskedPhone = maskPhone(phone) ?? "";
+    }
+    const parsed = parseCallback(route.recordType, fields);
     if (parsed.ok) {
-      const phone = parsed.callback.phoneNumber;
-      if (phone) {
-        entry.phone = phone;
-        entry.maskedPhone = maskPhone(phone) ?? "";
-      }
       if (entry.outcome === "queued") {
         const envelope = envelopeOf(parsed.callback, route.name, new Date(exchange.receivedAt));
         const key = recordKey(envelope.id, envelope.type, envelope.identity);
@@ -370,6 +371,9 @@ function parsePayload(body: string, contentType: string): unknown {
     return undefined;
   }
 }
+
+const isFields = (value: unknown): value is CallbackBody =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** Refuses pages served under another host name (DNS rebinding) and cross-site posts. */
 function sameHost(req: IncomingMessage, port: number): boolean {

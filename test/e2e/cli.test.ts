@@ -131,12 +131,12 @@ describe("each command as a user runs it, against `npm start`", () => {
     expect(line).toContain(
       "sms-twoway sms.incoming - failed 5 times and is in the dead-letter queue",
     );
-    expect(line).toContain("unreadable: envelope field id is missing");
+    expect(line).toMatch(/unreadable: envelope id: .*"id"/);
 
     const listed = await user.run("dlq", ["list"]);
     expect(listed.code).toBe(0);
     expect(listed.stdout).toMatch(
-      /^events dead-letter queue: 1 message\n +\d+s {2}receives=\d+ {2}sms-twoway {2}sms\.incoming {2}- {2}[\w-]+ {2}unreadable: envelope field id is missing$/m,
+      /^events dead-letter queue: 1 message\n +\d+s {2}receives=\d+ {2}sms-twoway {2}sms\.incoming {2}- {2}[\w-]+ {2}unreadable: envelope id: .*"id".*$/m,
     );
     expect(listed.stdout).toContain("replies dead-letter queue: 0 messages");
 
