@@ -69,7 +69,10 @@ async function start(options: ServiceOptions): Promise<{
     updateTableMs: 0,
     ...(options.dataDir ? { path: options.dataDir } : {}),
   });
-  await new Promise<void>((resolve) => dynamo.listen(0, "127.0.0.1", () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    dynamo.once("error", reject);
+    dynamo.listen(options.dynamodbPort ?? 0, "127.0.0.1", () => resolve());
+  });
   const dynamodbEndpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
   const tableName = "records";
   await createTable(dynamodbEndpoint, tableName);
@@ -89,7 +92,7 @@ async function start(options: ServiceOptions): Promise<{
   }
   // fauxqs's queue URLs name the host `sqs.<region>.localhost`, which clients must not call:
   // they use the endpoint instead (useQueueUrlAsEndpoint: false).
-  const sqsEndpoint = (await sqs.listen({ port: 0, host: "127.0.0.1" })).replace(
+  const sqsEndpoint = (await sqs.listen({ port: options.sqsPort ?? 0, host: "127.0.0.1" })).replace(
     "localhost",
     "127.0.0.1",
   );
@@ -253,7 +256,13 @@ if (port) {
     });
     post({ type: "ready", endpoints: services.endpoints });
   } catch (error) {
-    post({ type: "failed", message: error instanceof Error ? error.message : String(error) });
+    const { code, port: taken } = error as NodeJS.ErrnoException & { port?: number };
+    post({
+      type: "failed",
+      message: error instanceof Error ? error.message : String(error),
+      ...(code ? { code } : {}),
+      ...(taken ? { port: taken } : {}),
+    });
     port.close();
   }
 }

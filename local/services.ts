@@ -26,11 +26,14 @@ export interface ServiceOptions {
   dataDir?: string | undefined;
   /** Overrides the deployed visibility timeout (tests use a short one to see redelivery quickly). */
   visibilityTimeoutSeconds?: number | undefined;
+  /** Ports for the embedded SQS and DynamoDB; 0 or unset picks free ones. */
+  sqsPort?: number | undefined;
+  dynamodbPort?: number | undefined;
 }
 
 export type ThreadMessage =
   | { type: "ready"; endpoints: ServiceEndpoints }
-  | { type: "failed"; message: string }
+  | { type: "failed"; message: string; code?: string; port?: number }
   | { type: "stopped" };
 
 /**
@@ -45,7 +48,9 @@ export async function startServices(options: ServiceOptions = {}): Promise<Local
       entry: "./emulators.ts",
       dataDir: options.dataDir,
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
-    },
+      sqsPort: options.sqsPort,
+      dynamodbPort: options.dynamodbPort,
+    } satisfies ServiceOptions & { entry: string },
   });
   const exited = new Promise<void>((resolve) => thread.once("exit", () => resolve()));
   const first = await new Promise<ThreadMessage>((resolve, reject) => {
@@ -55,7 +60,9 @@ export async function startServices(options: ServiceOptions = {}): Promise<Local
   });
   if (first.type !== "ready") {
     await exited;
-    throw new Error(first.type === "failed" ? first.message : "local services did not start");
+    if (first.type !== "failed") throw new Error("local services did not start");
+    // Keep what callers tell apart (a port in use), as if the services ran on this thread.
+    throw Object.assign(new Error(first.message), { code: first.code, port: first.port });
   }
   let stopping: Promise<void> | undefined;
   return {

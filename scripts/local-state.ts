@@ -7,9 +7,13 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/constants";
 export const LOCAL_STATE_FILE = ".local/stack.json";
 
 export interface LocalState {
-  /** The `npm start` process that wrote this file, and where it listens. */
-  pid: number;
-  url: string;
+  /** The `npm start` process that wrote this file (absent in files of older versions). */
+  pid?: number;
+  /** Where the callback routes are served, and the first valid callback key. */
+  url?: string;
+  callbackKey?: string;
+  /** The local inspector page (loopback only). */
+  inspectorUrl?: string;
   tableName: string;
   dynamodbEndpoint: string;
   sqsEndpoint: string;
@@ -23,7 +27,7 @@ export interface LocalState {
  * The state of another `npm start` still running in this checkout, if any: two would share (and
  * the first to stop would delete) the one state file the other scripts read.
  */
-export function runningStack(): LocalState | undefined {
+export function runningStack(): (LocalState & { pid: number }) | undefined {
   if (!existsSync(LOCAL_STATE_FILE)) return undefined;
   let state: LocalState;
   try {
@@ -31,13 +35,14 @@ export function runningStack(): LocalState | undefined {
   } catch {
     return undefined;
   }
-  if (typeof state.pid !== "number" || state.pid === process.pid) return undefined;
+  const { pid } = state;
+  if (typeof pid !== "number" || pid === process.pid) return undefined;
   try {
-    process.kill(state.pid, 0); // signal 0: only asks whether the process exists
-    return state;
+    process.kill(pid, 0); // signal 0: only asks whether the process exists
+    return { ...state, pid };
   } catch (error) {
     // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === "EPERM" ? state : undefined;
+    return (error as NodeJS.ErrnoException).code === "EPERM" ? { ...state, pid } : undefined;
   }
 }
 
@@ -74,11 +79,21 @@ export function resolveTable(options: {
       "No local stack is running here: start one with `npm start`, or name a deployed table with --table NAME --region R.",
     );
   }
-  const state = JSON.parse(readFileSync(LOCAL_STATE_FILE, "utf8")) as LocalState;
+  const state = readLocalState();
   return { client: localDocumentClient(state.dynamodbEndpoint), tableName: state.tableName };
 }
 
-const localDocumentClient = (endpoint: string) =>
+/** The running local stack's endpoints; throws with what to do when there is none. */
+export function readLocalState(): LocalState {
+  if (!existsSync(LOCAL_STATE_FILE)) {
+    throw new Error(
+      "No local stack is running here: start one with `npm start` (or name a deployment, see --help).",
+    );
+  }
+  return JSON.parse(readFileSync(LOCAL_STATE_FILE, "utf8")) as LocalState;
+}
+
+export const localDocumentClient = (endpoint: string) =>
   DynamoDBDocumentClient.from(
     new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
   );
