@@ -9,8 +9,16 @@ const { values } = parseArgs({
   options: {
     port: { type: "string", default: process.env.PORT ?? "9000" },
     "data-dir": { type: "string" },
+    "dynamodb-endpoint": { type: "string" },
   },
 });
+const dynamodbEndpoint = values["dynamodb-endpoint"];
+if (dynamodbEndpoint !== undefined && !/^https?:\/\/[^/]+/.test(dynamodbEndpoint)) {
+  console.error(
+    `--dynamodb-endpoint must be a URL like http://127.0.0.1:8000, not ${JSON.stringify(dynamodbEndpoint)}`,
+  );
+  process.exit(2);
+}
 
 // Without AT credentials, replies go to the local outbox: print them here.
 process.env.LOCAL_OUTBOX_PRINT ??= "1";
@@ -23,6 +31,15 @@ const stack = await startLocalStack({
   port: Number(values.port),
   callbackKey,
   ...(values["data-dir"] ? { dataDir: values["data-dir"] } : {}),
+  ...(dynamodbEndpoint ? { dynamodbEndpoint } : {}),
+}).catch((error: unknown) => {
+  const reason = error instanceof Error ? error.message : String(error);
+  console.error(
+    dynamodbEndpoint
+      ? `Could not start the local stack with DynamoDB at ${dynamodbEndpoint}: ${reason}`
+      : `Could not start the local stack: ${reason}`,
+  );
+  process.exit(1);
 });
 
 const state: LocalState = {
@@ -54,7 +71,9 @@ for (const route of ROUTES) {
   console.log(`  ${"".padEnd(width)}  ↳ ${route.dashboard}`);
 }
 console.log("\nLocal services (any AWS SDK client or CLI works against them, region us-east-1):");
-console.log(`  DynamoDB  ${state.dynamodbEndpoint}  table ${state.tableName}`);
+console.log(
+  `  DynamoDB  ${state.dynamodbEndpoint}  table ${state.tableName}${dynamodbEndpoint ? " (--dynamodb-endpoint)" : ""}`,
+);
 console.log(`  SQS       ${state.sqsEndpoint}  queues events, events-dlq, replies, replies-dlq`);
 console.log(
   outbox
