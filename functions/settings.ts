@@ -35,12 +35,3 @@ export const AT_REQUEST = { timeoutMs: 5_000, connectTimeoutMs: 3_000 } as const
 
 /** Largest callback body accepted; AT's are a few hundred bytes. */
 export const MAX_BODY_BYTES = 64 * 1024;
-
-/** Table design: see README "Records". */
-export const TABLE = {
-  partitionKey: "pk",
-  sortKey: "sk",
-  ttlAttribute: "expiresAt",
-  byPhone: { indexName: "byPhone", partitionKey: "phonePk", sortKey: "phoneSk" },
-  byType: { indexName: "byType", partitionKey: "typePk", sortKey: "typeSk" },
-} as const;

@@ -30,7 +30,7 @@ export const ESBUILD = {
  * `alias`, relative to the repository root) by the small stand-ins in infra/bundle-stubs/:
  * libphonenumber's metadata (the replier sends only to numbers it normalised to E.164), lodash
  * (the SMS service calls only `cloneDeep`) and the MIME database (form-data file uploads).
- * The SDK is loaded through its SMS service alone (functions/replies/at-sender.ts), so its
+ * The SDK is loaded through its SMS service alone (functions/reply/at-sender.ts), so its
  * other services and the Express USSD middleware are not bundled at all.
  */
 export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {

@@ -1,16 +1,16 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
-import { loadRecorderConfig } from "../lib/config";
-import { documentClient } from "../lib/dynamodb";
-import { parseEnvelope } from "../lib/envelope";
-import { describeError, logger } from "../lib/logger";
-import { maskPhonesIn } from "../lib/phone";
-import { dynamoRecordStore } from "../lib/record-store";
-import { toRecordItem } from "../lib/records";
-import { sqsQueue } from "../lib/sqs";
-import { applyCallbackEffects } from "../replies/effects";
-import { type ReplyJob, replyJobFor } from "../replies/job";
-import { dynamoReplyStore } from "../replies/store";
+import { parseEnvelope } from "../ingest/envelope";
+import { applyCallbackEffects } from "../record/effects";
+import { type ReplyJob, replyJobFor } from "../reply/job";
+import { documentClient } from "../shared/dynamodb";
+import { loadRecorderConfig } from "../shared/env";
+import { describeError, logger } from "../shared/logger";
+import { maskPhonesIn } from "../shared/phone";
+import { sqsQueue } from "../shared/sqs";
+import { dynamoRecordStore } from "../table/record-store";
+import { toRecordItem } from "../table/records";
+import { dynamoReplyStore } from "../table/replies";
 
 const config = loadRecorderConfig();
 const store = dynamoRecordStore(documentClient, config.tableName);

@@ -2,19 +2,19 @@ import { randomUUID } from "node:crypto";
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import { ChangeMessageVisibilityCommand } from "@aws-sdk/client-sqs";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
-import { loadReplierConfig } from "../lib/config";
-import { documentClient } from "../lib/dynamodb";
-import { describeError, logger } from "../lib/logger";
-import { maskPhone } from "../lib/phone";
-import { readSecret } from "../lib/secrets";
-import { sqsClient } from "../lib/sqs";
-import { parseReplyJob } from "../replies/job";
-import { emfCount } from "../replies/metrics";
-import { outboxSender } from "../replies/outbox";
-import { loadReplyPolicy } from "../replies/policy";
-import { dynamoReplyStore } from "../replies/store";
-import { processReplyJob, type ReplyDeps, RetryLater, type SmsSender } from "../replies/worker";
+import { parseReplyJob } from "../reply/job";
+import { emfCount } from "../reply/metrics";
+import { outboxSender } from "../reply/outbox";
+import { loadReplyPolicy } from "../reply/policy";
+import { processReplyJob, type ReplyDeps, RetryLater, type SmsSender } from "../reply/worker";
 import { REPLIES_QUEUE, REPLY_RETRY } from "../settings";
+import { documentClient } from "../shared/dynamodb";
+import { loadReplierConfig } from "../shared/env";
+import { describeError, logger } from "../shared/logger";
+import { maskPhone } from "../shared/phone";
+import { readSecret } from "../shared/secrets";
+import { sqsClient } from "../shared/sqs";
+import { dynamoReplyStore } from "../table/replies";
 
 /** The reply worker: sends (at most) one SMS per incoming two-way SMS. See docs/replies.md. */
 const config = loadReplierConfig();
@@ -44,7 +44,7 @@ async function buildSender(secret: string): Promise<SmsSender> {
     case "env": {
       // Loaded on the first reply that is sent: a container whose jobs are all skipped,
       // suppressed or already settled never evaluates the SDK (axios, joi).
-      const { atSmsSender, parseAtCredentials } = await import("../replies/at-sender");
+      const { atSmsSender, parseAtCredentials } = await import("../reply/at-sender");
       return atSmsSender(source.kind === "secret" ? parseAtCredentials(secret) : source);
     }
     case "outbox":

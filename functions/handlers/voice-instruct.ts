@@ -1,12 +1,12 @@
-import { loadCallbackConfig } from "../lib/callback-config";
-import { text, xml } from "../lib/http";
-import { interactive } from "../lib/interactive";
-import { describeError, logger } from "../lib/logger";
-import { callbackHandler } from "../lib/pipeline";
-import { sqsEventQueue } from "../lib/sqs";
-import { flow } from "../voice/flow";
-import { answerVoiceCall, type VoiceCallRequest } from "../voice/flows";
-import { buildVoiceXml, say } from "../voice/xml";
+import { flow } from "../engines/voice/flow";
+import { answerVoiceCall, type VoiceCallRequest } from "../engines/voice/flows";
+import { buildVoiceXml, say } from "../engines/voice/xml";
+import { loadCallbackConfig } from "../ingest/config";
+import { text, xml } from "../ingest/http";
+import { interactive } from "../ingest/interactive";
+import { callbackHandler } from "../ingest/pipeline";
+import { describeError, logger } from "../shared/logger";
+import { sqsEventQueue } from "../shared/sqs";
 
 const config = loadCallbackConfig();
 const queue = sqsEventQueue(config.eventsQueueUrl);
@@ -14,9 +14,10 @@ const queue = sqsEventQueue(config.eventsQueueUrl);
 const APOLOGY = buildVoiceXml([say("Sorry, something went wrong. Please call again later.")]);
 
 export const handler = callbackHandler(
-  interactive(queue, async ({ payload, url }) => {
+  interactive(queue, "voice.call", async ({ body }, { url }) => {
+    // Every field, unknown ones included: a flow may read what AT adds.
     const call: VoiceCallRequest = Object.fromEntries(
-      Object.entries(payload).map(([k, v]) => [
+      Object.entries(body).map(([k, v]) => [
         k,
         v === undefined || v === null ? undefined : String(v),
       ]),

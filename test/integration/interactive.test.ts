@@ -1,12 +1,12 @@
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createAccountMenuFlow, type VoiceFlow } from "../../functions/voice/flows";
+import { createAccountMenuFlow, type VoiceFlow } from "../../functions/engines/voice/flows";
 import { routePath, startTestStack, TEST_KEY, type TestStack } from "../support/local";
 
 // The voice route runs whichever flow a test picks (the default one unless set).
 const voice = vi.hoisted(() => ({ flow: undefined as VoiceFlow | undefined }));
-vi.mock("../../functions/voice/flow", async (importOriginal) => {
-  const original = await importOriginal<typeof import("../../functions/voice/flow")>();
+vi.mock("../../functions/engines/voice/flow", async (importOriginal) => {
+  const original = await importOriginal<typeof import("../../functions/engines/voice/flow")>();
   const flow: VoiceFlow = (call, context) => (voice.flow ?? original.flow)(call, context);
   return { flow };
 });

@@ -5,21 +5,21 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import sdkAxios from "axios/dist/node/axios.cjs";
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { envelopeFor } from "../../functions/lib/envelope";
-import { dynamoRecordStore } from "../../functions/lib/record-store";
-import { toRecordItem } from "../../functions/lib/records";
-import { classifySendError } from "../../functions/replies/at-response";
-import { atSmsSender, configureAtHttp } from "../../functions/replies/at-sender";
-import { applyCallbackEffects } from "../../functions/replies/effects";
-import type { ReplyJob } from "../../functions/replies/job";
-import { loadReplyPolicy } from "../../functions/replies/policy";
-import { dynamoReplyStore, type ReplyItem, type ReplyStore } from "../../functions/replies/store";
+import { envelopeFor } from "../../functions/ingest/envelope";
+import { applyCallbackEffects } from "../../functions/record/effects";
+import { classifySendError } from "../../functions/reply/at-response";
+import { atSmsSender, configureAtHttp } from "../../functions/reply/at-sender";
+import type { ReplyJob } from "../../functions/reply/job";
+import { loadReplyPolicy } from "../../functions/reply/policy";
 import {
   type JobContext,
   processReplyJob,
   type ReplyDeps,
   RetryLater,
-} from "../../functions/replies/worker";
+} from "../../functions/reply/worker";
+import { dynamoRecordStore } from "../../functions/table/record-store";
+import { toRecordItem } from "../../functions/table/records";
+import { dynamoReplyStore, type ReplyItem, type ReplyStore } from "../../functions/table/replies";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/constants";
 import { type LocalServices, startServices } from "../../local/services";
 import { testServiceOptions } from "../support/local";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import type { RecordItem } from "../../functions/lib/records";
+import type { RecordItem } from "../../functions/table/records";
 import { routePath, startTestStack, type TestStack } from "../support/local";
 
 /**

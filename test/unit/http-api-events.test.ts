@@ -29,7 +29,7 @@ Object.assign(process.env, {
 });
 
 // The one SDK-level stand-in: the events queue accepts every message and keeps it here.
-const { sqsClient } = await import("../../functions/lib/sqs");
+const { sqsClient } = await import("../../functions/shared/sqs");
 const queued: unknown[] = [];
 vi.spyOn(sqsClient, "send").mockImplementation((async (command: SendMessageCommand) => {
   queued.push(JSON.parse(command.input.MessageBody ?? "null"));

@@ -5,7 +5,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import nock from "nock";
 import { afterAll, describe, expect, it } from "vitest";
-import type * as AtSender from "../../functions/replies/at-sender";
+import type * as AtSender from "../../functions/reply/at-sender";
 import { ROUTES, WORKERS } from "../../functions/routes";
 import { esbuildOptions } from "../../infra/bundling";
 
@@ -52,7 +52,7 @@ describe("the AT sender as deployed (bundled with the stack's stand-ins for unus
 
   it("still validates the number and sends through the SDK", async () => {
     const result = await build({
-      ...esbuildOptions(`${REPO_ROOT}functions/replies/at-sender.ts`),
+      ...esbuildOptions(`${REPO_ROOT}functions/reply/at-sender.ts`),
       write: false,
       sourcemap: false,
       logLevel: "silent",

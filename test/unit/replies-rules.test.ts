@@ -1,23 +1,23 @@
 import endpoints from "africastalking/lib/common.js";
 import { describe, expect, it } from "vitest";
-import type { RecordItem } from "../../functions/lib/records";
-import { classifySendError, parseSendResponse } from "../../functions/replies/at-response";
+import { classifySendError, parseSendResponse } from "../../functions/reply/at-response";
 import {
   AT_ENDPOINTS,
   AT_HOSTS,
   environmentOf,
   parseAtCredentials,
-} from "../../functions/replies/at-sender";
-import { parseReplyJob, replyJobFor } from "../../functions/replies/job";
-import { emfCount, METRIC_NAMESPACE } from "../../functions/replies/metrics";
+} from "../../functions/reply/at-sender";
+import { parseReplyJob, replyJobFor } from "../../functions/reply/job";
+import { emfCount, METRIC_NAMESPACE } from "../../functions/reply/metrics";
 import {
   DEFAULT_TEMPLATE,
   isOptOutMessage,
   loadReplyPolicy,
   premiumKeyword,
   replyText,
-} from "../../functions/replies/policy";
-import { backoffSeconds, deliveryRank, isFinalDelivery } from "../../functions/replies/state";
+} from "../../functions/reply/policy";
+import { backoffSeconds, deliveryRank, isFinalDelivery } from "../../functions/reply/state";
+import type { RecordItem } from "../../functions/table/records";
 
 const inbound = { text: "Hello, I need help", from: "+254711000111", to: "20880" };
 
@@ -218,7 +218,14 @@ describe("state rules", () => {
       id: "ATXid_1",
       receivedAt: "2026-11-30T10:00:00.000Z",
       phones: { from: "+254711000111" },
-      payload: { from: " 254711000111", to: "20880", text: "Hi", linkId: "" },
+      payload: {
+        id: "ATXid_1",
+        date: "2026-11-30 10:00:00",
+        from: " 254711000111",
+        to: "20880",
+        text: "Hi",
+        linkId: "",
+      },
     } as unknown as RecordItem;
     const job = replyJobFor(item);
     expect(job).toBeDefined();

@@ -10,8 +10,8 @@ import {
   type VoiceFlow,
   type VoiceReply,
   welcomeFlow,
-} from "../../functions/voice/flows";
-import { say } from "../../functions/voice/xml";
+} from "../../functions/engines/voice/flows";
+import { say } from "../../functions/engines/voice/xml";
 
 const parser = new XMLParser({
   ignoreAttributes: false,

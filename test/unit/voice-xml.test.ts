@@ -15,7 +15,7 @@ import {
   say,
   type VoiceAction,
   VoiceXmlError,
-} from "../../functions/voice/xml";
+} from "../../functions/engines/voice/xml";
 
 const NASTY = `Tom & Jerry <b>"quoted"</b> it's > 5 && < 6`;
 const URL_WITH_QUERY = "https://media.example.com/a b/tone.mp3?a=1&b=2&c=%22x%22&d='y'";

@@ -1,5 +1,5 @@
-import { PoisonMessageError } from "../lib/envelope";
-import type { RecordItem } from "../lib/records";
+import { PoisonMessageError } from "../ingest/envelope";
+import { type RecordItem, recordedCallback } from "../table/records";
 
 /** The replies-queue message: one per (re)recorded incoming SMS. Duplicates are expected. */
 export interface ReplyJob {
@@ -17,8 +17,6 @@ export interface ReplyJob {
   receivedAt: string;
 }
 
-const str = (v: unknown) => (v === undefined || v === null ? "" : String(v));
-
 /**
  * The reply job for an incoming SMS, or undefined when its sender is not a phone number: AT
  * passes alphanumeric senders (`MTN`) and service numbers (`123`) through, and a reply to them
@@ -27,15 +25,15 @@ const str = (v: unknown) => (v === undefined || v === null ? "" : String(v));
 export function replyJobFor(item: RecordItem): ReplyJob | undefined {
   const recipient = item.phones.from;
   if (!recipient) return undefined;
-  const linkId = str(item.payload.linkId);
+  const { fields } = recordedCallback("sms.incoming", item);
   return {
     v: 1,
     kind: "sms.reply",
     inboundId: item.id,
     recipient,
-    shortcode: str(item.payload.to),
-    text: str(item.payload.text),
-    ...(linkId ? { linkId } : {}),
+    shortcode: fields.to,
+    text: fields.text,
+    ...(fields.linkId ? { linkId: fields.linkId } : {}),
     receivedAt: item.receivedAt,
   };
 }

@@ -4,19 +4,16 @@ import httpUrlencodeBodyParser from "@middy/http-urlencode-body-parser";
 import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
 import { findRoute, type Route } from "../routes";
 import { MAX_BODY_BYTES } from "../settings";
+import { describeError, logger } from "../shared/logger";
+import { maskPhone, maskPhonesIn } from "../shared/phone";
 import { isValidCallbackKey } from "./callback-key";
-import { CALLBACK_SCHEMAS, type Payload } from "./callbacks";
+import { type Callback, parseCallback } from "./callbacks";
 import { ClientError, type HttpAnswer, refusal } from "./http";
-import { describeError, logger } from "./logger";
-import { maskPhone, maskPhonesIn } from "./phone";
-import { validateCallback } from "./validate";
 
-/** A callback that passed authentication and validation. */
-export interface Callback {
-  route: Route & { recordType: Exclude<Route["recordType"], "sms.reply"> };
-  payload: Payload;
-  /** E.164 forms of the payload's phone fields (raw values stay in `payload`). */
-  phones: Record<string, string>;
+/** A callback that passed authentication and its schema, on the route it came in by. */
+export interface Accepted {
+  route: Route;
+  callback: Callback;
   receivedAt: Date;
   /** The URL AT called, key included, as API Gateway received it. */
   url: string;
@@ -39,7 +36,7 @@ interface Deps {
  * route lookup → key check (before any parsing) → size limit → body parsing → schema
  * validation → core, with every refusal answered in the route's own format and logged once.
  */
-export function callbackHandler(core: (callback: Callback) => Promise<Handled>, deps: Deps) {
+export function callbackHandler(core: (accepted: Accepted) => Promise<Handled>, deps: Deps) {
   return middy<Event, HttpAnswer, Error, Context>()
     .use({ before: authorise(deps.callbackKeys) })
     .use({ before: limitBodySize })
@@ -49,36 +46,27 @@ export function callbackHandler(core: (callback: Callback) => Promise<Handled>, 
     .use({ onError: answerRefusals })
     .handler(async (event) => {
       const route = routeOf(event);
-      const result = validateCallback(CALLBACK_SCHEMAS[route.recordType], event.body);
-      if (!result.ok) throw new ClientError(400, result.reason);
+      const parsed = parseCallback(route.recordType, event.body);
+      if (!parsed.ok) throw new ClientError(400, parsed.reason);
+      const { callback } = parsed;
       const receivedAt = new Date(event.requestContext?.timeEpoch ?? Date.now());
-      const handled = await core({
-        route,
-        payload: result.payload,
-        phones: result.phones,
-        receivedAt,
-        url: requestUrl(event),
-      });
-      const schema = CALLBACK_SCHEMAS[route.recordType];
-      const primary = schema.primaryPhone;
+      const handled = await core({ route, callback, receivedAt, url: requestUrl(event) });
       logger.info("callback", {
         route: route.name,
         recordType: route.recordType,
-        atId: maskPhonesIn(schema.atId(result.payload)),
+        atId: maskPhonesIn(callback.atId),
         outcome: handled.outcome,
         statusCode: handled.answer.statusCode,
-        phoneNumber: maskPhone(primary ? result.phones[primary] : undefined),
+        phoneNumber: maskPhone(callback.phoneNumber),
       });
       return handled.answer;
     });
 }
 
-function routeOf(event: Event): Callback["route"] {
+function routeOf(event: Event): Route {
   const route = findRoute(event.routeKey);
-  if (!route || route.recordType === "sms.reply") {
-    throw new ClientError(404, `no callback route ${event.routeKey}`);
-  }
-  return route as Callback["route"];
+  if (!route) throw new ClientError(404, `no callback route ${event.routeKey}`);
+  return route;
 }
 
 /**

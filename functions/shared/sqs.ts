@@ -1,5 +1,5 @@
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import type { Envelope } from "./envelope";
+import type { Envelope } from "../ingest/envelope";
 
 /**
  * One client per container. The endpoint comes from the environment (AWS_ENDPOINT_URL_SQS

@@ -10,7 +10,7 @@
  *        ├2─> balance (dynamic: deps.getBalance) ─1─> amount, ─2─> home
  *        └3─> help (END)
  */
-import { defineMenu, type Menu, type MenuOption } from "../engine";
+import { defineMenu, type Menu, type MenuOption } from "../../functions/engines/ussd/engine";
 
 export interface ShopMenuDeps {
   /** Balance in KES for the caller; called on every request whose path shows the balance screen. */

@@ -16,8 +16,8 @@
  * that includes the transcript so far.
  */
 import { randomUUID } from "node:crypto";
-import { handleUssdRequest, type Menu, type UssdAnswer } from "./engine";
-import { charLength } from "./render";
+import { handleUssdRequest, type Menu, type UssdAnswer } from "../../functions/engines/ussd/engine";
+import { charLength } from "../../functions/engines/ussd/render";
 
 export interface DialOptions {
   readonly phoneNumber?: string;

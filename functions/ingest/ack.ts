@@ -1,15 +1,15 @@
-import { envelopeFor } from "./envelope";
+import type { EventQueue } from "../shared/sqs";
+import { envelopeOf } from "./envelope";
 import { text } from "./http";
-import type { Callback, Handled } from "./pipeline";
-import type { EventQueue } from "./sqs";
+import type { Accepted, Handled } from "./pipeline";
 
 /**
  * The ack path: queue the callback, then say so. If queueing fails the error propagates and
  * the caller answers 503, so AT retries: we never answer 200 for something not durably queued.
  */
 export function acknowledge(queue: EventQueue) {
-  return async ({ route, payload, receivedAt }: Callback): Promise<Handled> => {
-    await queue.send(envelopeFor(route.recordType, route.name, payload, receivedAt));
+  return async ({ route, callback, receivedAt }: Accepted): Promise<Handled> => {
+    await queue.send(envelopeOf(callback, route.name, receivedAt));
     return { answer: text(200, route.answer === "twoway" ? "GOOD" : "OK"), outcome: "queued" };
   };
 }

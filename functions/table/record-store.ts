@@ -1,8 +1,7 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { TABLE } from "../settings";
-import { RECORD_TYPES, type RecordType } from "./callbacks";
-import { idKey, monthOf, phoneKey, type RecordItem, typeKey } from "./records";
+import { monthOf, phonePartition, recordPartition, TABLE, typePartition } from "./keys";
+import { decodeRecordItem, RECORD_TYPES, type RecordItem, type RecordType } from "./records";
 
 export interface RecordStore {
   /** Writes the record unless one with the same key exists; false means it was a duplicate. */
@@ -63,8 +62,9 @@ export async function queryRecords(
     return keep(
       await queryAll(client, {
         TableName: tableName,
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": idKey(filter.id) },
+        KeyConditionExpression: "#pk = :pk",
+        ExpressionAttributeNames: { "#pk": TABLE.partitionKey },
+        ExpressionAttributeValues: { ":pk": recordPartition(filter.id) },
       }),
     );
   }
@@ -75,8 +75,12 @@ export async function queryRecords(
         {
           TableName: tableName,
           IndexName: TABLE.byPhone.indexName,
-          KeyConditionExpression: "phonePk = :pk AND phoneSk >= :since",
-          ExpressionAttributeValues: { ":pk": phoneKey(filter.phone), ":since": since },
+          KeyConditionExpression: "#pk = :pk AND #sk >= :since",
+          ExpressionAttributeNames: {
+            "#pk": TABLE.byPhone.partitionKey,
+            "#sk": TABLE.byPhone.sortKey,
+          },
+          ExpressionAttributeValues: { ":pk": phonePartition(filter.phone), ":since": since },
           ScanIndexForward: false,
         },
         filter.type ? undefined : filter.limit,
@@ -93,8 +97,12 @@ export async function queryRecords(
           {
             TableName: tableName,
             IndexName: TABLE.byType.indexName,
-            KeyConditionExpression: "typePk = :pk AND typeSk >= :since",
-            ExpressionAttributeValues: { ":pk": typeKey(type, month), ":since": since },
+            KeyConditionExpression: "#pk = :pk AND #sk >= :since",
+            ExpressionAttributeNames: {
+              "#pk": TABLE.byType.partitionKey,
+              "#sk": TABLE.byType.sortKey,
+            },
+            ExpressionAttributeValues: { ":pk": typePartition(type, month), ":since": since },
             ScanIndexForward: false,
           },
           filter.limit,
@@ -129,7 +137,7 @@ async function queryAll(
   let start: Record<string, unknown> | undefined;
   do {
     const page = await client.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
-    items.push(...((page.Items ?? []) as RecordItem[]));
+    items.push(...(page.Items ?? []).map(decodeRecordItem));
     start = page.LastEvaluatedKey;
   } while (start && (limit === undefined || items.length < limit));
   return items;

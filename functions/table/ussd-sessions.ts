@@ -1,5 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import type { SessionStore } from "./session-store";
+import type { SessionStore } from "../engines/ussd/session-store";
+import { expiryEpochSeconds, TABLE, ussdSessionKey } from "./keys";
 
 /**
  * USSD session state in the records table under `USSD#<sessionId>`, outside the record
@@ -11,20 +12,27 @@ export function dynamoSessionStore<S>(
   tableName: string,
   now: () => number = Date.now,
 ): SessionStore<S> {
-  const key = (sessionId: string) => ({ pk: `USSD#${sessionId}`, sk: "state" });
   return {
     async get(sessionId) {
       const { Item } = await client.send(
-        new GetCommand({ TableName: tableName, Key: key(sessionId), ConsistentRead: true }),
+        new GetCommand({
+          TableName: tableName,
+          Key: ussdSessionKey(sessionId),
+          ConsistentRead: true,
+        }),
       );
-      if (!Item || Number(Item.expiresAt) * 1000 <= now()) return undefined;
+      if (!Item || Number(Item[TABLE.ttlAttribute]) * 1000 <= now()) return undefined;
       return Item.state as S;
     },
     async put(sessionId, state, ttlSeconds) {
       await client.send(
         new PutCommand({
           TableName: tableName,
-          Item: { ...key(sessionId), state, expiresAt: Math.floor(now() / 1000) + ttlSeconds },
+          Item: {
+            ...ussdSessionKey(sessionId),
+            state,
+            [TABLE.ttlAttribute]: expiryEpochSeconds(now(), ttlSeconds),
+          },
         }),
       );
     },

@@ -1,6 +1,6 @@
+import { requiredEnv } from "../shared/env";
+import { readSecret } from "../shared/secrets";
 import { parseKeyList } from "./callback-key";
-import { requiredEnv } from "./config";
-import { readSecret } from "./secrets";
 
 /*
  * Kept apart from config.ts so that only the HTTP handlers bundle the Secrets Manager client.

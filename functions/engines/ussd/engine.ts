@@ -19,7 +19,7 @@
  *
  * Use `answer.body` as the text/plain response and `answer.hop` as the `at-ussd-hop-metadata` header.
  */
-import { withDeadline } from "./deadline";
+import { withDeadline } from "../../shared/deadline";
 import { nonGsm7Characters } from "./gsm7";
 import {
   CONTINUE,
@@ -34,7 +34,7 @@ import {
 } from "./render";
 import type { SessionStore } from "./session-store";
 
-export { withDeadline } from "./deadline";
+export { withDeadline } from "../../shared/deadline";
 export { InMemorySessionStore, type SessionStore } from "./session-store";
 
 export interface UssdRequest {

@@ -18,9 +18,9 @@
  */
 
 import { BlockList, isIP } from "node:net";
-import { toE164 } from "../lib/phone";
+import { toE164 } from "../../shared/phone";
 
-export { withDeadline } from "../ussd/deadline";
+export { withDeadline } from "../../shared/deadline";
 
 export type AirtimeField =
   | "transactionId"

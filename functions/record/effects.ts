@@ -1,14 +1,12 @@
-import type { RecordItem } from "../lib/records";
-import { isOptOutMessage } from "./policy";
-import { isBlacklistReason } from "./state";
-import { deliveryUpdateOf, type ReplyStore } from "./store";
+import { isOptOutMessage } from "../reply/policy";
+import { isBlacklistReason } from "../reply/state";
+import { type RecordItem, recordedCallback } from "../table/records";
+import { deliveryUpdateOf, type ReplyStore } from "../table/replies";
 
 export interface EffectResult {
   /** What changed besides the record itself, for the log line. */
   effects: string[];
 }
-
-const str = (v: unknown) => (v === undefined || v === null ? "" : String(v).trim());
 
 /**
  * What the recorder does, after writing a record, for the SMS callbacks that change reply
@@ -29,11 +27,12 @@ export async function applyCallbackEffects(
   const effects: string[] = [];
   switch (item.type) {
     case "sms.incoming": {
+      const { fields } = recordedCallback("sms.incoming", item);
       const phoneNumber = item.phones.from;
-      if (!phoneNumber || !isOptOutMessage(str(item.payload.text))) break;
+      if (!phoneNumber || !isOptOutMessage(fields.text.trim())) break;
       await store.suppress({
         phoneNumber,
-        sender: str(item.payload.to),
+        sender: fields.to.trim(),
         reason: "optout-keyword",
         source: `sms.incoming#${item.id}`,
         since: item.receivedAt,
@@ -42,10 +41,10 @@ export async function applyCallbackEffects(
       break;
     }
     case "sms.optout": {
-      const phoneNumber = item.phones.phoneNumber ?? str(item.payload.phoneNumber);
+      const { fields } = recordedCallback("sms.optout", item);
       await store.suppress({
-        phoneNumber,
-        sender: str(item.payload.senderId),
+        phoneNumber: item.phones.phoneNumber ?? fields.phoneNumber.trim(),
+        sender: fields.senderId.trim(),
         reason: "optout",
         source: `sms.optout#${item.id}`,
         since: item.receivedAt,
@@ -54,15 +53,16 @@ export async function applyCallbackEffects(
       break;
     }
     case "sms.delivery": {
+      const { fields } = recordedCallback("sms.delivery", item);
       const update = deliveryUpdateOf(item);
       const link = await store.replyForMessage(item.id);
       if (link) {
         const applied = await store.applyDelivery(link.inboundId, update);
         effects.push(applied ? "reply-delivery-updated" : "reply-delivery-unchanged");
       }
-      if (isBlacklistReason(item.payload.failureReason)) {
+      if (isBlacklistReason(fields.failureReason)) {
         await store.suppress({
-          phoneNumber: item.phones.phoneNumber ?? str(item.payload.phoneNumber),
+          phoneNumber: item.phones.phoneNumber ?? (fields.phoneNumber ?? "").trim(),
           sender: link?.from ?? "*",
           reason: "UserInBlackList",
           source: `sms.delivery#${item.id}`,
@@ -73,14 +73,15 @@ export async function applyCallbackEffects(
       break;
     }
     case "sms.subscription": {
-      const updateType = str(item.payload.updateType);
+      const { fields } = recordedCallback("sms.subscription", item);
+      const updateType = fields.updateType.trim();
       // Open enum: an update type we do not know is recorded but changes no state.
       const change = updateType.toLowerCase();
       if (change !== "addition" && change !== "deletion") break;
       await store.setSubscription({
-        shortCode: str(item.payload.shortCode),
-        keyword: str(item.payload.keyword).toUpperCase(),
-        phoneNumber: item.phones.phoneNumber ?? str(item.payload.phoneNumber),
+        shortCode: fields.shortCode.trim(),
+        keyword: fields.keyword.trim().toUpperCase(),
+        phoneNumber: item.phones.phoneNumber ?? fields.phoneNumber.trim(),
         active: change === "addition",
         updateType,
         updatedAt: item.receivedAt,

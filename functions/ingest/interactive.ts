@@ -1,8 +1,9 @@
-import { envelopeFor } from "./envelope";
+import { describeError, logger } from "../shared/logger";
+import type { EventQueue } from "../shared/sqs";
+import { type CallbackOf, type CallbackType, isCallbackOf } from "./callbacks";
+import { envelopeOf } from "./envelope";
 import type { HttpAnswer } from "./http";
-import { describeError, logger } from "./logger";
-import type { Callback, Handled } from "./pipeline";
-import type { EventQueue } from "./sqs";
+import type { Accepted, Handled } from "./pipeline";
 
 export interface InteractiveAnswer {
   answer: HttpAnswer;
@@ -17,17 +18,19 @@ export interface InteractiveAnswer {
  * the exchange on the events queue. AT is waiting, so a queue failure is logged and does not
  * change what the caller hears.
  */
-export function interactive(
+export function interactive<T extends CallbackType>(
   queue: EventQueue,
-  answerFor: (callback: Callback) => Promise<InteractiveAnswer>,
+  type: T,
+  answerFor: (callback: CallbackOf<T>, request: Accepted) => Promise<InteractiveAnswer>,
 ) {
-  return async (callback: Callback): Promise<Handled> => {
-    const { answer, recorded, note } = await answerFor(callback);
-    const { route, payload, receivedAt } = callback;
+  return async (request: Accepted): Promise<Handled> => {
+    const { route, callback, receivedAt } = request;
+    if (!isCallbackOf(callback, type)) {
+      throw new Error(`route ${route.name} receives ${callback.type}, not ${type}`);
+    }
+    const { answer, recorded, note } = await answerFor(callback, request);
     try {
-      await queue.send(
-        envelopeFor(route.recordType, route.name, payload, receivedAt, recorded, note),
-      );
+      await queue.send(envelopeOf(callback, route.name, receivedAt, recorded, note));
     } catch (error) {
       logger.error("could not queue interactive event", {
         route: route.name,

@@ -1,11 +1,10 @@
-import { monthOf, phoneKey, typeKey } from "../lib/records";
-import { TABLE } from "../settings";
+import { encodeNewReply, type Replies, type ReplyFields, type ReplyItem } from "../table/replies";
+import type { SuppressionList } from "../table/suppressions";
 import type { SendOutcome } from "./at-response";
 import { BLACKLISTED_CODE } from "./at-response";
 import type { ReplyJob } from "./job";
 import { premiumKeyword, type ReplyPolicy, replyText } from "./policy";
 import { backoffSeconds, type ReplyState, SENDABLE, SETTLED } from "./state";
-import { type ReplyFields, type ReplyItem, type ReplyStore, replySortKey } from "./store";
 
 export interface SmsRequest {
   to: string;
@@ -21,7 +20,7 @@ export interface SmsSender {
 }
 
 export interface ReplyDeps {
-  store: ReplyStore;
+  store: Replies & SuppressionList;
   /** Resolved lazily: on AWS the credentials are read (once) only when a reply is sent. */
   sender: () => Promise<SmsSender>;
   policy: ReplyPolicy;
@@ -129,59 +128,25 @@ export async function processReplyJob(
 }
 
 /** Reports that arrived before the reply was recorded were kept as records: apply them now. */
-async function applyEarlyReports(store: ReplyStore, inboundId: string, messageId: string) {
+async function applyEarlyReports(store: Replies, inboundId: string, messageId: string) {
   for (const report of await store.deliveryReports(messageId)) {
     await store.applyDelivery(inboundId, report);
   }
 }
 
 async function claim(job: ReplyJob, deps: ReplyDeps): Promise<ReplyItem> {
-  const now = deps.now().toISOString();
-  // Filed at the time of the message it answers, so listings keep the pair together.
-  const receivedAt = job.receivedAt;
   const inbound = { text: job.text, from: job.recipient, to: job.shortcode, ...linkOf(job) };
-  const from = deps.shortcode || job.shortcode;
-  const message = replyText(deps.policy, inbound);
-  const keyword = premiumKeyword(deps.policy, inbound);
-  const sortable = `${receivedAt}#sms.reply#${job.inboundId}`;
-  const payload = {
-    to: job.recipient,
-    from,
-    message,
-    ...(job.linkId ? { linkId: job.linkId } : {}),
-    ...(keyword ? { keyword } : {}),
-  };
-  const item: ReplyItem = {
-    [TABLE.partitionKey]: `ID#${job.inboundId}`,
-    [TABLE.sortKey]: replySortKey(job.inboundId),
-    type: "sms.reply",
-    id: job.inboundId,
-    receivedAt,
-    route: "replier",
-    phones: job.recipient.startsWith("+") ? { to: job.recipient } : {},
-    payload,
-    typePk: typeKey("sms.reply", monthOf(receivedAt)),
-    typeSk: sortable,
-    recordedAt: now,
-    ...(job.recipient.startsWith("+")
-      ? { phoneNumber: job.recipient, phonePk: phoneKey(job.recipient), phoneSk: sortable }
-      : {}),
-    ...(deps.ttlDays === undefined
-      ? {}
-      : {
-          expiresAt: Math.floor(Date.parse(receivedAt) / 1000) + Math.round(deps.ttlDays * 86_400),
-        }),
-    state: "pending",
-    version: 0,
-    attempts: 0,
+  const item = encodeNewReply({
     inboundId: job.inboundId,
+    receivedAt: job.receivedAt,
     to: job.recipient,
-    from,
-    message,
-    ...(job.linkId ? { linkId: job.linkId } : {}),
-    ...(keyword ? { keyword } : {}),
-    updatedAt: now,
-  } as ReplyItem;
+    from: deps.shortcode || job.shortcode,
+    message: replyText(deps.policy, inbound),
+    linkId: job.linkId,
+    keyword: premiumKeyword(deps.policy, inbound),
+    now: deps.now().toISOString(),
+    ttlDays: deps.ttlDays,
+  });
   if (await deps.store.createReply(item)) return item;
   const existing = await deps.store.getReply(job.inboundId);
   if (!existing) throw new Error(`reply ${job.inboundId} exists but cannot be read`);
