@@ -57,8 +57,7 @@ export async function startServices(options: ServiceOptions = {}): Promise<Local
     "127.0.0.1",
   );
   const dynamo = options.dynamodbEndpoint ? undefined : await startDynalite(options.dataDir);
-  const dynamodbEndpoint =
-    options.dynamodbEndpoint ?? `http://127.0.0.1:${(dynamo?.address() as AddressInfo).port}`;
+  const dynamodbEndpoint = options.dynamodbEndpoint ?? dynamo?.endpoint ?? "";
 
   const queues = await createQueues(sqsEndpoint, options.visibilityTimeoutSeconds);
   const tableName = options.tableName ?? "records";
@@ -72,7 +71,7 @@ export async function startServices(options: ServiceOptions = {}): Promise<Local
     async stop() {
       await sqs.close();
       if (options.dropTableOnStop) await dropTable(dynamodbEndpoint, tableName);
-      if (dynamo) await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+      if (dynamo) await new Promise<void>((resolve) => dynamo.server.close(() => resolve()));
     },
   };
 }
@@ -86,7 +85,7 @@ async function startDynalite(dataDir: string | undefined) {
     ...(dataDir ? { path: dataDir } : {}),
   });
   await new Promise<void>((resolve) => dynamo.listen(0, "127.0.0.1", () => resolve()));
-  return dynamo;
+  return { server: dynamo, endpoint: `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}` };
 }
 
 const tableClient = (endpoint: string) =>

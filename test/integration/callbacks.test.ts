@@ -77,7 +77,7 @@ describe("every AT callback through HTTP, the queue and the recorder", () => {
   });
 
   it("keeps each record's payload as received, with the phone number in E.164", async () => {
-    const [incoming] = await local.records({ id: "ATXid_literalplus01" });
+    const [incoming] = await local.records({ id: "ATXid_literalplus01", type: "sms.incoming" });
     expect(incoming).toMatchObject({
       type: "sms.incoming",
       id: "ATXid_literalplus01",
@@ -87,7 +87,7 @@ describe("every AT callback through HTTP, the queue and the recorder", () => {
     });
     expect(Date.parse(incoming?.receivedAt ?? "")).toBeGreaterThan(Date.now() - 60_000);
 
-    const [unicode] = await local.records({ id: "ATXid_unicode01" });
+    const [unicode] = await local.records({ id: "ATXid_unicode01", type: "sms.incoming" });
     expect(unicode?.payload.text).toBe("Habari 👋 é");
 
     const [airtime] = await local.records({
@@ -240,8 +240,9 @@ describe("npm run records", () => {
     const { execFile } = await import("node:child_process");
     return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
       execFile(
-        "npx",
+        process.execPath, // node with tsx's loader: one process, not npx → tsx → node
         [
+          "--import",
           "tsx",
           "scripts/records.ts",
           "--endpoint",
@@ -319,6 +320,28 @@ describe("npm run records", () => {
     });
     const text = await run("--type", "airtime.validation", "--id", "ATQid_SampleTxnId123");
     expect(text.stdout).toContain('answer="Validated"');
+  });
+
+  it("lists newest first with no filter, and with --type, --limit and --since", async () => {
+    const since = new Date(Date.now() - 3_600_000).toISOString();
+    const [all, recent] = await Promise.all([
+      run("--json"),
+      run("--type", "sms.delivery", "--limit", "3", "--since", since, "--json"),
+    ]);
+    const parse = (out: { code: number; stdout: string; stderr: string }) => {
+      expect(out.code, out.stderr).toBe(0);
+      return out.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { type: string; receivedAt: string });
+    };
+    const listed = parse(all);
+    expect(listed).toHaveLength(20); // the default --limit
+    const times = listed.map((r) => r.receivedAt);
+    expect(times).toEqual([...times].sort().reverse());
+    const reports = parse(recent);
+    expect(reports).toHaveLength(3);
+    expect(reports.every((r) => r.type === "sms.delivery" && r.receivedAt >= since)).toBe(true);
   });
 
   it("explains a bad option instead of failing obscurely", async () => {

@@ -65,6 +65,41 @@ describe("recorder worker", () => {
     expect(records).toHaveLength(1);
   });
 
+  it("queues a duplicate's reply job with the record as first stored", async () => {
+    const { handler } = await import("../../functions/handlers/recorder");
+    const jobs: { receivedAt?: string }[] = [];
+    const send = SQSClient.prototype.send;
+    vi.spyOn(SQSClient.prototype, "send").mockImplementation(function (
+      this: SQSClient,
+      ...args: Parameters<SQSClient["send"]>
+    ) {
+      const [command] = args;
+      if (
+        command instanceof SendMessageCommand &&
+        command.input.QueueUrl === local.stack.services.repliesQueueUrl
+      ) {
+        jobs.push(JSON.parse(command.input.MessageBody ?? "{}"));
+      }
+      return send.apply(this, args);
+    } as SQSClient["send"]);
+    const fields = { ...parsedFields(loadFixture("sms-twoway", "basic")), id: "ATXid_retry_order" };
+    const first = envelopeFor(
+      "sms.incoming",
+      "sms-twoway",
+      fields,
+      new Date("2026-11-30T10:00:00Z"),
+    );
+    const retry = envelopeFor(
+      "sms.incoming",
+      "sms-twoway",
+      fields,
+      new Date("2026-11-30T10:01:00Z"),
+    );
+    await handler({ Records: [sqsRecord("first", JSON.stringify(first))] }, {} as never);
+    await handler({ Records: [sqsRecord("retry", JSON.stringify(retry))] }, {} as never);
+    expect(jobs.map((j) => j.receivedAt)).toEqual([first.receivedAt, first.receivedAt]);
+  });
+
   it("reports a batch of nothing but poison as item failures, not as a crashed invocation", async () => {
     const { handler } = await import("../../functions/handlers/recorder");
     const result = await handler({ Records: [sqsRecord("only-poison", "{")] }, {} as never);
