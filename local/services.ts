@@ -41,6 +41,9 @@ export interface ServiceOptions {
   dropTableOnStop?: boolean;
   /** Overrides the deployed visibility timeout (tests use a short one to see redelivery quickly). */
   visibilityTimeoutSeconds?: number;
+  /** Ports for the embedded SQS and DynamoDB; 0 or unset picks free ones. */
+  sqsPort?: number;
+  dynamodbPort?: number;
 }
 
 /**
@@ -52,11 +55,13 @@ export async function startServices(options: ServiceOptions = {}): Promise<Local
   // fauxqs, bound to loopback only. Its queue URLs name the host `sqs.<region>.localhost`,
   // which clients must not call: they use the endpoint instead (useQueueUrlAsEndpoint: false).
   const sqs = buildApp({ logger: false });
-  const sqsEndpoint = (await sqs.listen({ port: 0, host: "127.0.0.1" })).replace(
+  const sqsEndpoint = (await sqs.listen({ port: options.sqsPort ?? 0, host: "127.0.0.1" })).replace(
     "localhost",
     "127.0.0.1",
   );
-  const dynamo = options.dynamodbEndpoint ? undefined : await startDynalite(options.dataDir);
+  const dynamo = options.dynamodbEndpoint
+    ? undefined
+    : await startDynalite(options.dataDir, options.dynamodbPort);
   const dynamodbEndpoint = options.dynamodbEndpoint ?? dynamo?.endpoint ?? "";
 
   const queues = await createQueues(sqsEndpoint, options.visibilityTimeoutSeconds);
@@ -76,7 +81,7 @@ export async function startServices(options: ServiceOptions = {}): Promise<Local
   };
 }
 
-async function startDynalite(dataDir: string | undefined) {
+async function startDynalite(dataDir: string | undefined, port = 0) {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const dynamo = dynalite({
     createTableMs: 0,
@@ -84,7 +89,10 @@ async function startDynalite(dataDir: string | undefined) {
     updateTableMs: 0,
     ...(dataDir ? { path: dataDir } : {}),
   });
-  await new Promise<void>((resolve) => dynamo.listen(0, "127.0.0.1", () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    dynamo.once("error", reject);
+    dynamo.listen(port, "127.0.0.1", () => resolve());
+  });
   return { server: dynamo, endpoint: `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}` };
 }
 
