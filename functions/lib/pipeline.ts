@@ -1,9 +1,10 @@
 import middy from "@middy/core";
 import httpJsonBodyParser from "@middy/http-json-body-parser";
-import httpUrlencodeBodyParser from "@middy/http-urlencode-body-parser";
+import { HttpError } from "@middy/util";
 import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
 import { findRoute, type Route } from "../routes";
 import { MAX_BODY_BYTES } from "../settings";
+import { acceptBody, bodyText, type MediaType, mediaTypeOf, parseForm } from "./body";
 import { isValidCallbackKey } from "./callback-key";
 import { CALLBACK_SCHEMAS, type Payload } from "./callbacks";
 import { ClientError, type HttpAnswer, refusal } from "./http";
@@ -42,8 +43,9 @@ export function callbackHandler(core: (callback: Callback) => Promise<Handled>, 
     .use({ before: authorise(deps.callbackKeys) })
     .use({ before: limitBodySize })
     .use({ before: requireKnownContentType })
-    .use(httpUrlencodeBodyParser({ disableContentTypeError: true }))
     .use(httpJsonBodyParser({ disableContentTypeError: true }))
+    .use({ before: parseFormBody })
+    .use({ before: applyAcceptanceRule })
     .use({ onError: answerRefusals })
     .handler(async (event) => {
       const route = routeOf(event);
@@ -90,15 +92,48 @@ const authorise =
     }
   };
 
-/** The two encodings AT uses (the same patterns Middy's parsers recognise). */
-const FORM = /^application\/x-www-form-urlencoded(;.*)?$/;
-const JSON_TYPE = /^application\/(.+\+)?json($|;.+)/;
+/** The body as sent, before parsing: JSON numbers are checked as they were written. */
+const rawBodies = new WeakMap<Event, string>();
 
+/**
+ * Accepts the two encodings AT uses, whatever the case of the media type, and hands the
+ * parsers a body in their canonical content type and as text.
+ */
 async function requireKnownContentType(request: { event: Event }): Promise<void> {
-  const type = contentType(request.event);
-  if (!type || !(FORM.test(type) || JSON_TYPE.test(type))) {
-    throw new ClientError(415, `unsupported content type ${type ?? "(none)"}`);
-  }
+  const { event } = request;
+  const header = contentType(event);
+  const media = mediaTypeOf(header);
+  if (!media) throw new ClientError(415, `unsupported content type ${header ?? "(none)"}`);
+  const text = bodyText(
+    typeof event.body === "string" ? event.body : undefined,
+    event.isBase64Encoded,
+  );
+  rawBodies.set(event, text);
+  event.headers = { ...withoutContentType(event.headers), "content-type": CANONICAL[media] };
+  event.body = text;
+  event.isBase64Encoded = false;
+}
+
+const CANONICAL: Record<MediaType, string> = {
+  form: "application/x-www-form-urlencoded",
+  json: "application/json",
+};
+
+const withoutContentType = (headers: Event["headers"]) =>
+  Object.fromEntries(
+    Object.entries(headers ?? {}).filter(([name]) => name.toLowerCase() !== "content-type"),
+  );
+
+/** Form bodies are parsed into null-prototype objects, so no field name is special. */
+async function parseFormBody(request: { event: Event }): Promise<void> {
+  if (mediaTypeOf(contentType(request.event)) !== "form") return;
+  request.event.body = parseForm(rawBodies.get(request.event) ?? "");
+}
+
+async function applyAcceptanceRule(request: { event: Event }): Promise<void> {
+  const { event } = request;
+  const json = mediaTypeOf(contentType(event)) === "json";
+  event.body = acceptBody(event.body, json ? rawBodies.get(event) : undefined);
 }
 
 async function limitBodySize(request: { event: Event }): Promise<void> {
@@ -136,9 +171,14 @@ async function answerRefusals(request: {
 
 function classify(error: unknown): { statusCode: number; reason: string } {
   if (error instanceof ClientError) return { statusCode: error.statusCode, reason: error.message };
-  // Middy's parsers report an unparseable body as 415; to a caller it is a malformed body.
-  if (error instanceof Error && /malformed/i.test(error.message)) {
+  // Middy's JSON parser reports an unparseable body as a 415 HttpError: a malformed body.
+  if (error instanceof HttpError && isParserError(error)) {
     return { statusCode: 400, reason: `malformed body: ${error.message}` };
   }
+  // Anything else (a queue, a table, a bug) is ours: AT must retry, never drop the callback.
   return { statusCode: 500, reason: "internal error" };
 }
+
+const isParserError = (error: HttpError) =>
+  error.statusCode < 500 &&
+  (error.cause as { package?: unknown } | undefined)?.package === "@middy/http-json-body-parser";
