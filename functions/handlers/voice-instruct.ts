@@ -15,10 +15,11 @@ const APOLOGY = buildVoiceXml([say("Sorry, something went wrong. Please call aga
 
 export const handler = callbackHandler(
   interactive(queue, async ({ payload }) => {
+    // AT's fields are single values; an extra field holding a list or object is recorded, not read.
     const call: VoiceCallRequest = Object.fromEntries(
       Object.entries(payload).map(([k, v]) => [
         k,
-        v === undefined || v === null ? undefined : String(v),
+        v === null || typeof v === "object" ? undefined : String(v),
       ]),
     );
     try {
