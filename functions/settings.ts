@@ -33,6 +33,29 @@ export const REPLY_RETRY = { baseDelaySeconds: 20, maxDelaySeconds: 300 } as con
  */
 export const AT_REQUEST = { timeoutMs: 5_000, connectTimeoutMs: 3_000 } as const;
 
+/**
+ * Every call to an AWS service (SQS, DynamoDB, Secrets Manager) is bounded: 1 s to connect, 2 s
+ * to answer, one retry. With no bound a service that accepts connections but never answers
+ * holds a handler until its function times out, and a worker with no log line.
+ */
+export const AWS_CALL = {
+  requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
+  maxAttempts: 2,
+} as const;
+
+/**
+ * One time budget per callback request, from the moment it arrives: Secrets Manager, the menu
+ * or rule, and the queue all share it. AT's USSD gateway gives up after 10 s; voice and airtime
+ * validation are answered as fast; every route function times out after 10 s.
+ */
+export const REQUEST_BUDGET_MS = {
+  ussd: 6_000,
+  voice: 5_000,
+  airtime: 5_000,
+  twoway: 8_000,
+  plain: 8_000,
+} as const;
+
 /** Largest callback body accepted; AT's are a few hundred bytes. */
 export const MAX_BODY_BYTES = 64 * 1024;
 

@@ -8,8 +8,8 @@ import type { EventQueue } from "./sqs";
  * the caller answers 503, so AT retries: we never answer 200 for something not durably queued.
  */
 export function acknowledge(queue: EventQueue) {
-  return async ({ route, payload, receivedAt }: Callback): Promise<Handled> => {
-    await queue.send(envelopeFor(route.recordType, route.name, payload, receivedAt));
+  return async ({ route, payload, receivedAt, signal }: Callback): Promise<Handled> => {
+    await queue.send(envelopeFor(route.recordType, route.name, payload, receivedAt), signal);
     return { answer: text(200, route.answer === "twoway" ? "GOOD" : "OK"), outcome: "queued" };
   };
 }

@@ -1,6 +1,7 @@
 import { envelopeFor } from "./envelope";
 import type { HttpAnswer } from "./http";
 import { describeError, logger } from "./logger";
+import { maskPhonesIn } from "./phone";
 import type { Callback, Handled } from "./pipeline";
 import type { EventQueue } from "./sqs";
 
@@ -23,14 +24,14 @@ export function interactive(
 ) {
   return async (callback: Callback): Promise<Handled> => {
     const { answer, recorded, note } = await answerFor(callback);
-    const { route, payload, receivedAt } = callback;
+    const { route, payload, receivedAt, signal } = callback;
+    const envelope = envelopeFor(route.recordType, route.name, payload, receivedAt, recorded, note);
     try {
-      await queue.send(
-        envelopeFor(route.recordType, route.name, payload, receivedAt, recorded, note),
-      );
+      await queue.send(envelope, signal);
     } catch (error) {
       logger.error("could not queue interactive event", {
         route: route.name,
+        atId: maskPhonesIn(envelope.id),
         error: describeError(error),
       });
       return { answer, outcome: "answered-unrecorded" };

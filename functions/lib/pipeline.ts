@@ -3,10 +3,11 @@ import httpJsonBodyParser from "@middy/http-json-body-parser";
 import { HttpError } from "@middy/util";
 import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
 import { findRoute, type Route } from "../routes";
-import { MAX_BODY_BYTES } from "../settings";
+import { MAX_BODY_BYTES, REQUEST_BUDGET_MS } from "../settings";
 import { acceptBody, bodyText, type MediaType, mediaTypeOf, parseForm } from "./body";
 import { isValidCallbackKey } from "./callback-key";
 import { CALLBACK_SCHEMAS, type Payload } from "./callbacks";
+import { requestDeadline, untilAborted } from "./deadline";
 import { ClientError, type HttpAnswer, refusal } from "./http";
 import { describeError, logger } from "./logger";
 import { maskPhone, maskPhonesIn } from "./phone";
@@ -19,6 +20,8 @@ export interface Callback {
   /** E.164 forms of the payload's phone fields (raw values stay in `payload`). */
   phones: Record<string, string>;
   receivedAt: Date;
+  /** The request's deadline: pass it to every call that waits on another service. */
+  signal: AbortSignal;
 }
 
 export interface Handled {
@@ -30,16 +33,20 @@ export interface Handled {
 type Event = Omit<APIGatewayProxyEventV2, "body"> & { body?: unknown };
 
 interface Deps {
-  callbackKeys: () => Promise<readonly string[]>;
+  callbackKeys: (signal?: AbortSignal) => Promise<readonly string[]>;
+  /** Overrides the route's time budget (REQUEST_BUDGET_MS). */
+  budgetMs?: number;
 }
 
 /**
  * Wraps a route's core in the steps every AT callback goes through:
- * route lookup → key check (before any parsing) → size limit → body parsing → schema
- * validation → core, with every refusal answered in the route's own format and logged once.
+ * deadline → route lookup → key check (before any parsing) → size limit → body parsing →
+ * acceptance rule → schema validation → core, with every refusal answered in the route's own
+ * format and logged once.
  */
 export function callbackHandler(core: (callback: Callback) => Promise<Handled>, deps: Deps) {
   return middy<Event, HttpAnswer, Error, Context>()
+    .use({ before: startDeadline(deps.budgetMs) })
     .use({ before: authorise(deps.callbackKeys) })
     .use({ before: limitBodySize })
     .use({ before: requireKnownContentType })
@@ -57,6 +64,7 @@ export function callbackHandler(core: (callback: Callback) => Promise<Handled>, 
         payload: result.payload,
         phones: result.phones,
         receivedAt,
+        signal: deadlineOf(event),
       });
       const schema = CALLBACK_SCHEMAS[route.recordType];
       const primary = schema.primaryPhone;
@@ -83,11 +91,30 @@ function routeOf(event: Event): Callback["route"] {
 const contentType = (event: Event) =>
   event.headers?.["content-type"] ?? event.headers?.["Content-Type"];
 
+const deadlines = new WeakMap<Event, AbortSignal>();
+const deadlineOf = (event: Event) => deadlines.get(event) ?? AbortSignal.timeout(0);
+
+/** The request's one time budget, set before anything else waits. */
+const startDeadline =
+  (budgetMs: number | undefined) =>
+  async (request: { event: Event; context: Context }): Promise<void> => {
+    const style = findRoute(request.event.routeKey)?.answer ?? "plain";
+    deadlines.set(
+      request.event,
+      requestDeadline(
+        budgetMs ?? REQUEST_BUDGET_MS[style],
+        request.context?.getRemainingTimeInMillis?.(),
+      ),
+    );
+  };
+
 const authorise =
   (keys: Deps["callbackKeys"]) =>
   async (request: { event: Event }): Promise<void> => {
     routeOf(request.event);
-    if (!isValidCallbackKey(request.event.queryStringParameters?.key, await keys())) {
+    const signal = deadlineOf(request.event);
+    const valid = await untilAborted(keys(signal), signal);
+    if (!isValidCallbackKey(request.event.queryStringParameters?.key, valid)) {
       throw new ClientError(403, "invalid or missing callback key");
     }
   };
@@ -158,6 +185,7 @@ async function answerRefusals(request: {
   log("callback", {
     route: route?.name ?? request.event.routeKey,
     recordType: route?.recordType,
+    ...atIdOf(route, request.event.body),
     outcome: statusCode >= 500 ? "failed" : "refused",
     statusCode,
     reason,
@@ -182,3 +210,11 @@ function classify(error: unknown): { statusCode: number; reason: string } {
 const isParserError = (error: HttpError) =>
   error.statusCode < 500 &&
   (error.cause as { package?: unknown } | undefined)?.package === "@middy/http-json-body-parser";
+
+/** The AT id of a request that got as far as parsing, phone numbers masked, for failure lines. */
+function atIdOf(route: Route | undefined, body: unknown): { atId?: string } {
+  if (!route || route.recordType === "sms.reply") return {};
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return {};
+  const atId = CALLBACK_SCHEMAS[route.recordType].atId(body as Payload);
+  return atId.replaceAll("#", "") === "" ? {} : { atId: maskPhonesIn(atId) };
+}
