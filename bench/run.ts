@@ -7,16 +7,17 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parse } from "node:querystring";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import { acknowledge } from "../functions/lib/ack";
-import { envelopeFor } from "../functions/lib/envelope";
-import { logger } from "../functions/lib/logger";
-import { callbackHandler } from "../functions/lib/pipeline";
-import { toRecordItem } from "../functions/lib/records";
-import { asciiJson, type EventQueue } from "../functions/lib/sqs";
-import { defaultMenu } from "../functions/ussd/default-menu";
-import { handleUssdRequest } from "../functions/ussd/engine";
-import { buildVoiceXml, getDigits, say } from "../functions/voice/xml";
+import { defaultMenu } from "../functions/engines/ussd/default-menu";
+import { handleUssdRequest } from "../functions/engines/ussd/engine";
+import { buildVoiceXml, getDigits, say } from "../functions/engines/voice/xml";
+import { acknowledge } from "../functions/ingest/ack";
+import { envelopeFor } from "../functions/ingest/envelope";
+import { callbackHandler } from "../functions/ingest/pipeline";
+import { logger } from "../functions/shared/logger";
+import { asciiJson, type EventQueue } from "../functions/shared/sqs";
+import { toRecordItem } from "../functions/table/records";
 import { startLocalStack } from "../local/stack";
+import { coldLoads, printColdLoads } from "./cold-load";
 
 // Imports run first: the logger already exists, so silence it rather than its environment.
 logger.setLogLevel("SILENT");
@@ -154,3 +155,6 @@ console.log("\n(absolute medians, for context only, in µs per call)");
 for (const [what, , r] of rows) {
   console.log(`  ${what}: ${r.subjectUs.toFixed(1)} vs ${r.baselineUs.toFixed(1)}`);
 }
+
+// 5. Cold load of each deployed bundle against `node -e 0` (bench/cold-load.ts).
+printColdLoads(await coldLoads());

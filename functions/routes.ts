@@ -1,4 +1,4 @@
-import type { RecordType } from "./lib/callbacks";
+import type { CallbackType } from "./ingest/callbacks";
 
 /**
  * The one route table: the CDK stack and the local server are both built from it.
@@ -13,7 +13,7 @@ export interface Route {
   method: "POST";
   path: string;
   kind: "ack" | "interactive";
-  recordType: RecordType;
+  recordType: CallbackType;
   /** Handler source file, relative to the repository root. */
   entry: string;
   answer: AnswerStyle;

@@ -58,12 +58,3 @@ export const REQUEST_BUDGET_MS = {
 
 /** Largest callback body accepted; AT's are a few hundred bytes. */
 export const MAX_BODY_BYTES = 64 * 1024;
-
-/** Table design: see README "Records". */
-export const TABLE = {
-  partitionKey: "pk",
-  sortKey: "sk",
-  ttlAttribute: "expiresAt",
-  byPhone: { indexName: "byPhone", partitionKey: "phonePk", sortKey: "phoneSk" },
-  byType: { indexName: "byType", partitionKey: "typePk", sortKey: "typeSk" },
-} as const;

@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { type BundlingOptions, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import type { BuildOptions } from "esbuild";
 
@@ -11,6 +12,11 @@ export const ESBUILD = {
   format: "esm",
   minify: true,
   sourcemap: true,
+  /**
+   * Maps without the original sources: stack traces need only the mappings, and Node parses the
+   * whole map when the bundle loads (`--enable-source-maps`), on every cold start.
+   */
+  sourcesContent: false,
   mainFields: ["module", "main"],
   /** Nothing is external: the SDK v3 clients are bundled, so their versions are the lockfile's. */
   external: [] as string[],
@@ -18,6 +24,20 @@ export const ESBUILD = {
   banner:
     "import { createRequire as __bannerCreateRequire } from 'node:module'; const require = __bannerCreateRequire(import.meta.url);",
 } as const;
+
+/**
+ * Modules the AT SDK requires but the replier never needs, replaced at bundle time (esbuild
+ * `alias`, relative to the repository root) by the small stand-ins in infra/bundle-stubs/:
+ * libphonenumber's metadata (the replier sends only to numbers it normalised to E.164), lodash
+ * (the SMS service calls only `cloneDeep`) and the MIME database (form-data file uploads).
+ * The SDK is loaded through its SMS service alone (functions/reply/at-sender.ts), so its
+ * other services and the Express USSD middleware are not bundled at all.
+ */
+export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
+  "google-libphonenumber": "./infra/bundle-stubs/google-libphonenumber.ts",
+  lodash: "./infra/bundle-stubs/lodash.ts",
+  "mime-db": "./infra/bundle-stubs/mime-db.cjs",
+};
 
 /** Source maps are only used by Node when this flag is set. */
 export const NODE_OPTIONS = "--enable-source-maps";
@@ -28,15 +48,23 @@ export const lambdaBundling: BundlingOptions = {
   target: ESBUILD.target,
   minify: ESBUILD.minify,
   sourceMap: ESBUILD.sourcemap,
+  sourcesContent: ESBUILD.sourcesContent,
   mainFields: [...ESBUILD.mainFields],
   externalModules: [...ESBUILD.external],
   banner: ESBUILD.banner,
+  esbuildArgs: {
+    "--alias": Object.entries(BUNDLE_ALIASES).map(([name, stub]) => `${name}=${stub}`),
+  },
   forceDockerBundling: false,
 };
+
+/** Where NodejsFunction runs esbuild (the lockfile's directory): BUNDLE_ALIASES are relative to it. */
+const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /** esbuild's JS API spelling of ESBUILD, as NodejsFunction runs it (`--bundle entry --outfile=index.mjs`). */
 export function esbuildOptions(entry: string): BuildOptions {
   return {
+    absWorkingDir: REPO_ROOT,
     entryPoints: [entry],
     bundle: true,
     outfile: "index.mjs",
@@ -45,8 +73,10 @@ export function esbuildOptions(entry: string): BuildOptions {
     format: ESBUILD.format,
     minify: ESBUILD.minify,
     sourcemap: ESBUILD.sourcemap,
+    sourcesContent: ESBUILD.sourcesContent,
     mainFields: [...ESBUILD.mainFields],
     external: [...ESBUILD.external],
     banner: { js: ESBUILD.banner },
+    alias: { ...BUNDLE_ALIASES },
   };
 }

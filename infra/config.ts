@@ -1,5 +1,5 @@
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
-import { parseAirtimeRules } from "../functions/airtime/validation";
+import { parseAirtimeRules } from "../functions/engines/airtime/validation";
 
 /** Deployment settings, read from CDK context (`-c key=value` or cdk.json). */
 export interface StageConfig {

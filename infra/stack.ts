@@ -13,10 +13,11 @@ import { AttributeType, BillingMode, ProjectionType, Table } from "aws-cdk-lib/a
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
-import { METRIC_NAMESPACE } from "../functions/replies/metrics";
+import { METRIC_NAMESPACE } from "../functions/reply/metrics";
 import { ROUTES, type Route, WORKERS, type Worker } from "../functions/routes";
 import * as settings from "../functions/settings";
-import { TABLE, WORKER_TIMEOUT_SECONDS } from "../functions/settings";
+import { WORKER_TIMEOUT_SECONDS } from "../functions/settings";
+import { TABLE } from "../functions/table/keys";
 import type { StageConfig } from "./config";
 import { Alarms } from "./constructs/alarms";
 import { AppFunction } from "./constructs/app-function";
@@ -115,7 +116,7 @@ export class AtCallbacksStack extends Stack {
       description:
         'Africa\'s Talking API credentials {"username","apiKey"}: replace the placeholder',
       generateSecretString: {
-        // The replier refuses this placeholder (PLACEHOLDER_USERNAME in functions/replies/at-sender.ts).
+        // The replier refuses this placeholder (PLACEHOLDER_USERNAME in functions/reply/at-sender.ts).
         secretStringTemplate: JSON.stringify({ username: "REPLACE_ME" }),
         generateStringKey: "apiKey",
         excludePunctuation: true,

@@ -8,7 +8,8 @@ import {
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import dynalite from "dynalite";
 import { buildApp } from "fauxqs";
-import { EVENTS_QUEUE, REPLIES_QUEUE, TABLE } from "../functions/settings";
+import { EVENTS_QUEUE, REPLIES_QUEUE } from "../functions/settings";
+import { TABLE } from "../functions/table/keys";
 
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./constants";
 

@@ -1,5 +1,5 @@
-import { dynamoPendingTransactions } from "../functions/airtime/pending-store";
-import { toE164 } from "../functions/lib/phone";
+import { toE164 } from "../functions/shared/phone";
+import { dynamoPendingTransactions } from "../functions/table/airtime-pending";
 import { cli } from "./cli";
 import { resolveTable } from "./local-state";
 

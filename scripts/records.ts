@@ -1,7 +1,7 @@
-import { RECORD_TYPES, type RecordType } from "../functions/lib/callbacks";
-import { toE164 } from "../functions/lib/phone";
-import { queryRecords, type RecordFilter } from "../functions/lib/record-store";
-import type { RecordItem } from "../functions/lib/records";
+import { toE164 } from "../functions/shared/phone";
+import { queryRecords, type RecordFilter } from "../functions/table/record-store";
+import type { RecordItem } from "../functions/table/records";
+import { RECORD_TYPES, type RecordType } from "../functions/table/records";
 import { cli } from "./cli";
 import { resolveTable } from "./local-state";
 

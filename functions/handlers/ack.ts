@@ -1,7 +1,7 @@
-import { acknowledge } from "../lib/ack";
-import { loadCallbackConfig } from "../lib/callback-config";
-import { callbackHandler } from "../lib/pipeline";
-import { sqsEventQueue } from "../lib/sqs";
+import { acknowledge } from "../ingest/ack";
+import { loadCallbackConfig } from "../ingest/config";
+import { callbackHandler } from "../ingest/pipeline";
+import { sqsEventQueue } from "../shared/sqs";
 
 /** Every ack route (SMS, USSD end, voice events, airtime status, SIM swap) runs this entry. */
 const config = loadCallbackConfig();

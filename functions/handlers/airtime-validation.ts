@@ -1,12 +1,13 @@
-import { dynamoPendingTransactions } from "../airtime/pending-store";
-import { parseAirtimeRules, validateAirtime, withDeadline } from "../airtime/validation";
-import { loadCallbackConfig } from "../lib/callback-config";
-import { optionalNumberEnv, requiredEnv } from "../lib/config";
-import { documentClient } from "../lib/dynamodb";
-import { json } from "../lib/http";
-import { interactive } from "../lib/interactive";
-import { callbackHandler } from "../lib/pipeline";
-import { sqsEventQueue } from "../lib/sqs";
+import { parseAirtimeRules, validateAirtime } from "../engines/airtime/validation";
+import { loadCallbackConfig } from "../ingest/config";
+import { json } from "../ingest/http";
+import { interactive } from "../ingest/interactive";
+import { callbackHandler } from "../ingest/pipeline";
+import { withDeadline } from "../shared/deadline";
+import { documentClient } from "../shared/dynamodb";
+import { optionalNumberEnv, requiredEnv } from "../shared/env";
+import { sqsEventQueue } from "../shared/sqs";
+import { dynamoPendingTransactions } from "../table/airtime-pending";
 
 const config = loadCallbackConfig();
 const queue = sqsEventQueue(config.eventsQueueUrl);
@@ -21,9 +22,9 @@ const DEADLINE_PASSED = { status: "Failed", reason: "validation took too long" }
 
 /** AT moves money only on `Validated`; anything else, including a slow answer, is `Failed`. */
 export const handler = callbackHandler(
-  interactive(queue, async ({ payload }) => {
+  interactive(queue, "airtime.validation", async ({ body }) => {
     const decision = await withDeadline(
-      validateAirtime(payload, rules, pending ? { pending } : {}),
+      validateAirtime(body, rules, pending ? { pending } : {}),
       deadlineMs,
       DEADLINE_PASSED,
     );

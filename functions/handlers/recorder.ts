@@ -1,17 +1,17 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
-import { loadRecorderConfig } from "../lib/config";
-import { documentClient } from "../lib/dynamodb";
-import { parseEnvelope } from "../lib/envelope";
-import { describeError, logger } from "../lib/logger";
-import { maskPhonesIn } from "../lib/phone";
-import { dynamoRecordStore } from "../lib/record-store";
-import { toRecordItem } from "../lib/records";
-import { sqsQueue } from "../lib/sqs";
-import { applyCallbackEffects } from "../replies/effects";
-import { type ReplyJob, replyJobFor } from "../replies/job";
-import { dynamoReplyStore } from "../replies/store";
+import { parseEnvelope } from "../ingest/envelope";
+import { applyCallbackEffects } from "../record/effects";
+import { type ReplyJob, replyJobFor } from "../reply/job";
 import { EVENTS_QUEUE } from "../settings";
+import { documentClient } from "../shared/dynamodb";
+import { loadRecorderConfig } from "../shared/env";
+import { describeError, logger } from "../shared/logger";
+import { maskPhonesIn } from "../shared/phone";
+import { sqsQueue } from "../shared/sqs";
+import { dynamoRecordStore } from "../table/record-store";
+import { toRecordItem } from "../table/records";
+import { dynamoReplyStore } from "../table/replies";
 
 const config = loadRecorderConfig();
 const store = dynamoRecordStore(documentClient, config.tableName);
@@ -37,9 +37,12 @@ async function recordOne(message: SQSRecord): Promise<void> {
     const item = toRecordItem(envelope, { now: new Date(), ttlDays: config.recordTtlDays });
     const written = await store.putOnce(item);
     const { effects } = await applyCallbackEffects(item, replyStore);
-    if (item.type === "sms.incoming") {
-      await replies.send(replyJobFor(item));
+    const job = item.type === "sms.incoming" ? replyJobFor(item) : undefined;
+    if (job) {
+      await replies.send(job);
       effects.push("reply-queued");
+    } else if (item.type === "sms.incoming") {
+      effects.push("no-reply-sender-not-a-phone-number");
     }
     logger.info("record", {
       ...fields,

@@ -2,20 +2,19 @@ import { randomUUID } from "node:crypto";
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import { ChangeMessageVisibilityCommand } from "@aws-sdk/client-sqs";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
-import { loadReplierConfig } from "../lib/config";
-import { documentClient } from "../lib/dynamodb";
-import { describeError, logger } from "../lib/logger";
-import { maskPhone } from "../lib/phone";
-import { readSecret } from "../lib/secrets";
-import { sqsClient } from "../lib/sqs";
-import { atSmsSender, parseAtCredentials } from "../replies/at-sender";
-import { parseReplyJob } from "../replies/job";
-import { emfCount } from "../replies/metrics";
-import { outboxSender } from "../replies/outbox";
-import { loadReplyPolicy } from "../replies/policy";
-import { dynamoReplyStore } from "../replies/store";
-import { processReplyJob, type ReplyDeps, RetryLater, type SmsSender } from "../replies/worker";
+import { parseReplyJob } from "../reply/job";
+import { emfCount } from "../reply/metrics";
+import { outboxSender } from "../reply/outbox";
+import { loadReplyPolicy } from "../reply/policy";
+import { processReplyJob, type ReplyDeps, RetryLater, type SmsSender } from "../reply/worker";
 import { REPLIES_QUEUE, REPLY_RETRY } from "../settings";
+import { documentClient } from "../shared/dynamodb";
+import { loadReplierConfig } from "../shared/env";
+import { describeError, logger } from "../shared/logger";
+import { maskPhone } from "../shared/phone";
+import { readSecret } from "../shared/secrets";
+import { sqsClient } from "../shared/sqs";
+import { dynamoReplyStore } from "../table/replies";
 
 /** The reply worker: sends (at most) one SMS per incoming two-way SMS. See docs/replies.md. */
 const config = loadReplierConfig();
@@ -42,9 +41,12 @@ async function buildSender(secret: string): Promise<SmsSender> {
   const source = config.credentials;
   switch (source.kind) {
     case "secret":
-      return atSmsSender(parseAtCredentials(secret));
-    case "env":
-      return atSmsSender(source);
+    case "env": {
+      // Loaded on the first reply that is sent: a container whose jobs are all skipped,
+      // suppressed or already settled never evaluates the SDK (axios, joi).
+      const { atSmsSender, parseAtCredentials } = await import("../reply/at-sender");
+      return atSmsSender(source.kind === "secret" ? parseAtCredentials(secret) : source);
+    }
     case "outbox":
       return outboxSender(config.printOutbox ? (line) => console.log(line) : undefined);
   }
@@ -65,9 +67,9 @@ const deps: ReplyDeps = {
   maxReceiveCount: REPLIES_QUEUE.maxReceiveCount,
   now: () => new Date(),
   newAttemptId: randomUUID,
-  metric: (name, fields) => {
-    emfCount(name, fields);
-    logger.warn("reply metric", { metric: name, ...fields });
+  metric: (name, fields, dimensions) => {
+    emfCount(name, fields, dimensions);
+    logger.warn("reply metric", { metric: name, ...fields, ...dimensions });
   },
 };
 

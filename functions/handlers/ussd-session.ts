@@ -1,24 +1,22 @@
-import { loadCallbackConfig } from "../lib/callback-config";
-import { stringField } from "../lib/callbacks";
-import { text } from "../lib/http";
-import { interactive } from "../lib/interactive";
-import { callbackHandler } from "../lib/pipeline";
-import { sqsEventQueue } from "../lib/sqs";
-import { handleUssdRequest } from "../ussd/engine";
-import { menu } from "../ussd/menu";
+import { handleUssdRequest } from "../engines/ussd/engine";
+import { menu } from "../engines/ussd/menu";
+import { loadCallbackConfig } from "../ingest/config";
+import { text } from "../ingest/http";
+import { interactive } from "../ingest/interactive";
+import { callbackHandler } from "../ingest/pipeline";
+import { sqsEventQueue } from "../shared/sqs";
 
 const config = loadCallbackConfig();
 const queue = sqsEventQueue(config.eventsQueueUrl);
 
 export const handler = callbackHandler(
-  interactive(queue, async ({ payload, phones }) => {
-    const networkCode = stringField(payload, "networkCode");
+  interactive(queue, "ussd.session", async ({ fields, phones }) => {
     const answer = await handleUssdRequest(menu, {
-      sessionId: stringField(payload, "sessionId") ?? "",
-      serviceCode: stringField(payload, "serviceCode") ?? "",
-      phoneNumber: phones.phoneNumber ?? stringField(payload, "phoneNumber") ?? "",
-      text: stringField(payload, "text") ?? "",
-      ...(networkCode ? { networkCode } : {}),
+      sessionId: fields.sessionId,
+      serviceCode: fields.serviceCode,
+      phoneNumber: phones.phoneNumber ?? fields.phoneNumber,
+      text: fields.text ?? "",
+      ...(fields.networkCode ? { networkCode: fields.networkCode } : {}),
     });
     const response = text(200, answer.body);
     return {

@@ -1,12 +1,12 @@
-import { loadCallbackConfig } from "../lib/callback-config";
-import { text, xml } from "../lib/http";
-import { interactive } from "../lib/interactive";
-import { describeError, logger } from "../lib/logger";
-import { callbackHandler } from "../lib/pipeline";
-import { sqsEventQueue } from "../lib/sqs";
-import { flow } from "../voice/flow";
-import { answerVoiceCall, type VoiceCallRequest } from "../voice/flows";
-import { buildVoiceXml, say } from "../voice/xml";
+import { flow } from "../engines/voice/flow";
+import { answerVoiceCall, type VoiceCallRequest } from "../engines/voice/flows";
+import { buildVoiceXml, say } from "../engines/voice/xml";
+import { loadCallbackConfig } from "../ingest/config";
+import { text, xml } from "../ingest/http";
+import { interactive } from "../ingest/interactive";
+import { callbackHandler } from "../ingest/pipeline";
+import { describeError, logger } from "../shared/logger";
+import { sqsEventQueue } from "../shared/sqs";
 
 const config = loadCallbackConfig();
 const queue = sqsEventQueue(config.eventsQueueUrl);
@@ -14,16 +14,20 @@ const queue = sqsEventQueue(config.eventsQueueUrl);
 const APOLOGY = buildVoiceXml([say("Sorry, something went wrong. Please call again later.")]);
 
 export const handler = callbackHandler(
-  interactive(queue, async ({ payload }) => {
-    // AT's fields are single values; an extra field holding a list or object is recorded, not read.
+  interactive(queue, "voice.call", async ({ body }, { url, signal }) => {
+    // Every field, unknown ones included: a flow may read what AT adds. A field holding a list
+    // or an object is recorded, not read.
     const call: VoiceCallRequest = Object.fromEntries(
-      Object.entries(payload).map(([k, v]) => [
+      Object.entries(body).map(([k, v]) => [
         k,
         v === null || typeof v === "object" ? undefined : String(v),
       ]),
     );
     try {
-      const reply = await answerVoiceCall(call, flow);
+      const reply = await answerVoiceCall(call, flow, {
+        callbackUrl: url,
+        callbackKeys: await config.callbackKeys(signal),
+      });
       // isActive=0 is AT's final notification: the call is over and nothing is read back.
       return reply.kind === "final"
         ? { answer: text(200, ""), recorded: "", note: "call-ended" }

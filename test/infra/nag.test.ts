@@ -39,7 +39,7 @@ describe("cdk-nag AwsSolutions", () => {
     const findings = report.pluginReports.flatMap((r) => r.violations ?? []);
     expect(findings).toEqual([]);
     expect(new AwsSolutionsChecks(app).validateScope(app).violations).toEqual([]);
-  });
+  }, 60_000); // a full synth with every check: ~9 s idle, over 20 s on a busy 2-core machine
 
   it("acknowledges only these rules, each with a written reason", () => {
     expect(new Set(acknowledgments.map((a) => a.rule))).toEqual(

@@ -1,7 +1,8 @@
 import { Match } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
 import { ROUTES, routeKey, WORKERS } from "../../functions/routes";
-import { EVENTS_QUEUE, TABLE, WORKER_TIMEOUT_SECONDS } from "../../functions/settings";
+import { EVENTS_QUEUE, WORKER_TIMEOUT_SECONDS } from "../../functions/settings";
+import { TABLE } from "../../functions/table/keys";
 import { DEFAULTS } from "../../infra/config";
 import { pascal } from "../../infra/stack";
 import { grantsOf, logicalId, normalise, synthStack } from "./synth";

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CALLBACK_SCHEMAS } from "../../functions/lib/callbacks";
+import { parseCallback } from "../../functions/ingest/callbacks";
 import {
   CALLBACK_ROUTES,
   encodeRequest,
@@ -45,7 +45,9 @@ describe("acceptance property over HTTP", () => {
     expect(outcomes.length - accepted.length).toBeGreaterThan(CASES / 5);
     for (const { request, encoded } of accepted) {
       const fields = sentFields(encoded, request.encoding) as Record<string, unknown>;
-      const id = CALLBACK_SCHEMAS[request.route.recordType].atId(fields);
+      const parsed = parseCallback(request.route.recordType, fields);
+      if (!parsed.ok) throw new Error(`accepted, yet not a ${request.route.recordType}`);
+      const id = parsed.callback.atId;
       const records = await local.waitForRecords(
         { id, type: request.route.recordType },
         (r) => r.length > 0,

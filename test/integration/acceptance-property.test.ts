@@ -15,9 +15,10 @@ import type {
 } from "aws-lambda";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MARSHALL_OPTIONS } from "../../functions/lib/dynamodb";
-import type { Envelope } from "../../functions/lib/envelope";
-import { idKey, toRecordItem } from "../../functions/lib/records";
+import type { Envelope } from "../../functions/ingest/envelope";
+import { MARSHALL_OPTIONS } from "../../functions/shared/dynamodb";
+import { recordPartition } from "../../functions/table/keys";
+import { toRecordItem } from "../../functions/table/records";
 import { lambdaContext } from "../../local/apigw";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/constants";
 import { type LocalServices, startServices } from "../../local/services";
@@ -195,7 +196,7 @@ async function storeAndReadBack(messages: Message[], envelopes: Envelope[]) {
         new QueryCommand({
           TableName: services.tableName,
           KeyConditionExpression: "pk = :pk",
-          ExpressionAttributeValues: { ":pk": idKey(envelope.id) },
+          ExpressionAttributeValues: { ":pk": recordPartition(envelope.id) },
           ConsistentRead: true,
         }),
       );

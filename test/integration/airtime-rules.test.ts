@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dynamoPendingTransactions } from "../../functions/airtime/pending-store";
+import { dynamoPendingTransactions } from "../../functions/table/airtime-pending";
 import { routePath, startTestStack, type TestStack } from "../support/local";
 
 // The handler reads its rules at cold start, as on Lambda: set them before the stack imports it.

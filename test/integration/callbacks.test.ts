@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CALLBACK_SCHEMAS } from "../../functions/lib/callbacks";
+import { parseCallback } from "../../functions/ingest/callbacks";
 import { ROUTES } from "../../functions/routes";
 import {
   allFixtures,
@@ -30,10 +30,11 @@ const invalid = allFixtures().filter((f) => INVALID_VARIANT.test(f.variant));
 
 const identityOf = (f: Fixture) => {
   const route = ROUTES.find((r) => r.name === f.route);
-  if (!route || route.recordType === "sms.reply") throw new Error(f.route);
-  const schema = CALLBACK_SCHEMAS[route.recordType];
-  const fields = parsedFields(f);
-  return { type: route.recordType, id: schema.atId(fields), identity: schema.identity(fields) };
+  if (!route) throw new Error(f.route);
+  const parsed = parseCallback(route.recordType, parsedFields(f));
+  if (!parsed.ok) throw new Error(parsed.reason);
+  const { atId, identity } = parsed.callback;
+  return { type: route.recordType, id: atId, identity };
 };
 
 let local: TestStack;

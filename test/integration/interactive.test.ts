@@ -1,6 +1,15 @@
 import { XMLParser, XMLValidator } from "fast-xml-parser";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { routePath, startTestStack, type TestStack } from "../support/local";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createAccountMenuFlow, type VoiceFlow } from "../../functions/engines/voice/flows";
+import { routePath, startTestStack, TEST_KEY, type TestStack } from "../support/local";
+
+// The voice route runs whichever flow a test picks (the default one unless set).
+const voice = vi.hoisted(() => ({ flow: undefined as VoiceFlow | undefined }));
+vi.mock("../../functions/engines/voice/flow", async (importOriginal) => {
+  const original = await importOriginal<typeof import("../../functions/engines/voice/flow")>();
+  const flow: VoiceFlow = (call, context) => (voice.flow ?? original.flow)(call, context);
+  return { flow };
+});
 
 let local: TestStack;
 beforeAll(async () => {
@@ -104,6 +113,76 @@ describe("voice call lifecycle through the local stack", () => {
     );
     const end = records.find((r) => r.payload.isActive === "0");
     expect(end).toMatchObject({ note: "call-ended", payload: { hangupCause: "NORMAL_CLEARING" } });
+  });
+});
+
+describe("a GetDigits flow through the local stack, following the URLs the XML names", () => {
+  const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@" });
+  const postTo = (url: string, fields: Record<string, string>) =>
+    fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: form(fields),
+    });
+  const base = {
+    sessionId: "ATVId_digits1",
+    direction: "Inbound",
+    callerNumber: "+254711000111",
+    destinationNumber: "+254711082000",
+  };
+  beforeAll(() => {
+    voice.flow = createAccountMenuFlow({
+      agentPhoneNumbers: ["+254711000222"],
+      lookupAccountNumber: async (caller) => (caller === "+254711000111" ? "ACC1001" : undefined),
+    });
+  });
+  afterAll(() => {
+    voice.flow = undefined;
+  });
+
+  it("asks for digits, takes them and the recording at the named callbackUrl, and ends there", async () => {
+    const first = await local.post(routePath("voice-instruct"), form({ ...base, isActive: "1" }));
+    const menu = parser.parse(await first.text()).Response;
+    const digitsUrl = String(menu.GetDigits["@callbackUrl"]);
+    expect(new URL(digitsUrl).searchParams.get("key")).toBe(TEST_KEY);
+    expect(digitsUrl.startsWith(`${local.stack.url}${routePath("voice-instruct")}?`)).toBe(true);
+
+    // What AT does next: POST the digits to exactly that URL.
+    const account = await postTo(digitsUrl, { ...base, isActive: "1", dtmfDigits: "1" });
+    expect(account.status).toBe(200);
+    expect(parser.parse(await account.text()).Response.Say).toBe(
+      "Your account number is A C C 1 0 0 1. Goodbye.",
+    );
+
+    const recording = await postTo(digitsUrl, { ...base, isActive: "1", dtmfDigits: "3" });
+    const recordUrl = String(parser.parse(await recording.text()).Response.Record["@callbackUrl"]);
+    const thanks = await postTo(recordUrl, {
+      ...base,
+      isActive: "1",
+      recordingUrl: "https://files.example.com/rec.mp3",
+    });
+    expect(parser.parse(await thanks.text()).Response.Say).toMatch(/^Thank you/);
+
+    const end = await postTo(recordUrl, { ...base, isActive: "0", durationInSeconds: "30" });
+    expect(end.status).toBe(200);
+    expect(await end.text()).toBe("");
+
+    const records = await local.waitForRecords({ id: "ATVId_digits1" }, (r) => r.length === 5);
+    expect(
+      records
+        .map((r) => r.payload.dtmfDigits ?? r.payload.recordingUrl ?? r.payload.isActive)
+        .sort(),
+    ).toEqual(["0", "1", "1", "3", "https://files.example.com/rec.mp3"].sort());
+  });
+
+  it("the same URL without its key is refused, which is why the XML must carry it", async () => {
+    const first = await local.post(routePath("voice-instruct"), form({ ...base, isActive: "1" }));
+    const url = new URL(
+      String(parser.parse(await first.text()).Response.GetDigits["@callbackUrl"]),
+    );
+    url.searchParams.delete("key");
+    const refused = await postTo(url.toString(), { ...base, isActive: "1", dtmfDigits: "1" });
+    expect(refused.status).toBe(403);
   });
 });
 

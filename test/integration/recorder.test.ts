@@ -1,9 +1,9 @@
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSEvent } from "aws-lambda";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { envelopeFor } from "../../functions/lib/envelope";
-import { logger } from "../../functions/lib/logger";
+import { envelopeFor } from "../../functions/ingest/envelope";
 import { EVENTS_QUEUE } from "../../functions/settings";
+import { logger } from "../../functions/shared/logger";
 import { loadFixture, parsedFields } from "../support/fixtures";
 import { routePath, startTestStack, type TestStack } from "../support/local";
 

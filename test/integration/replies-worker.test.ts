@@ -5,21 +5,21 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import sdkAxios from "axios/dist/node/axios.cjs";
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { envelopeFor } from "../../functions/lib/envelope";
-import { dynamoRecordStore } from "../../functions/lib/record-store";
-import { toRecordItem } from "../../functions/lib/records";
-import { classifySendError } from "../../functions/replies/at-response";
-import { atSmsSender, configureAtHttp } from "../../functions/replies/at-sender";
-import { applyCallbackEffects } from "../../functions/replies/effects";
-import type { ReplyJob } from "../../functions/replies/job";
-import { loadReplyPolicy } from "../../functions/replies/policy";
-import { dynamoReplyStore, type ReplyItem, type ReplyStore } from "../../functions/replies/store";
+import { envelopeFor } from "../../functions/ingest/envelope";
+import { applyCallbackEffects } from "../../functions/record/effects";
+import { classifySendError } from "../../functions/reply/at-response";
+import { atSmsSender, configureAtHttp } from "../../functions/reply/at-sender";
+import type { ReplyJob } from "../../functions/reply/job";
+import { loadReplyPolicy } from "../../functions/reply/policy";
 import {
   type JobContext,
   processReplyJob,
   type ReplyDeps,
   RetryLater,
-} from "../../functions/replies/worker";
+} from "../../functions/reply/worker";
+import { dynamoRecordStore } from "../../functions/table/record-store";
+import { toRecordItem } from "../../functions/table/records";
+import { dynamoReplyStore, type ReplyItem, type ReplyStore } from "../../functions/table/replies";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/constants";
 import { type LocalServices, startServices } from "../../local/services";
 
@@ -78,7 +78,11 @@ function newJob(overrides: Partial<ReplyJob> = {}): ReplyJob {
 const sender = atSmsSender(CREDENTIALS, { timeoutMs: TIMEOUT_MS, connectTimeoutMs: 300 });
 
 function deps(overrides: Partial<ReplyDeps> = {}) {
-  const metrics: Array<{ name: string; fields: Record<string, unknown> }> = [];
+  const metrics: Array<{
+    name: string;
+    fields: Record<string, unknown>;
+    dimensions?: Readonly<Record<string, string>>;
+  }> = [];
   let attempt = 0;
   const d: ReplyDeps = {
     store,
@@ -90,7 +94,8 @@ function deps(overrides: Partial<ReplyDeps> = {}) {
     maxReceiveCount: 5,
     now: () => new Date(),
     newAttemptId: () => `attempt-${++attempt}`,
-    metric: (name, fields) => metrics.push({ name, fields }),
+    metric: (name, fields, dimensions) =>
+      metrics.push({ name, fields, ...(dimensions ? { dimensions } : {}) }),
     ...overrides,
   };
   return { deps: d, metrics };
@@ -173,9 +178,48 @@ describe("sending through the AT SDK", () => {
     });
   });
 
-  it("records a per-recipient rejection and never retries it", async () => {
+  it("records a per-recipient rejection, counts it by AT status and never retries it", async () => {
     const job = newJob();
     const rejected = {
+      SMSMessageData: {
+        Message: "Sent to 0/1 Total Cost: 0",
+        Recipients: [
+          {
+            statusCode: 404,
+            number: job.recipient,
+            status: "UnsupportedNumberType",
+            cost: "0",
+            messageId: "None",
+          },
+        ],
+      },
+    };
+    const { seen } = expectSend(() => [201, rejected]);
+    const { deps: d, metrics } = deps();
+    const result = await processReplyJob(job, ctx(), d);
+    expect(result.state).toBe("rejected");
+    expect(metrics).toEqual([
+      {
+        name: "ReplyRejected",
+        fields: { inboundId: job.inboundId },
+        dimensions: { status: "UnsupportedNumberType" },
+      },
+    ]);
+    expect(await processReplyJob(job, ctx(2), d)).toMatchObject({
+      outcome: "already-rejected",
+    });
+    expect(seen).toHaveLength(1);
+    expect(await reply(job.inboundId)).toMatchObject({
+      state: "rejected",
+      status: "UnsupportedNumberType",
+      statusCode: 404,
+      error: "Sent to 0/1 Total Cost: 0",
+    });
+  });
+
+  it("out of credit (405): retried, counted, failed into the DLQ, and sent once after a top-up", async () => {
+    const job = newJob();
+    const noCredit = {
       SMSMessageData: {
         Message: "Sent to 0/1 Total Cost: 0",
         Recipients: [
@@ -189,19 +233,31 @@ describe("sending through the AT SDK", () => {
         ],
       },
     };
-    const { seen } = expectSend(() => [201, rejected]);
-    const result = await processReplyJob(job, ctx(), deps().deps);
-    expect(result.state).toBe("rejected");
-    expect(await processReplyJob(job, ctx(2), deps().deps)).toMatchObject({
-      outcome: "already-rejected",
-    });
-    expect(seen).toHaveLength(1);
+    const refused = expectSend(() => [201, noCredit]);
+    const { deps: d, metrics } = deps();
+    await expect(processReplyJob(job, ctx(1), d)).rejects.toBeInstanceOf(RetryLater);
     expect(await reply(job.inboundId)).toMatchObject({
-      state: "rejected",
+      state: "pending",
       status: "InsufficientBalance",
       statusCode: 405,
-      error: "Sent to 0/1 Total Cost: 0",
     });
+    expect(metrics).toEqual([
+      {
+        name: "ReplyRejected",
+        fields: { inboundId: job.inboundId },
+        dimensions: { status: "InsufficientBalance" },
+      },
+    ]);
+    // The last receive before the dead-letter queue: still refused, so `failed`.
+    expectSend(() => [201, noCredit]);
+    await expect(processReplyJob(job, ctx(5), d)).rejects.toBeInstanceOf(RetryLater);
+    expect(await reply(job.inboundId)).toMatchObject({ state: "failed", attempts: 2 });
+    expect(refused.seen).toHaveLength(1);
+    // Redriven after the top-up: exactly one SMS.
+    const ok = expectSend(() => [201, success(job.recipient, "ATXid_topup")]);
+    expect((await processReplyJob(job, ctx(1), d)).state).toBe("sent");
+    expect(await processReplyJob(job, ctx(2), d)).toMatchObject({ outcome: "already-sent" });
+    expect(ok.seen).toHaveLength(1);
   });
 
   it("suppresses the number when AT says the user blacklisted us", async () => {
@@ -293,6 +349,56 @@ describe("sending through the AT SDK", () => {
     expect(classifySendError(error, "+254711000111").kind).toBe("retryable");
     silent.close();
     configureAtHttp({ timeoutMs: TIMEOUT_MS, connectTimeoutMs: 300 });
+  });
+});
+
+describe("the AT SDK, made safe", () => {
+  const SANDBOX = "https://api.sandbox.africastalking.com";
+
+  it("never follows a redirect: the API key stays with AT, and the reply is retried", async () => {
+    const job = newJob();
+    const elsewhere = nock("https://collector.example").post(/.*/).reply(201, {});
+    const redirect = nock(AT)
+      .post("/version1/messaging")
+      .reply(307, "", { location: "https://collector.example/steal" });
+    await expect(processReplyJob(job, ctx(), deps().deps)).rejects.toBeInstanceOf(RetryLater);
+    expect(redirect.isDone()).toBe(true);
+    expect(elsewhere.isDone()).toBe(false);
+    expect(await reply(job.inboundId)).toMatchObject({ state: "pending" });
+  });
+
+  it("keeps each sender on its own environment, whichever sent last (no sandbox leak)", async () => {
+    const sandbox = atSmsSender(
+      { username: "sandbox", apiKey: "atsk_sandbox_key" },
+      { timeoutMs: TIMEOUT_MS, connectTimeoutMs: 300 },
+    );
+    const to = "+254711000999";
+    const hits: string[] = [];
+    const answer = (host: string) =>
+      function (this: { req: { headers: Record<string, unknown> } }) {
+        hits.push(`${host} ${String(this.req.headers.apikey)}`);
+        return [201, success(to, `ATXid_${hits.length}`)] as [number, unknown];
+      };
+    nock(SANDBOX).post("/version1/messaging").times(2).reply(answer("sandbox"));
+    nock(AT).post("/version1/messaging").times(2).reply(answer("live"));
+    const request = { to, from: "20880", message: "hi" };
+    for (const s of [sandbox, sender, sandbox, sender]) {
+      expect((await s.send(request)).kind).toBe("accepted");
+    }
+    expect(hits).toEqual([
+      "sandbox atsk_sandbox_key",
+      "live atsk_test_key",
+      "sandbox atsk_sandbox_key",
+      "live atsk_test_key",
+    ]);
+  });
+
+  it("refuses to send the API key to any other host", async () => {
+    const error = await sdkAxios
+      .post("https://collector.example/messaging", "username=x", { headers: { apikey: "k" } })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "EAT_HOST_REFUSED" });
+    expect(classifySendError(error, "+254711000111").kind).toBe("retryable");
   });
 });
 

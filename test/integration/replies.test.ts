@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import type { RecordItem } from "../../functions/lib/records";
+import type { RecordItem } from "../../functions/table/records";
 import { routePath, startTestStack, type TestStack } from "../support/local";
 
 /**
@@ -114,5 +114,58 @@ describe("two-way SMS replies through the local stack", () => {
     );
     expect(replyOf(records)).toMatchObject({ state: "suppressed", attempts: 0 });
     expect(replyOf(records)?.messageId).toBeUndefined();
+  });
+
+  it("a STOP suppresses the number instead of getting a reply", async () => {
+    await local.post(
+      routePath("sms-twoway"),
+      form({
+        date: "2026-11-30 10:32:00",
+        from: "+254711000203",
+        id: "ATXid_e2e_stop",
+        text: "Stop",
+        to: "20880",
+      }),
+    );
+    const records = await local.waitForRecords(
+      { id: "ATXid_e2e_stop" },
+      (r) => replyOf(r) !== undefined && replyOf(r)?.state !== "pending",
+    );
+    expect(replyOf(records)).toMatchObject({ state: "suppressed", attempts: 0 });
+    expect(String(replyOf(records)?.suppressedBy)).toContain("optout-keyword");
+    // And it lasts: a later message from the number gets no reply either.
+    await local.post(
+      routePath("sms-twoway"),
+      form({
+        date: "2026-11-30 10:33:00",
+        from: "+254711000203",
+        id: "ATXid_e2e_after_stop",
+        text: "Hi",
+        to: "20880",
+      }),
+    );
+    const later = await local.waitForRecords(
+      { id: "ATXid_e2e_after_stop" },
+      (r) => replyOf(r) !== undefined && replyOf(r)?.state !== "pending",
+    );
+    expect(replyOf(later)?.state).toBe("suppressed");
+  });
+
+  it("queues no reply for a sender that is not a phone number", async () => {
+    await local.post(
+      routePath("sms-twoway"),
+      form({
+        date: "2026-11-30 10:34:00",
+        from: "MTN",
+        id: "ATXid_e2e_alnum",
+        text: "Your bundle expires",
+        to: "20880",
+      }),
+    );
+    await local.waitForRecords({ id: "ATXid_e2e_alnum" }, (r) => r.length === 1);
+    await new Promise((r) => setTimeout(r, 1_000)); // room for a reply job, if one were queued
+    const records = await local.records({ id: "ATXid_e2e_alnum" });
+    expect(records.map((r) => r.type)).toEqual(["sms.incoming"]);
+    expect(await local.queueDepth(local.stack.services.repliesDlqUrl)).toBe(0);
   });
 });

@@ -69,7 +69,7 @@ type Handler = (event: unknown, context: Context) => Promise<{ statusCode: numbe
 describe("every call to another service is bounded", () => {
   it("gives up on a DynamoDB that never answers within seconds, not never", async () => {
     process.env.AWS_ENDPOINT_URL_DYNAMODB = blackHoleUrl;
-    const { documentClient } = await import("../../functions/lib/dynamodb");
+    const { documentClient } = await import("../../functions/shared/dynamodb");
     const call = documentClient.send(
       new GetCommand({ TableName: "records", Key: { pk: "ID#x", sk: "x" } }),
     );
@@ -95,14 +95,14 @@ describe("every call to another service is bounded", () => {
 
   it("shares one deadline between a slow menu and a queue that never answers", async () => {
     Object.assign(process.env, { AWS_ENDPOINT_URL_SQS: blackHoleUrl, CALLBACK_KEY: "budget-key" });
-    const { callbackHandler } = await import("../../functions/lib/pipeline");
-    const { interactive } = await import("../../functions/lib/interactive");
-    const { sqsEventQueue } = await import("../../functions/lib/sqs");
-    const { loadCallbackConfig } = await import("../../functions/lib/callback-config");
-    const { text } = await import("../../functions/lib/http");
+    const { callbackHandler } = await import("../../functions/ingest/pipeline");
+    const { interactive } = await import("../../functions/ingest/interactive");
+    const { sqsEventQueue } = await import("../../functions/shared/sqs");
+    const { loadCallbackConfig } = await import("../../functions/ingest/config");
+    const { text } = await import("../../functions/ingest/http");
     const config = loadCallbackConfig();
     // A slow menu (4 s), then the event goes to a queue that never answers.
-    const slowMenu = interactive(sqsEventQueue(config.eventsQueueUrl), async () => {
+    const slowMenu = interactive(sqsEventQueue(config.eventsQueueUrl), "ussd.session", async () => {
       await new Promise((resolve) => setTimeout(resolve, 4_000));
       return { answer: text(200, "END Sorry, please try again."), recorded: "", note: "deadline" };
     });

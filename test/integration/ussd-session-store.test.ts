@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dynamoSessionStore } from "../../functions/ussd/dynamo-session-store";
-import { defineMenu, handleUssdRequest } from "../../functions/ussd/engine";
+import { defineMenu, handleUssdRequest } from "../../functions/engines/ussd/engine";
+import { dynamoSessionStore } from "../../functions/table/ussd-sessions";
 import { startTestStack, type TestStack } from "../support/local";
 
 let local: TestStack;

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { CALLBACK_SCHEMAS } from "../../functions/lib/callbacks";
+import { CALLBACKS } from "../../functions/ingest/callbacks";
 import { ROUTES, type Route } from "../../functions/routes";
 
 /**
@@ -10,10 +10,8 @@ import { ROUTES, type Route } from "../../functions/routes";
  * record whose payload is what was sent.
  */
 
-export type CallbackRoute = Route & { recordType: keyof typeof CALLBACK_SCHEMAS };
-export const CALLBACK_ROUTES = ROUTES.filter(
-  (r) => r.recordType !== "sms.reply",
-) as CallbackRoute[];
+export type CallbackRoute = Route;
+export const CALLBACK_ROUTES: readonly CallbackRoute[] = ROUTES;
 
 /** The field that makes each generated callback's AT id unique (set when the request is sent). */
 export const UNIQUE_FIELD: Record<CallbackRoute["recordType"], string> = {
@@ -160,10 +158,12 @@ const deep: fc.Arbitrary<Tree> = fc
 
 /** AT's fields for the route, as strings (form) or with JSON numbers where AT sends them. */
 const atFields = (route: CallbackRoute) => {
-  const schema = CALLBACK_SCHEMAS[route.recordType];
+  const entries: Record<string, { type: string }> = CALLBACKS[route.recordType].entries;
+  const fields = Object.keys(entries);
+  const required = fields.filter((name) => entries[name]?.type !== "optional");
   return fc
     .tuple(
-      ...schema.fields.map((name) =>
+      ...fields.map((name) =>
         fc.option(
           fc.oneof(
             {
@@ -174,13 +174,13 @@ const atFields = (route: CallbackRoute) => {
             },
             { weight: 1, arbitrary: leaf },
           ),
-          { freq: schema.required.includes(name) ? 12 : 2 },
+          { freq: required.includes(name) ? 12 : 2 },
         ),
       ),
     )
     .map((values) =>
       values.flatMap((value, i) =>
-        value === null ? [] : [[schema.fields[i] as string, value] as [string, Tree]],
+        value === null ? [] : [[fields[i] as string, value] as [string, Tree]],
       ),
     );
 };

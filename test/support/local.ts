@@ -1,9 +1,9 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { queryRecords, type RecordFilter } from "../../functions/lib/record-store";
-import type { RecordItem } from "../../functions/lib/records";
 import { ROUTES } from "../../functions/routes";
+import { queryRecords, type RecordFilter } from "../../functions/table/record-store";
+import type { RecordItem } from "../../functions/table/records";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/constants";
 import { type LocalStack, startLocalStack } from "../../local/stack";
 import type { Fixture } from "./fixtures";

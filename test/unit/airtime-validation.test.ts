@@ -9,7 +9,7 @@ import {
   parseAirtimeRules,
   validateAirtime,
   withDeadline,
-} from "../../functions/airtime/validation";
+} from "../../functions/engines/airtime/validation";
 
 /** The seed's sample payload. */
 const SEED = {

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { acceptBody, BODY_RULE, bodyText, mediaTypeOf, parseForm } from "../../functions/lib/body";
-import { ClientError } from "../../functions/lib/http";
+import {
+  acceptBody,
+  BODY_RULE,
+  bodyText,
+  mediaTypeOf,
+  parseForm,
+} from "../../functions/ingest/body";
+import { ClientError } from "../../functions/ingest/http";
 
 const acceptJson = (text: string) => acceptBody(JSON.parse(text), text);
 const reasonOf = (run: () => unknown) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { isValidCallbackKey, parseKeyList } from "../../functions/lib/callback-key";
-import { maskPhone, toE164 } from "../../functions/lib/phone";
+import { isValidCallbackKey, parseKeyList } from "../../functions/ingest/callback-key";
+import { maskPhone, toE164 } from "../../functions/shared/phone";
 
 describe("toE164", () => {
   it.each([

@@ -1,7 +1,7 @@
 import type { Context } from "aws-lambda";
 import { describe, expect, it } from "vitest";
-import { ClientError } from "../../functions/lib/http";
-import { callbackHandler, type Handled } from "../../functions/lib/pipeline";
+import { ClientError } from "../../functions/ingest/http";
+import { callbackHandler, type Handled } from "../../functions/ingest/pipeline";
 
 const KEY = "unit-key";
 const event = (body: string, contentType = "application/x-www-form-urlencoded") => ({

@@ -1,15 +1,23 @@
+import endpoints from "africastalking/lib/common.js";
 import { describe, expect, it } from "vitest";
-import type { RecordItem } from "../../functions/lib/records";
-import { classifySendError, parseSendResponse } from "../../functions/replies/at-response";
-import { parseAtCredentials } from "../../functions/replies/at-sender";
-import { parseReplyJob, replyJobFor } from "../../functions/replies/job";
+import { classifySendError, parseSendResponse } from "../../functions/reply/at-response";
+import {
+  AT_ENDPOINTS,
+  AT_HOSTS,
+  environmentOf,
+  parseAtCredentials,
+} from "../../functions/reply/at-sender";
+import { parseReplyJob, replyJobFor } from "../../functions/reply/job";
+import { emfCount, METRIC_NAMESPACE } from "../../functions/reply/metrics";
 import {
   DEFAULT_TEMPLATE,
+  isOptOutMessage,
   loadReplyPolicy,
   premiumKeyword,
   replyText,
-} from "../../functions/replies/policy";
-import { backoffSeconds, deliveryRank, isFinalDelivery } from "../../functions/replies/state";
+} from "../../functions/reply/policy";
+import { backoffSeconds, deliveryRank, isFinalDelivery } from "../../functions/reply/state";
+import type { RecordItem } from "../../functions/table/records";
 
 const inbound = { text: "Hello, I need help", from: "+254711000111", to: "20880" };
 
@@ -19,6 +27,14 @@ describe("reply policy", () => {
     expect(policy.template).toBe(DEFAULT_TEMPLATE);
     expect(replyText(policy, inbound)).toBe('This is a response to: "Hello, I need help"');
     expect(replyText(policy, { ...inbound, text: "" })).toBe('This is a response to: ""');
+  });
+
+  it("sends no demo reply on Lambda unless a template is configured", () => {
+    const lambda = { AWS_LAMBDA_FUNCTION_NAME: "AtCallbacks-prod-ReplierWorker" };
+    expect(replyText(loadReplyPolicy(lambda), inbound)).toBe("");
+    expect(
+      replyText(loadReplyPolicy({ ...lambda, SMS_REPLY_TEMPLATE: "Got it: {text}" }), inbound),
+    ).toBe("Got it: Hello, I need help");
   });
 
   it("uses a template and a keyword map, case-insensitively on the first word", () => {
@@ -37,6 +53,15 @@ describe("reply policy", () => {
     expect(replyText(loadReplyPolicy({ SMS_REPLY_TEMPLATE: "" }), inbound)).toBe("");
     expect(() => loadReplyPolicy({ SMS_REPLY_KEYWORDS: "HELP=x" })).toThrow(/JSON object/);
     expect(() => loadReplyPolicy({ SMS_REPLY_KEYWORDS: '{"HELP":1}' })).toThrow(/string/);
+  });
+
+  it("recognises an opt-out message: the keyword alone, in any case or spacing", () => {
+    for (const text of ["STOP", "stop", " Stop. ", "STOP ALL", "Unsubscribe", "opt-out"]) {
+      expect(isOptOutMessage(text), text).toBe(true);
+    }
+    for (const text of ["stop the order", "STOPPED", "", "help", "HALT"]) {
+      expect(isOptOutMessage(text), text).toBe(false);
+    }
   });
 
   it("answers a premium on-demand message with its keyword and linkId only when configured", () => {
@@ -79,11 +104,9 @@ describe("AT's send answer, per recipient", () => {
   });
 
   it.each([
-    [401, "RiskHold"],
     [402, "InvalidSenderId"],
     [403, "InvalidPhoneNumber"],
     [404, "UnsupportedNumberType"],
-    [405, "InsufficientBalance"],
     [406, "UserInBlacklist"],
     [407, "CouldNotRoute"],
     [409, "DoNotDisturbRejection"],
@@ -97,13 +120,24 @@ describe("AT's send answer, per recipient", () => {
     ).toEqual({ kind: "rejected", status, statusCode, cost: "0", reason: "Sent to 0/1" });
   });
 
-  it("retries recipient statuses 500 and 501 (AT did not process the message)", () => {
-    for (const statusCode of [500, 501]) {
-      expect(parseSendResponse(answer({ statusCode, messageId: "None" }), to).kind).toBe(
-        "retryable",
-      );
-    }
-  });
+  it.each([
+    [401, "RiskHold"],
+    [405, "InsufficientBalance"],
+    [500, "InternalServerError"],
+    [501, "GatewayError"],
+  ])(
+    "retries temporary recipient status %i %s (nothing left), keeping AT's status",
+    (statusCode, status) => {
+      expect(
+        parseSendResponse(answer({ statusCode, status, cost: "0", messageId: "None" }), to),
+      ).toEqual({
+        kind: "retryable",
+        reason: `recipient status ${statusCode} ${status}`,
+        status,
+        statusCode,
+      });
+    },
+  );
 
   it("rejects an answer with no recipients, and cannot tell from a shape it does not know", () => {
     expect(
@@ -132,6 +166,16 @@ describe("SDK rejections", () => {
       });
     }
     expect(classifySendError(httpError(400), to).kind).toBe("rejected");
+  });
+
+  it("retries a redirect it did not follow, and a request its host guard refused", () => {
+    for (const status of [301, 302, 307]) {
+      expect(classifySendError(httpError(status), to)).toMatchObject({
+        kind: "retryable",
+        httpStatus: status,
+      });
+    }
+    expect(classifySendError(netError("EAT_HOST_REFUSED"), to).kind).toBe("retryable");
   });
 
   it("retries errors raised before the request left, never a timeout after it did", () => {
@@ -174,9 +218,17 @@ describe("state rules", () => {
       id: "ATXid_1",
       receivedAt: "2026-11-30T10:00:00.000Z",
       phones: { from: "+254711000111" },
-      payload: { from: " 254711000111", to: "20880", text: "Hi", linkId: "" },
+      payload: {
+        id: "ATXid_1",
+        date: "2026-11-30 10:00:00",
+        from: " 254711000111",
+        to: "20880",
+        text: "Hi",
+        linkId: "",
+      },
     } as unknown as RecordItem;
     const job = replyJobFor(item);
+    expect(job).toBeDefined();
     expect(job).toEqual({
       v: 1,
       kind: "sms.reply",
@@ -187,6 +239,12 @@ describe("state rules", () => {
       receivedAt: "2026-11-30T10:00:00.000Z",
     });
     expect(parseReplyJob(JSON.stringify(job))).toEqual(job);
+    // Senders that are not phone numbers get no job: a reply could only fail at AT.
+    for (const from of ["MTN", "123", "Safaricom"]) {
+      expect(replyJobFor({ ...item, phones: {}, payload: { ...item.payload, from } })).toBe(
+        undefined,
+      );
+    }
     expect(() => parseReplyJob("{")).toThrow(/not JSON/);
     expect(() => parseReplyJob(JSON.stringify({ ...job, inboundId: "" }))).toThrow(/inboundId/);
   });
@@ -207,5 +265,72 @@ describe("AT credentials from the secret", () => {
     for (const bad of ["not json", "{}", '{"username":"u"}']) {
       expect(() => parseAtCredentials(bad)).toThrow(/must be JSON/);
     }
+  });
+});
+
+describe("AT endpoints", () => {
+  it("match the SDK's own live and sandbox endpoints", () => {
+    const pick = () => ({ SMS_URL: endpoints.SMS_URL, CONTENT_URL: endpoints.CONTENT_URL });
+    const before = pick();
+    try {
+      Object.assign(endpoints, AT_ENDPOINTS.live);
+      expect(before).toEqual(AT_ENDPOINTS.live); // the SDK's default
+      endpoints.enableSandbox();
+      expect(pick()).toEqual(AT_ENDPOINTS.sandbox);
+    } finally {
+      Object.assign(endpoints, before);
+    }
+    expect([...AT_HOSTS].sort()).toEqual([
+      "api.africastalking.com",
+      "api.sandbox.africastalking.com",
+      "content.africastalking.com",
+    ]);
+  });
+
+  it("sandbox only for the username sandbox, in any case", () => {
+    expect(environmentOf("sandbox")).toBe("sandbox");
+    expect(environmentOf("Sandbox")).toBe("sandbox");
+    expect(environmentOf("myapp")).toBe("live");
+    expect(environmentOf("sandboxed")).toBe("live");
+  });
+});
+
+describe("reply metrics", () => {
+  const emitted = (dimensions?: Record<string, string>) => {
+    const lines: string[] = [];
+    emfCount("ReplyRejected", { inboundId: "ATXid_1" }, dimensions, (l) => lines.push(l));
+    return JSON.parse(lines[0] ?? "{}") as Record<string, unknown> & {
+      _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][] }[] };
+    };
+  };
+
+  it("carry the service and the stage, and a second series with the extra dimensions", () => {
+    const saved = process.env.STAGE;
+    process.env.STAGE = "prod";
+    try {
+      const line = emitted({ status: "InsufficientBalance" });
+      expect(line._aws.CloudWatchMetrics).toEqual([
+        {
+          Namespace: METRIC_NAMESPACE,
+          Dimensions: [
+            ["service", "stage"],
+            ["service", "stage", "status"],
+          ],
+          Metrics: [{ Name: "ReplyRejected", Unit: "Count" }],
+        },
+      ]);
+      expect(line).toMatchObject({
+        service: "at-callbacks",
+        stage: "prod",
+        status: "InsufficientBalance",
+        inboundId: "ATXid_1",
+        ReplyRejected: 1,
+      });
+    } finally {
+      if (saved === undefined) delete process.env.STAGE;
+      else process.env.STAGE = saved;
+    }
+    expect(emitted()).toMatchObject({ stage: "local" });
+    expect(emitted()._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([["service", "stage"]]);
   });
 });

@@ -11,8 +11,8 @@ Object.assign(process.env, {
   AWS_SECRET_ACCESS_KEY: "local",
   AWS_ENDPOINT_URL_SQS: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
 });
-const { sqsEventQueue } = await import("../../functions/lib/sqs");
-const { envelopeFor } = await import("../../functions/lib/envelope");
+const { sqsEventQueue } = await import("../../functions/shared/sqs");
+const { envelopeFor } = await import("../../functions/ingest/envelope");
 
 afterAll(() => {
   silent.close();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { defaultMenu } from "../../functions/ussd/default-menu";
-import { dial } from "../../functions/ussd/driver";
+import { defaultMenu } from "../../functions/engines/ussd/default-menu";
+import { dial } from "../support/ussd-driver";
 
 const PHONE = "+254711000111";
 const HOME = "CON What would you want to check\n1. My Account\n2. My phone number";

@@ -1,6 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { withDeadline } from "../../functions/ussd/deadline";
-import { dial, UssdScriptError } from "../../functions/ussd/driver";
 import {
   checkMenu,
   DEFAULT_KEYS,
@@ -10,7 +8,9 @@ import {
   type MenuDefinition,
   MenuDefinitionError,
   navigationPath,
-} from "../../functions/ussd/engine";
+} from "../../functions/engines/ussd/engine";
+import { withDeadline } from "../../functions/shared/deadline";
+import { dial, UssdScriptError } from "../support/ussd-driver";
 
 const request = (text: string, sessionId = "ATUid_test") => ({
   sessionId,

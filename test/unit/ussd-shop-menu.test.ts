@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { dial } from "../../functions/ussd/driver";
-import { AIRTIME_AMOUNTS, createShopMenu } from "../../functions/ussd/examples/shop-menu";
+import { AIRTIME_AMOUNTS, createShopMenu } from "../../examples/ussd/shop-menu";
+import { dial } from "../support/ussd-driver";
 
 const PHONE = "+254711000111";
 const shop = createShopMenu({ getBalance: async () => 1250 });

@@ -8,18 +8,18 @@ import {
   enqueue,
   getDigits,
   play,
-  record,
+  recordPartial,
   recordTerminal,
   redirect,
   reject,
   say,
   type VoiceAction,
   VoiceXmlError,
-} from "../../functions/voice/xml";
+} from "../../functions/engines/voice/xml";
 
 const NASTY = `Tom & Jerry <b>"quoted"</b> it's > 5 && < 6`;
 const URL_WITH_QUERY = "https://media.example.com/a b/tone.mp3?a=1&b=2&c=%22x%22&d='y'";
-const CALLBACK = "https://api.example.com/voice/digits?session=abc&step=2";
+const CALLBACK = "https://api.example.com/voice/digits?session=abc&key=k3y&step=2";
 
 type Node = Record<string, unknown>;
 
@@ -108,7 +108,7 @@ describe("buildVoiceXml round trip", () => {
         record: true,
         sequential: false,
         callerId: `+254711"000'333`,
-        ringbackTone: URL_WITH_QUERY,
+        ringBackTone: URL_WITH_QUERY,
         maxDuration: 120,
       }),
     );
@@ -117,14 +117,14 @@ describe("buildVoiceXml round trip", () => {
       "@record": "true",
       "@sequential": "false",
       "@callerId": `+254711"000'333`,
-      "@ringbackTone": URL_WITH_QUERY,
+      "@ringBackTone": URL_WITH_QUERY,
       "@maxDuration": "120",
     });
   });
 
   it("Record (partial): attributes and a prompt", () => {
     const parsed = single(
-      record(
+      recordPartial(
         {
           finishOnKey: "#",
           maxLength: 60,
@@ -175,7 +175,9 @@ describe("buildVoiceXml round trip", () => {
     const redirected = single(redirect(CALLBACK));
     expect(redirected.name).toBe("Redirect");
     expect(textOf(redirected.children)).toBe(CALLBACK);
-    expect(buildVoiceXml([say("Bye"), reject()])).toContain("<Reject/></Response>");
+    expect(buildVoiceXml([reject()])).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?><Response><Reject/></Response>',
+    );
   });
 
   it("keeps actions in order", () => {
@@ -185,11 +187,11 @@ describe("buildVoiceXml round trip", () => {
         play(URL_WITH_QUERY),
         getDigits({}, say("b")),
         dial({ phoneNumbers: ["+254711000222"] }),
+        recordPartial({ maxLength: 5 }),
         enqueue(),
-        reject(),
       ]),
     ).map((action) => action.name);
-    expect(names).toEqual(["Say", "Play", "GetDigits", "Dial", "Enqueue", "Reject"]);
+    expect(names).toEqual(["Say", "Play", "GetDigits", "Dial", "Record", "Enqueue"]);
   });
 
   it("drops control characters that would make the document invalid", () => {
@@ -215,14 +217,29 @@ describe("buildVoiceXml rejects invalid combinations", () => {
       [getDigits({}, dial({ phoneNumbers: ["+254711000222"] }))],
       /must be Say or Play, got Dial/,
     ],
-    ["Record with two prompts", [record({}, say("a"), play("https://x.example/a.mp3"))], /got 2/],
+    [
+      "Record with two prompts",
+      [recordPartial({ maxLength: 5 }, say("a"), play("https://x.example/a.mp3"))],
+      /got 2/,
+    ],
     ["Dial without numbers", [dial({ phoneNumbers: [] })], /phoneNumbers must not be empty/],
     [
       "Dial with a comma inside a number",
-      [dial({ phoneNumbers: ["+2547,+2548"] })],
-      /not a single number/,
+      [dial({ phoneNumbers: ["+254711000222,+254711000333"] })],
+      /"\+254711000222,\+254711000333" must be an international number/,
     ],
-    ["Dial with a blank number", [dial({ phoneNumbers: [" "] })], /not a single number/],
+    ["Dial with a blank number", [dial({ phoneNumbers: [" "] })], /international number/],
+    ["Dial with a local number", [dial({ phoneNumbers: ["0711000222"] })], /"0711000222" must be/],
+    [
+      "Dial with a number without its +",
+      [dial({ phoneNumbers: ["254711000222"] })],
+      /international number \(\+254711000222\) or a SIP address/,
+    ],
+    [
+      "Dequeue with a local number",
+      [dequeue({ phoneNumber: "0711082000" })],
+      /Dequeue phoneNumber "0711082000" must be an international number/,
+    ],
     ["Play with a relative URL", [play("/audio/a.mp3")], /absolute http\(s\) URL/],
     ["Play with an ftp URL", [play("ftp://x.example/a.mp3")], /absolute http\(s\) URL/],
     ["Play with a javascript URL", [play("javascript:alert(1)")], /absolute http\(s\) URL/],
@@ -234,11 +251,32 @@ describe("buildVoiceXml rejects invalid combinations", () => {
     ],
     ["Enqueue with a bad holdMusic", [enqueue({ holdMusic: "music.mp3" })], /holdMusic/],
     [
-      "Dial with a bad ringbackTone",
-      [dial({ phoneNumbers: ["+254711000222"], ringbackTone: "x" })],
-      /ringbackTone/,
+      "Dial with a bad ringBackTone",
+      [dial({ phoneNumbers: ["+254711000222"], ringBackTone: "x" })],
+      /ringBackTone/,
     ],
-    ["Say after Reject", [reject(), say("too late")], /Say \(action 2\) follows terminal Reject/],
+    ["Say after Reject", [reject(), say("too late")], /Reject must be the only action/],
+    ["Reject after Say", [say("Bye"), reject()], /Reject must be the only action .*Say, Reject/],
+    [
+      "GetDigits whose callbackUrl lacks the key",
+      [getDigits({ callbackUrl: "https://api.example.com/api/voice/instruct" })],
+      /GetDigits callbackUrl must carry the callback key/,
+    ],
+    [
+      "GetDigits whose callbackUrl has an empty key",
+      [getDigits({ callbackUrl: "https://api.example.com/api/voice/instruct?key=" })],
+      /must carry the callback key/,
+    ],
+    [
+      "partial Record whose callbackUrl lacks the key",
+      [recordPartial({ maxLength: 5, callbackUrl: "https://api.example.com/rec?k=1" })],
+      /Record callbackUrl must carry the callback key/,
+    ],
+    [
+      "partial Record without attributes (AT would read it as terminal)",
+      [recordPartial({}, say("Speak")), say("Thanks")],
+      /partial Record needs at least one attribute/,
+    ],
     [
       "Play after terminal Record",
       [recordTerminal(), play("https://x.example/a.mp3")],
@@ -251,7 +289,7 @@ describe("buildVoiceXml rejects invalid combinations", () => {
     ],
     ["numDigits 0", [getDigits({ numDigits: 0 })], /numDigits must be a positive integer, got 0/],
     ["timeout -1", [getDigits({ timeout: -1 })], /timeout must be a positive integer/],
-    ["maxLength 1.5", [record({ maxLength: 1.5 })], /maxLength must be a positive integer/],
+    ["maxLength 1.5", [recordPartial({ maxLength: 1.5 })], /maxLength must be a positive integer/],
     [
       "maxDuration NaN",
       [dial({ phoneNumbers: ["+254711000222"], maxDuration: Number.NaN })],
@@ -262,12 +300,32 @@ describe("buildVoiceXml rejects invalid combinations", () => {
     ["Dequeue without a phone number", [dequeue({ phoneNumber: "" })], /Dequeue phoneNumber/],
     [
       "terminal Record with attributes",
-      [{ action: "Record", terminal: true, maxLength: 10, children: [] }],
+      [{ action: "Record", terminal: true, maxLength: 10 } as VoiceAction],
       /terminal Record takes no attributes or prompt \(got maxLength\)/,
     ],
   ])("%s", (_, actions, message) => {
     expect(() => buildVoiceXml(actions)).toThrow(VoiceXmlError);
     expect(() => buildVoiceXml(actions)).toThrow(message);
+  });
+
+  it("a callbackUrl must carry a key the routes accept, when the keys are known", () => {
+    const digits = (url: string) => [getDigits({ numDigits: 1, callbackUrl: url }, say("Press 1"))];
+    const keys = { callbackKeys: ["current", "previous"] };
+    expect(
+      buildVoiceXml(digits("https://h.example/api/voice/instruct?key=previous"), keys),
+    ).toContain('callbackUrl="https://h.example/api/voice/instruct?key=previous"');
+    expect(() =>
+      buildVoiceXml(digits("https://h.example/api/voice/instruct?key=old"), keys),
+    ).toThrow(/GetDigits callbackUrl carries a key the callback routes do not accept/);
+  });
+
+  it("keeps the two kinds of Record apart: only a partial one lets the call go on", () => {
+    expect(
+      buildVoiceXml([recordPartial({ finishOnKey: "#" }, say("Speak")), say("Thanks")]),
+    ).toContain('<Record finishOnKey="#"><Say>Speak</Say></Record><Say>Thanks</Say>');
+    expect(() => buildVoiceXml([recordTerminal(), say("Thanks")])).toThrow(
+      /Say \(action 2\) follows terminal Record/,
+    );
   });
 
   it("allows actions after Dial and Dequeue (they run when nobody answers)", () => {

@@ -1,0 +1,113 @@
+/**
+ * Cold load of each deployed bundle: `node` importing the function's `index.mjs` (built with the
+ * stack's own esbuild options, source maps on as on Lambda) against `node -e 0`, in the same
+ * run. What it measures is what a Lambda cold start adds for our code: parsing and evaluating
+ * the bundle and creating its clients (no network: nothing is called).
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { build } from "esbuild";
+import { ROUTES, WORKERS } from "../functions/routes";
+import { esbuildOptions, NODE_OPTIONS } from "../infra/bundling";
+
+const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/** What the stack would set; the handlers read it when their module loads. */
+const ENVIRONMENT = {
+  AWS_REGION: "eu-west-1",
+  AWS_ACCESS_KEY_ID: "bench",
+  AWS_SECRET_ACCESS_KEY: "bench",
+  AWS_LAMBDA_FUNCTION_NAME: "bench",
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+  POWERTOOLS_LOG_LEVEL: "SILENT",
+  EVENTS_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/123456789012/events",
+  REPLIES_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/123456789012/replies",
+  CALLBACK_KEY_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:key",
+  AT_CREDENTIALS_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:at",
+  TABLE_NAME: "records",
+  NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? NODE_OPTIONS,
+};
+
+export interface ColdLoad {
+  entry: string;
+  kib: number;
+  /** Median time to load the bundle / median time of `node -e 0`. */
+  ratio: number;
+  ms: number;
+  baselineMs: number;
+}
+
+function timeOf(args: string[], env: NodeJS.ProcessEnv): number {
+  const start = performance.now();
+  execFileSync(process.execPath, args, { env, stdio: ["ignore", "ignore", "inherit"] });
+  return performance.now() - start;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+
+/** Builds every distinct entry and times `rounds` cold loads of each, interleaved with the baseline. */
+export async function coldLoads(rounds = 9): Promise<ColdLoad[]> {
+  const dir = mkdtempSync(join(tmpdir(), "cold-load-"));
+  try {
+    const entries = [...new Set([...ROUTES.map((r) => r.entry), ...WORKERS.map((w) => w.entry)])];
+    const files = await Promise.all(
+      entries.map(async (entry, i) => {
+        const out = join(dir, String(i));
+        mkdirSync(out);
+        const result = await build({
+          ...esbuildOptions(`${REPO_ROOT}${entry}`),
+          outfile: join(out, "index.mjs"),
+          write: false,
+          logLevel: "silent",
+        });
+        let bytes = 0;
+        for (const file of result.outputFiles) {
+          writeFileSync(file.path, file.contents);
+          if (file.path.endsWith(".mjs")) bytes = file.contents.byteLength;
+        }
+        return { entry, file: join(out, "index.mjs"), bytes };
+      }),
+    );
+    const env = { PATH: process.env.PATH, ...ENVIRONMENT };
+    const baselineEnv = { PATH: process.env.PATH };
+    const baseline: number[] = [];
+    const times = new Map<string, number[]>(files.map((f) => [f.entry, []]));
+    const load = (file: string) => [
+      "--input-type=module",
+      "-e",
+      `await import(${JSON.stringify(pathToFileURL(file).href)})`,
+    ];
+    // One warm-up of each (file system cache), then interleaved rounds.
+    timeOf(["-e", "0"], baselineEnv);
+    for (const f of files) timeOf(load(f.file), env);
+    for (let r = 0; r < rounds; r++) {
+      baseline.push(timeOf(["-e", "0"], baselineEnv));
+      for (const f of files) times.get(f.entry)?.push(timeOf(load(f.file), env));
+    }
+    const baselineMs = median(baseline);
+    return files.map((f) => {
+      const ms = median(times.get(f.entry) ?? []);
+      return { entry: f.entry, kib: f.bytes / 1024, ratio: ms / baselineMs, ms, baselineMs };
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The bench section: one line per bundle. */
+export function printColdLoads(rows: readonly ColdLoad[]): void {
+  console.log(
+    "\nCold load of each deployed bundle (ratio = median `node` importing it / median `node -e 0`, same run)\n",
+  );
+  console.log(`${"bundle".padEnd(44)}${"KiB".padStart(8)}   ratio`);
+  for (const r of rows) {
+    console.log(`${r.entry.padEnd(44)}${r.kib.toFixed(1).padStart(8)}   ${r.ratio.toFixed(1)}x`);
+  }
+  const baseline = rows[0]?.baselineMs ?? 0;
+  console.log(
+    `\n(absolute medians, for context only: node -e 0 ${baseline.toFixed(0)} ms; ${rows.map((r) => `${r.entry.split("/").pop()} ${r.ms.toFixed(0)} ms`).join(", ")})`,
+  );
+}

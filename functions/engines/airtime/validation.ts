@@ -1,0 +1,339 @@
+/**
+ * Airtime validation callback rules (AT asks before sending airtime; answer Validated or Failed).
+ *
+ *   validateAirtime(body: unknown, rules: AirtimeRules, ports?: { pending?: PendingTransactions })
+ *     : Promise<AirtimeDecision>            // { status: "Validated" | "Failed", reason? }; never throws
+ *   parseAirtimeRules(env: Record<string, string | undefined>): AirtimeRules   // throws AirtimeConfigError
+ *   DEFAULT_AIRTIME_RULES                   // the seed: transactionId, phoneNumber and amount present
+ *   withDeadline(promise, ms, fallback)     // re-exported from ../ussd/deadline
+ *
+ * Environment (all optional; unset or empty = rule off):
+ *   AIRTIME_ALLOWED_IPS="1.2.3.4,10.0.0.0/8,2001:db8::/32"   sourceIpAddress allow-list (exact or CIDR)
+ *   AIRTIME_CURRENCIES="KES,UGX"                             allowed currencyCode values
+ *   AIRTIME_LIMITS="KES:10-10000,UGX:500-100000"             inclusive amount range per currency
+ *   AIRTIME_REQUIRE_PENDING=true                             transactionId must match a registered
+ *                                                            request (consumed once) with the same
+ *                                                            phoneNumber, currencyCode and amount
+ * `Validated` only when every enabled rule passes. Reasons never contain the phone number.
+ */
+
+import { BlockList, isIP } from "node:net";
+import { toE164 } from "../../shared/phone";
+
+export { withDeadline } from "../../shared/deadline";
+
+export type AirtimeField =
+  | "transactionId"
+  | "phoneNumber"
+  | "sourceIpAddress"
+  | "currencyCode"
+  | "amount";
+
+export interface AmountLimit {
+  readonly min: number;
+  readonly max: number;
+}
+
+export interface AirtimeRules {
+  readonly requiredFields: readonly AirtimeField[];
+  /** Exact IPv4/IPv6 addresses or CIDR blocks; undefined = any source. */
+  readonly allowedSourceIps?: readonly string[];
+  /** Upper-case ISO 4217 codes; undefined = any currency. */
+  readonly allowedCurrencies?: readonly string[];
+  /** Inclusive range per currency; currencies without an entry are not limited. */
+  readonly amountLimits: Readonly<Record<string, AmountLimit>>;
+  readonly requirePending: boolean;
+}
+
+export interface PendingAirtime {
+  readonly phoneNumber: string;
+  readonly currencyCode: string;
+  readonly amount: number;
+}
+
+/** Requests this application really made, registered before calling AT's send-airtime API. */
+export interface PendingTransactions {
+  /** Returns and removes the pending request, or undefined if there is none. */
+  consume(transactionId: string): Promise<PendingAirtime | undefined>;
+}
+
+export interface AirtimeDecision {
+  readonly status: "Validated" | "Failed";
+  readonly reason?: string;
+}
+
+export class AirtimeConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid airtime validation config:\n- ${problems.join("\n- ")}`);
+    this.name = "AirtimeConfigError";
+  }
+}
+
+export const DEFAULT_AIRTIME_RULES: AirtimeRules = Object.freeze({
+  requiredFields: ["transactionId", "phoneNumber", "amount"] as const,
+  amountLimits: {},
+  requirePending: false,
+});
+
+const VALIDATED: AirtimeDecision = { status: "Validated" };
+const failed = (reason: string): AirtimeDecision => ({ status: "Failed", reason });
+
+// --- validation -------------------------------------------------------------------------------
+
+interface AirtimeCallback {
+  readonly transactionId: string | undefined;
+  readonly phoneNumber: string | undefined;
+  readonly sourceIpAddress: string | undefined;
+  readonly currencyCode: string | undefined;
+  /** Raw amount as text, kept for the "not a number" check. */
+  readonly amountText: string | undefined;
+  readonly amount: number | undefined;
+}
+
+export async function validateAirtime(
+  body: unknown,
+  rules: AirtimeRules,
+  ports: { readonly pending?: PendingTransactions } = {},
+): Promise<AirtimeDecision> {
+  try {
+    if (typeof body !== "object" || body === null || Array.isArray(body)) {
+      return failed("body is not a JSON object");
+    }
+    const callback = readCallback(body as Record<string, unknown>);
+    const problem =
+      missingFieldProblem(callback, rules.requiredFields) ??
+      amountProblem(callback) ??
+      sourceIpProblem(callback, rules.allowedSourceIps) ??
+      currencyProblem(callback, rules.allowedCurrencies) ??
+      limitProblem(callback, rules.amountLimits);
+    if (problem !== undefined) return failed(problem);
+    // Last, because consuming the pending request is the only rule with a side effect.
+    return rules.requirePending ? await pendingDecision(callback, ports.pending) : VALIDATED;
+  } catch (error) {
+    return failed(`validation error: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function readCallback(body: Record<string, unknown>): AirtimeCallback {
+  const amountText = amountAsText(body.amount);
+  return {
+    transactionId: text(body.transactionId),
+    // Untrimmed: a literal `+` arrives as a leading space, which normalisePhone turns back.
+    phoneNumber: untrimmed(body.phoneNumber),
+    sourceIpAddress: text(body.sourceIpAddress),
+    currencyCode: text(body.currencyCode)?.toUpperCase(),
+    amountText,
+    amount: amountText === undefined ? undefined : parseAmount(amountText),
+  };
+}
+
+function text(value: unknown): string | undefined {
+  if (typeof value !== "string") return undefined;
+  const trimmed = value.trim();
+  return trimmed === "" ? undefined : trimmed;
+}
+
+function untrimmed(value: unknown): string | undefined {
+  return text(value) === undefined ? undefined : (value as string);
+}
+
+function amountAsText(value: unknown): string | undefined {
+  return typeof value === "number" ? String(value) : text(value);
+}
+
+function parseAmount(amountText: string): number | undefined {
+  if (!/^\d+(\.\d+)?$/.test(amountText)) return undefined;
+  const amount = Number(amountText);
+  return Number.isFinite(amount) && amount > 0 ? amount : undefined;
+}
+
+function fieldPresent(callback: AirtimeCallback, field: AirtimeField): boolean {
+  return (field === "amount" ? callback.amountText : callback[field]) !== undefined;
+}
+
+function missingFieldProblem(
+  callback: AirtimeCallback,
+  required: readonly AirtimeField[],
+): string | undefined {
+  const missing = required.filter((field) => !fieldPresent(callback, field));
+  return missing.length > 0 ? `missing ${missing.join(", ")}` : undefined;
+}
+
+function amountProblem(callback: AirtimeCallback): string | undefined {
+  return callback.amountText !== undefined && callback.amount === undefined
+    ? "amount is not a positive number"
+    : undefined;
+}
+
+function sourceIpProblem(
+  callback: AirtimeCallback,
+  allowed: readonly string[] | undefined,
+): string | undefined {
+  if (allowed === undefined) return undefined;
+  const ip = callback.sourceIpAddress;
+  if (ip === undefined) return "missing sourceIpAddress";
+  const family = ipFamily(ip);
+  if (family === undefined) return "sourceIpAddress is not an IP address";
+  return ipAllowList(allowed).check(ip, family)
+    ? undefined
+    : `sourceIpAddress ${ip} is not allowed`;
+}
+
+function currencyProblem(
+  callback: AirtimeCallback,
+  allowed: readonly string[] | undefined,
+): string | undefined {
+  if (allowed === undefined) return undefined;
+  const currency = callback.currencyCode;
+  if (currency === undefined) return "missing currencyCode";
+  return allowed.includes(currency) ? undefined : `currencyCode ${currency} is not allowed`;
+}
+
+function limitProblem(
+  callback: AirtimeCallback,
+  limits: Readonly<Record<string, AmountLimit>>,
+): string | undefined {
+  if (Object.keys(limits).length === 0) return undefined;
+  const { currencyCode, amount } = callback;
+  if (currencyCode === undefined) return "missing currencyCode";
+  const limit = limits[currencyCode];
+  if (limit === undefined) return undefined;
+  if (amount === undefined) return "missing amount";
+  return amount >= limit.min && amount <= limit.max
+    ? undefined
+    : `amount ${amount} ${currencyCode} is outside ${limit.min}-${limit.max}`;
+}
+
+async function pendingDecision(
+  callback: AirtimeCallback,
+  pending: PendingTransactions | undefined,
+): Promise<AirtimeDecision> {
+  if (pending === undefined) return failed("pending-transaction check has no store");
+  if (callback.transactionId === undefined) return failed("missing transactionId");
+  let registered: PendingAirtime | undefined;
+  try {
+    registered = await pending.consume(callback.transactionId);
+  } catch (error) {
+    return failed(
+      `pending-transaction lookup failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  if (registered === undefined) return failed("no pending request for transactionId");
+  if (normalisePhone(registered.phoneNumber) !== normalisePhone(callback.phoneNumber ?? "")) {
+    return failed("phoneNumber does not match the pending request");
+  }
+  if (registered.currencyCode.toUpperCase() !== callback.currencyCode) {
+    return failed("currencyCode does not match the pending request");
+  }
+  if (callback.amount === undefined || !sameMoney(registered.amount, callback.amount)) {
+    return failed("amount does not match the pending request");
+  }
+  return VALIDATED;
+}
+
+/** E.164 where possible, so `%2B254…`, a literal `+` that arrived as a space and `00254…` match. */
+function normalisePhone(phoneNumber: string): string {
+  return toE164(phoneNumber) ?? phoneNumber.replace(/[\s-]/g, "");
+}
+
+function sameMoney(a: number, b: number): boolean {
+  return Math.round(a * 100) === Math.round(b * 100);
+}
+
+function ipFamily(ip: string): "ipv4" | "ipv6" | undefined {
+  const version = isIP(ip);
+  if (version === 4) return "ipv4";
+  if (version === 6) return "ipv6";
+  return undefined;
+}
+
+function ipAllowList(entries: readonly string[]): BlockList {
+  const list = new BlockList();
+  for (const entry of entries) {
+    const [address = "", prefix] = entry.split("/");
+    const family = ipFamily(address);
+    if (family === undefined) throw new Error(`invalid allow-list entry ${entry}`);
+    if (prefix === undefined) list.addAddress(address, family);
+    else list.addSubnet(address, Number(prefix), family);
+  }
+  return list;
+}
+
+// --- configuration ----------------------------------------------------------------------------
+
+export function parseAirtimeRules(env: Readonly<Record<string, string | undefined>>): AirtimeRules {
+  const problems: string[] = [];
+  const allowedSourceIps = listOf(env.AIRTIME_ALLOWED_IPS);
+  for (const entry of allowedSourceIps ?? []) {
+    if (!isIpOrCidr(entry)) problems.push(`AIRTIME_ALLOWED_IPS: "${entry}" is not an IP or CIDR`);
+  }
+  const allowedCurrencies = listOf(env.AIRTIME_CURRENCIES)?.map((code) => code.toUpperCase());
+  for (const code of allowedCurrencies ?? []) {
+    if (!/^[A-Z]{3}$/.test(code))
+      problems.push(`AIRTIME_CURRENCIES: "${code}" is not a currency code`);
+  }
+  const amountLimits = parseLimits(env.AIRTIME_LIMITS, problems);
+  for (const code of Object.keys(amountLimits)) {
+    if (allowedCurrencies !== undefined && !allowedCurrencies.includes(code)) {
+      problems.push(`AIRTIME_LIMITS: ${code} is not in AIRTIME_CURRENCIES`);
+    }
+  }
+  const requirePending = parseBoolean(
+    env.AIRTIME_REQUIRE_PENDING,
+    "AIRTIME_REQUIRE_PENDING",
+    problems,
+  );
+  if (problems.length > 0) throw new AirtimeConfigError(problems);
+  return Object.freeze({
+    requiredFields: DEFAULT_AIRTIME_RULES.requiredFields,
+    ...(allowedSourceIps === undefined ? {} : { allowedSourceIps }),
+    ...(allowedCurrencies === undefined ? {} : { allowedCurrencies }),
+    amountLimits,
+    requirePending,
+  });
+}
+
+function listOf(value: string | undefined): string[] | undefined {
+  const items = (value ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+  return items.length > 0 ? items : undefined;
+}
+
+function isIpOrCidr(entry: string): boolean {
+  const [address = "", prefix, ...rest] = entry.split("/");
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d+$/.test(prefix) && bits <= (version === 4 ? 32 : 128);
+}
+
+const LIMIT = /^([A-Za-z]{3}):(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)$/;
+
+function parseLimits(value: string | undefined, problems: string[]): Record<string, AmountLimit> {
+  const limits: Record<string, AmountLimit> = {};
+  for (const entry of listOf(value) ?? []) {
+    const match = LIMIT.exec(entry.replace(/\s+/g, ""));
+    const [, rawCode, rawMin, rawMax] = match ?? [];
+    if (rawCode === undefined || rawMin === undefined || rawMax === undefined) {
+      problems.push(`AIRTIME_LIMITS: "${entry}" is not CUR:min-max`);
+      continue;
+    }
+    const code = rawCode.toUpperCase();
+    const limit = { min: Number(rawMin), max: Number(rawMax) };
+    if (limit.min > limit.max) problems.push(`AIRTIME_LIMITS: ${code} min is above max`);
+    if (code in limits) problems.push(`AIRTIME_LIMITS: ${code} is listed twice`);
+    limits[code] = limit;
+  }
+  return limits;
+}
+
+function parseBoolean(value: string | undefined, name: string, problems: string[]): boolean {
+  const normalised = (value ?? "").trim().toLowerCase();
+  if (["", "false", "0", "no"].includes(normalised)) return false;
+  if (["true", "1", "yes"].includes(normalised)) return true;
+  problems.push(`${name}: "${value}" is not true or false`);
+  return false;
+}

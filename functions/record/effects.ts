@@ -1,0 +1,96 @@
+import { isOptOutMessage } from "../reply/policy";
+import { isBlacklistReason } from "../reply/state";
+import { type RecordItem, recordedCallback } from "../table/records";
+import { deliveryUpdateOf, type ReplyStore } from "../table/replies";
+
+export interface EffectResult {
+  /** What changed besides the record itself, for the log line. */
+  effects: string[];
+}
+
+/**
+ * What the recorder does, after writing a record, for the SMS callbacks that change reply
+ * state. Idempotent: it runs again for duplicates (AT retries, SQS redeliveries), which is what
+ * makes a crash between the record write and these updates harmless.
+ *
+ * - `sms.optout` → the number is suppressed for that sender id.
+ * - `sms.incoming` saying STOP (policy.ts, OPT_OUT_KEYWORDS) → the number is suppressed for the
+ *   shortcode it wrote to, so its reply job ends `suppressed` instead of answering.
+ * - `sms.delivery` → the matching reply's delivery status (monotonic); `UserInBlackList`
+ *   also suppresses the number for the reply's sender (`*`, every sender, when unknown).
+ * - `sms.subscription` → the (shortcode, keyword, number) subscription goes active/inactive.
+ */
+export async function applyCallbackEffects(
+  item: RecordItem,
+  store: ReplyStore,
+): Promise<EffectResult> {
+  const effects: string[] = [];
+  switch (item.type) {
+    case "sms.incoming": {
+      const { fields } = recordedCallback("sms.incoming", item);
+      const phoneNumber = item.phones.from;
+      if (!phoneNumber || !isOptOutMessage(fields.text.trim())) break;
+      await store.suppress({
+        phoneNumber,
+        sender: fields.to.trim(),
+        reason: "optout-keyword",
+        source: `sms.incoming#${item.id}`,
+        since: item.receivedAt,
+      });
+      effects.push("suppressed");
+      break;
+    }
+    case "sms.optout": {
+      const { fields } = recordedCallback("sms.optout", item);
+      await store.suppress({
+        phoneNumber: item.phones.phoneNumber ?? fields.phoneNumber.trim(),
+        sender: fields.senderId.trim(),
+        reason: "optout",
+        source: `sms.optout#${item.id}`,
+        since: item.receivedAt,
+      });
+      effects.push("suppressed");
+      break;
+    }
+    case "sms.delivery": {
+      const { fields } = recordedCallback("sms.delivery", item);
+      const update = deliveryUpdateOf(item);
+      const link = await store.replyForMessage(item.id);
+      if (link) {
+        const applied = await store.applyDelivery(link.inboundId, update);
+        effects.push(applied ? "reply-delivery-updated" : "reply-delivery-unchanged");
+      }
+      if (isBlacklistReason(fields.failureReason)) {
+        await store.suppress({
+          phoneNumber: item.phones.phoneNumber ?? (fields.phoneNumber ?? "").trim(),
+          sender: link?.from ?? "*",
+          reason: "UserInBlackList",
+          source: `sms.delivery#${item.id}`,
+          since: item.receivedAt,
+        });
+        effects.push("suppressed");
+      }
+      break;
+    }
+    case "sms.subscription": {
+      const { fields } = recordedCallback("sms.subscription", item);
+      const updateType = fields.updateType.trim();
+      // Open enum: an update type we do not know is recorded but changes no state.
+      const change = updateType.toLowerCase();
+      if (change !== "addition" && change !== "deletion") break;
+      await store.setSubscription({
+        shortCode: fields.shortCode.trim(),
+        keyword: fields.keyword.trim().toUpperCase(),
+        phoneNumber: item.phones.phoneNumber ?? fields.phoneNumber.trim(),
+        active: change === "addition",
+        updateType,
+        updatedAt: item.receivedAt,
+      });
+      effects.push("subscription");
+      break;
+    }
+    default:
+      break;
+  }
+  return { effects };
+}

@@ -1,0 +1,95 @@
+/**
+ * The reply policy: what we answer to an incoming two-way SMS. Pure; configured from the
+ * environment (docs/replies.md):
+ *
+ * - `SMS_REPLY_TEMPLATE`: the default reply. `{text}`, `{from}` and `{to}` are replaced by the
+ *   inbound text, sender and shortcode. Unset: locally the seed's demo reply
+ *   `This is a response to: "{text}"`; on Lambda none (a demo text sent in production costs
+ *   money and answers STOP). Set to an empty string: no reply (recorded as `skipped`).
+ * - `SMS_REPLY_KEYWORDS`: JSON object from keyword to reply, e.g.
+ *   `{"HELP":"Text BAL for your balance","STOP":"You are unsubscribed"}`. The first word of the
+ *   inbound text picks it, case-insensitively; the same placeholders work; `""` means no reply.
+ * - `AT_PREMIUM_KEYWORDS`: comma-separated premium keywords of the shortcode. An inbound message
+ *   with a `linkId` whose first word is one of them (or any, when only one is configured) is
+ *   answered as an on-demand premium reply: keyword + linkId.
+ */
+export interface ReplyPolicy {
+  template: string;
+  keywords: Readonly<Record<string, string>>;
+  premiumKeywords: readonly string[];
+}
+
+export const DEFAULT_TEMPLATE = 'This is a response to: "{text}"';
+
+export interface Inbound {
+  text: string;
+  from: string;
+  to: string;
+  linkId?: string;
+}
+
+export function loadReplyPolicy(env: Record<string, string | undefined>): ReplyPolicy {
+  const onLambda = Boolean(env.AWS_LAMBDA_FUNCTION_NAME);
+  const template = env.SMS_REPLY_TEMPLATE ?? (onLambda ? "" : DEFAULT_TEMPLATE);
+  let keywords: Record<string, string> = {};
+  const raw = env.SMS_REPLY_KEYWORDS;
+  if (raw !== undefined && raw.trim() !== "") {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      throw new Error("SMS_REPLY_KEYWORDS must be a JSON object of keyword to reply text");
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      throw new Error("SMS_REPLY_KEYWORDS must be a JSON object of keyword to reply text");
+    }
+    keywords = {};
+    for (const [k, v] of Object.entries(parsed)) {
+      if (typeof v !== "string") throw new Error(`SMS_REPLY_KEYWORDS.${k} must be a string`);
+      keywords[k.trim().toUpperCase()] = v;
+    }
+  }
+  const premiumKeywords = (env.AT_PREMIUM_KEYWORDS ?? "")
+    .split(",")
+    .map((k) => k.trim())
+    .filter((k) => k.length > 0);
+  return Object.freeze({ template, keywords: Object.freeze(keywords), premiumKeywords });
+}
+
+/**
+ * Messages that mean "stop sending me SMS" (the opt-out keywords AT and the networks honour):
+ * the whole message, whatever its case, spacing and punctuation. They suppress the number for
+ * the shortcode instead of getting a reply. A longer text ("stop the order") is an ordinary
+ * message.
+ */
+export const OPT_OUT_KEYWORDS: ReadonlySet<string> = new Set([
+  "STOP",
+  "STOPALL",
+  "UNSUBSCRIBE",
+  "OPTOUT",
+]);
+
+export const isOptOutMessage = (text: string) =>
+  OPT_OUT_KEYWORDS.has(text.toUpperCase().replace(/[^A-Z]/g, ""));
+
+/** The first word of a message, upper-cased: how keywords are matched. */
+export const firstWord = (text: string) => (text.trim().split(/\s+/)[0] ?? "").toUpperCase();
+
+/** The reply text for an inbound message; "" means send nothing. */
+export function replyText(policy: ReplyPolicy, inbound: Inbound): string {
+  const word = firstWord(inbound.text);
+  const chosen =
+    word !== "" && Object.hasOwn(policy.keywords, word)
+      ? (policy.keywords[word] ?? "")
+      : policy.template;
+  return chosen.replace(/\{(text|from|to)\}/g, (_m, name: "text" | "from" | "to") => inbound[name]);
+}
+
+/** The premium keyword to answer with, when the message is an on-demand premium request. */
+export function premiumKeyword(policy: ReplyPolicy, inbound: Inbound): string | undefined {
+  if (!inbound.linkId || policy.premiumKeywords.length === 0) return undefined;
+  const word = firstWord(inbound.text);
+  const match = policy.premiumKeywords.find((k) => k.toUpperCase() === word);
+  if (match) return match;
+  return policy.premiumKeywords.length === 1 ? policy.premiumKeywords[0] : undefined;
+}

@@ -1,0 +1,69 @@
+import type { RecordType } from "./records";
+
+/**
+ * The single-table design (README "Records"): every attribute name the keys and indexes use and
+ * every key prefix, in this one place. The codecs beside this file build items only from these.
+ */
+export const TABLE = {
+  partitionKey: "pk",
+  sortKey: "sk",
+  ttlAttribute: "expiresAt",
+  byPhone: { indexName: "byPhone", partitionKey: "phonePk", sortKey: "phoneSk" },
+  byType: { indexName: "byType", partitionKey: "typePk", sortKey: "typeSk" },
+} as const;
+
+/** The primary key of one item. */
+export interface ItemKey {
+  [TABLE.partitionKey]: string;
+  [TABLE.sortKey]: string;
+}
+
+const itemKey = (pk: string, sk: string): ItemKey => ({
+  [TABLE.partitionKey]: pk,
+  [TABLE.sortKey]: sk,
+});
+
+/** Records (and their replies) are filed under the AT id a user looks them up by. */
+export const recordPartition = (atId: string) => `ID#${atId}`;
+/** A record's sort key: its type, then what makes two callbacks the same one. */
+export const recordSortKey = (type: RecordType, identity: string) => `${type}#${identity}`;
+/** The sort-key prefix of every record of one type under an AT id. */
+export const recordSortKeyPrefix = (type: RecordType) => `${type}#`;
+export const recordKey = (atId: string, type: RecordType, identity: string) =>
+  itemKey(recordPartition(atId), recordSortKey(type, identity));
+
+/** Index `byPhone`: one partition per E.164 number. */
+export const phonePartition = (e164: string) => `PHONE#${e164}`;
+/** Type partitions are split by month so one busy type never becomes one hot partition forever. */
+export const typePartition = (type: RecordType, month: string) => `TYPE#${type}#${month}`;
+/** Both indexes sort by time, then type and identity (unique per record). */
+export const indexSortKey = (receivedAt: string, type: RecordType, identity: string) =>
+  `${receivedAt}#${type}#${identity}`;
+/** `2026-11-30T…` → `2026-11`: the month of a type partition. */
+export const monthOf = (iso: string) => iso.slice(0, 7);
+
+/** A reply is the `sms.reply` record filed under the inbound message's AT id. */
+export const replyKey = (inboundId: string) => recordKey(inboundId, "sms.reply", inboundId);
+
+/** Suppressions of one number: one item per sender id it opted out of (`*`: every sender). */
+export const suppressionPartition = (phoneNumber: string) => `SUPPRESS#${phoneNumber}`;
+export const suppressionKey = (phoneNumber: string, sender: string) =>
+  itemKey(suppressionPartition(phoneNumber), `SENDER#${sender}`);
+
+/** Which reply an AT message id belongs to, so its delivery reports find it. */
+export const messageLinkKey = (messageId: string) => itemKey(`MESSAGE#${messageId}`, "REPLY");
+
+/** One item per (shortcode, keyword, number); keywords are matched upper-cased. */
+export const subscriptionKey = (shortCode: string, keyword: string, phoneNumber: string) =>
+  itemKey(`SUBSCRIPTION#${shortCode}#${keyword.toUpperCase()}`, `PHONE#${phoneNumber}`);
+
+/** USSD session state, outside the record indexes. */
+export const ussdSessionKey = (sessionId: string) => itemKey(`USSD#${sessionId}`, "state");
+
+/** An airtime request the application registered, outside the record indexes. */
+export const airtimePendingKey = (transactionId: string) =>
+  itemKey(`AIRTIME#${transactionId}`, "pending");
+
+/** The TTL attribute's value: epoch seconds, `afterSeconds` after `fromMs`. */
+export const expiryEpochSeconds = (fromMs: number, afterSeconds: number) =>
+  Math.floor(fromMs / 1000) + Math.round(afterSeconds);

@@ -1,0 +1,40 @@
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import type { SessionStore } from "../engines/ussd/session-store";
+import { expiryEpochSeconds, TABLE, ussdSessionKey } from "./keys";
+
+/**
+ * USSD session state in the records table under `USSD#<sessionId>`, outside the record
+ * indexes, expired by the table's TTL. Reads also check the expiry, because DynamoDB deletes
+ * expired items only eventually.
+ */
+export function dynamoSessionStore<S>(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  now: () => number = Date.now,
+): SessionStore<S> {
+  return {
+    async get(sessionId) {
+      const { Item } = await client.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: ussdSessionKey(sessionId),
+          ConsistentRead: true,
+        }),
+      );
+      if (!Item || Number(Item[TABLE.ttlAttribute]) * 1000 <= now()) return undefined;
+      return Item.state as S;
+    },
+    async put(sessionId, state, ttlSeconds) {
+      await client.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: {
+            ...ussdSessionKey(sessionId),
+            state,
+            [TABLE.ttlAttribute]: expiryEpochSeconds(now(), ttlSeconds),
+          },
+        }),
+      );
+    },
+  };
+}
