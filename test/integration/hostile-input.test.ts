@@ -121,6 +121,18 @@ describe("bodies that cannot be stored as sent are refused up front", () => {
   });
 });
 
+describe("one schema owns the required fields", () => {
+  it("validates airtime whose phoneNumber is a JSON number, as the callback schema accepts it", async () => {
+    const res = await local.post(
+      routePath("airtime-validation"),
+      '{"transactionId":"ATQid_numericphone","phoneNumber":254711000111,"amount":10}',
+      { contentType: JSON_TYPE },
+    );
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "Validated" });
+  });
+});
+
 describe("media types are compared case-insensitively", () => {
   it.each([
     ["APPLICATION/JSON", '{"id":"ATXid_media1","status":"Success"}', "ATXid_media1"],
