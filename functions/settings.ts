@@ -9,6 +9,8 @@ const WORK_QUEUE = {
   visibilityTimeoutSeconds: 6 * WORKER_TIMEOUT_SECONDS,
   /** Receives before a message is moved to the dead-letter queue. */
   maxReceiveCount: 5,
+  /** How long a message may wait on the queue (SQS's default, set explicitly). */
+  retentionDays: 4,
   dlqRetentionDays: 14,
   batchSize: 10,
   maxBatchingWindowSeconds: 1,
@@ -55,6 +57,19 @@ export const REQUEST_BUDGET_MS = {
   twoway: 8_000,
   plain: 8_000,
 } as const;
+
+/**
+ * The longest a queued message can live: on its queue, then in its dead-letter queue until a
+ * redrive. Anything a redriven job relies on (the reply that makes replies at-most-once, the link
+ * from AT's message id to it) must outlive it: records may not expire sooner (checked at synth).
+ */
+export const LONGEST_MESSAGE_LIFE_DAYS = Math.max(
+  EVENTS_QUEUE.retentionDays + EVENTS_QUEUE.dlqRetentionDays,
+  REPLIES_QUEUE.retentionDays + REPLIES_QUEUE.dlqRetentionDays,
+);
+
+/** Links from AT's message ids to replies expire after this (delivery reports come within days). */
+export const MESSAGE_LINK_TTL_DAYS = 30;
 
 /** Largest callback body accepted; AT's are a few hundred bytes. */
 export const MAX_BODY_BYTES = 64 * 1024;
