@@ -11,8 +11,21 @@ export interface StageConfig {
   /** Requests allowed in a burst above the rate. */
   readonly throttleBurst: number;
   readonly logRetentionDays: RetentionDays;
-  /** Subscribed to the alarm topic when set. */
+  /**
+   * Subscribed to the alarm topic when set. A stage that keeps its data (`destroyable` false)
+   * must name one, or say `none` (someone subscribes the AlarmTopicArn output another way).
+   */
   readonly alarmEmail: string | undefined;
+  /** Concurrency guarantees (docs/deploy.md, "Concurrency"). */
+  readonly concurrency: {
+    /** Reserved for each interactive function (USSD, voice, airtime validation); 0: none. */
+    readonly interactiveReserved: number;
+    /** `MaximumConcurrency` of the recorder's and the replier's event source mappings. */
+    readonly recorderMax: number;
+    readonly replierMax: number;
+  };
+  /** X-Ray active tracing on every function (no SDK in the bundles: docs/deploy.md). */
+  readonly tracing: boolean;
   /** Records expire this many days after they are received; unset keeps them forever. */
   readonly recordTtlDays: number | undefined;
   /** Dev stages only: the table and secrets are deleted with the stack. */
@@ -38,7 +51,19 @@ export const DEFAULTS = {
   throttleBurst: 100,
   logRetentionDays: RetentionDays.ONE_MONTH,
   destroyable: false,
+  /**
+   * Fits an account's default 1,000 concurrent executions: 3 × 25 reserved for what AT waits
+   * on (USSD's answer is due within seconds), at most 20 + 5 taken by a queue backlog, and
+   * Lambda's required 100 unreserved left many times over.
+   */
+  interactiveReservedConcurrency: 25,
+  recorderMaxConcurrency: 20,
+  replierMaxConcurrency: 5,
+  tracing: false,
 } as const;
+
+/** What `alarmEmail` says when alarms are delivered some other way. */
+export const NO_ALARM_EMAIL = "none";
 
 type ContextReader = (key: string) => unknown;
 
@@ -69,10 +94,29 @@ export function readConfig(context: ContextReader): StageConfig {
     const allowed = Object.values(RetentionDays).filter((d) => typeof d === "number" && d > 0);
     throw new Error(`context logRetentionDays must be one of ${allowed.join(", ")}`);
   }
-  const alarmEmail = text(context, "alarmEmail");
+  const destroyable = flag(context, "destroyable") ?? DEFAULTS.destroyable;
+  const alarmSetting = text(context, "alarmEmail");
+  if (alarmSetting === undefined && !destroyable) {
+    throw new Error(
+      `stage ${stageName} has no alarmEmail: its alarms would reach nobody. Pass -c alarmEmail=you@example.com (or set it in cdk.json), or -c alarmEmail=${NO_ALARM_EMAIL} if you subscribe the AlarmTopicArn output yourself; dev stages: -c destroyable=true`,
+    );
+  }
+  const alarmEmail = alarmSetting === NO_ALARM_EMAIL ? undefined : alarmSetting;
   if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) {
     throw new Error(`context alarmEmail "${alarmEmail}" is not an e-mail address`);
   }
+  const maxConcurrency = (key: string, fallback: number) => {
+    const n = positiveInteger(context, key) ?? fallback;
+    if (n < 2 || n > 1000)
+      throw new Error(`context ${key} must be between 2 and 1000 (Lambda's bounds)`);
+    return n;
+  };
+  const reserved = context("interactiveReservedConcurrency");
+  const interactiveReserved =
+    reserved === 0 || reserved === "0"
+      ? 0
+      : (positiveInteger(context, "interactiveReservedConcurrency") ??
+        DEFAULTS.interactiveReservedConcurrency);
   const logLevel = text(context, "logLevel")?.toUpperCase();
   if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel)) {
     throw new Error(`context logLevel must be one of ${LOG_LEVELS.join(", ")}`);
@@ -97,8 +141,14 @@ export function readConfig(context: ContextReader): StageConfig {
     throttleBurst: positiveInteger(context, "throttleBurst") ?? DEFAULTS.throttleBurst,
     logRetentionDays,
     alarmEmail,
+    concurrency: {
+      interactiveReserved,
+      recorderMax: maxConcurrency("recorderMaxConcurrency", DEFAULTS.recorderMaxConcurrency),
+      replierMax: maxConcurrency("replierMaxConcurrency", DEFAULTS.replierMaxConcurrency),
+    },
+    tracing: flag(context, "tracing") ?? DEFAULTS.tracing,
     recordTtlDays: recordTtlDays(context),
-    destroyable: flag(context, "destroyable") ?? DEFAULTS.destroyable,
+    destroyable,
     logLevel,
     airtime,
     replies: {

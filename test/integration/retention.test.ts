@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LONGEST_MESSAGE_LIFE_DAYS, MESSAGE_LINK_TTL_DAYS } from "../../functions/settings";
 import { messageLinkKey, TABLE } from "../../functions/table/keys";
 import { dynamoReplies } from "../../functions/table/replies";
-import { readConfig } from "../../infra/config";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/constants";
 import { type LocalServices, startServices } from "../../local/services";
 
@@ -25,18 +24,8 @@ afterAll(async () => {
   await services?.stop();
 });
 
+// Synth refusing a record TTL shorter than the queues' retention: test/infra/config.test.ts.
 describe("what at-most-once replies rely on outlives every queued message", () => {
-  it("refuses at synth a record TTL shorter than queue plus dead-letter retention", () => {
-    expect(LONGEST_MESSAGE_LIFE_DAYS).toBe(18);
-    expect(() => readConfig((key) => (key === "recordTtlDays" ? "14" : undefined))).toThrow(
-      /recordTtlDays 14 is shorter than a queued message can live/,
-    );
-    expect(
-      readConfig((key) => (key === "recordTtlDays" ? String(LONGEST_MESSAGE_LIFE_DAYS) : undefined))
-        .recordTtlDays,
-    ).toBe(LONGEST_MESSAGE_LIFE_DAYS);
-  });
-
   it("gives every message link an expiry, later than any redrive", async () => {
     const replies = dynamoReplies(documents, services.tableName);
     const before = Math.floor(Date.now() / 1000);
