@@ -22,6 +22,7 @@ import { toRecordItem } from "../../functions/table/records";
 import { lambdaContext } from "../../local/apigw";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/constants";
 import { type LocalServices, startServices } from "../../local/services";
+import { handlerEnvironment } from "../../local/stack";
 import {
   CALLBACK_ROUTES,
   type CallbackRoute,
@@ -58,17 +59,7 @@ let recorder: Worker;
 
 beforeAll(async () => {
   services = await startServices({ visibilityTimeoutSeconds: 60 });
-  Object.assign(process.env, {
-    AWS_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_SQS: services.sqsEndpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: services.dynamodbEndpoint,
-    EVENTS_QUEUE_URL: services.eventsQueueUrl,
-    REPLIES_QUEUE_URL: services.repliesQueueUrl,
-    TABLE_NAME: services.tableName,
-    CALLBACK_KEY: TEST_KEY,
-  });
+  Object.assign(process.env, handlerEnvironment(services, TEST_KEY));
   for (const route of CALLBACK_ROUTES) {
     handlers.set(
       route.name,
