@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import { parentPort, workerData } from "node:worker_threads";
 import {
   CreateTableCommand,
+  DeleteTableCommand,
   DynamoDBClient,
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
@@ -62,19 +63,11 @@ async function start(options: ServiceOptions): Promise<{
   endpoints: ServiceEndpoints;
   stop(): Promise<void>;
 }> {
-  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const dynamo = dynalite({
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
-    ...(options.dataDir ? { path: options.dataDir } : {}),
-  });
-  await new Promise<void>((resolve, reject) => {
-    dynamo.once("error", reject);
-    dynamo.listen(options.dynamodbPort ?? 0, "127.0.0.1", () => resolve());
-  });
-  const dynamodbEndpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
-  const tableName = "records";
+  const dynamo = options.dynamodbEndpoint
+    ? undefined
+    : await startDynalite(options.dataDir, options.dynamodbPort);
+  const dynamodbEndpoint = options.dynamodbEndpoint ?? dynamo?.endpoint ?? "";
+  const tableName = options.tableName ?? "records";
   await createTable(dynamodbEndpoint, tableName);
 
   const store = new SqsStore();
@@ -116,8 +109,9 @@ async function start(options: ServiceOptions): Promise<{
     endpoints: { sqsEndpoint, dynamodbEndpoint, tableName, recovered, ...queues },
     async stop() {
       await sqs.close();
-      await new Promise<void>((resolve) => dynamo.close(() => resolve()));
       journal?.close();
+      if (options.dropTableOnStop) await dropTable(dynamodbEndpoint, tableName);
+      if (dynamo) await new Promise<void>((resolve) => dynamo.server.close(() => resolve()));
     },
   };
 }
@@ -148,12 +142,32 @@ function journalQueue(queue: FauxQueue, journal: QueueJournal) {
   };
 }
 
-async function createTable(endpoint: string, tableName: string) {
-  const client = new DynamoDBClient({
-    endpoint,
-    region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
+async function startDynalite(dataDir: string | undefined, port = 0) {
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const dynamo = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(dataDir ? { path: dataDir } : {}),
   });
+  await new Promise<void>((resolve, reject) => {
+    dynamo.once("error", reject);
+    dynamo.listen(port, "127.0.0.1", () => resolve());
+  });
+  return { server: dynamo, endpoint: `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}` };
+}
+
+const tableClient = (endpoint: string) =>
+  new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+
+async function dropTable(endpoint: string, tableName: string) {
+  const client = tableClient(endpoint);
+  await client.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined);
+  client.destroy();
+}
+
+async function createTable(endpoint: string, tableName: string) {
+  const client = tableClient(endpoint);
   const s = "S" as const;
   const index = (name: string, pk: string, sk: string) => ({
     IndexName: name,
@@ -197,7 +211,7 @@ async function createTable(endpoint: string, tableName: string) {
         TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
       }),
     )
-    .catch(() => undefined); // dynalite does not implement TTL; the deployed table does.
+    .catch(() => undefined); // dynalite does not implement TTL; DynamoDB Local and AWS do.
   client.destroy();
 }
 
@@ -224,6 +238,7 @@ async function createQueues(endpoint: string, visibilityTimeoutSeconds: number |
     });
     const queue = await create(name, {
       VisibilityTimeout: String(visibilityTimeoutSeconds ?? settings.visibilityTimeoutSeconds),
+      MessageRetentionPeriod: String(settings.retentionDays * 86_400),
       RedrivePolicy: JSON.stringify({
         deadLetterTargetArn: dlq.arn,
         maxReceiveCount: String(settings.maxReceiveCount),

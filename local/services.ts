@@ -24,6 +24,15 @@ export interface ServiceOptions {
    * memory when unset.
    */
   dataDir?: string | undefined;
+  /**
+   * Use this DynamoDB (AWS's DynamoDB Local, or any compatible endpoint) instead of the embedded
+   * one; the table is created there unless it exists.
+   */
+  dynamodbEndpoint?: string | undefined;
+  /** Table name (default `records`). */
+  tableName?: string | undefined;
+  /** Delete the table on stop (tests sharing one DynamoDB Local). */
+  dropTableOnStop?: boolean | undefined;
   /** Overrides the deployed visibility timeout (tests use a short one to see redelivery quickly). */
   visibilityTimeoutSeconds?: number | undefined;
   /** Ports for the embedded SQS and DynamoDB; 0 or unset picks free ones. */
@@ -50,6 +59,9 @@ export async function startServices(options: ServiceOptions = {}): Promise<Local
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
       sqsPort: options.sqsPort,
       dynamodbPort: options.dynamodbPort,
+      dynamodbEndpoint: options.dynamodbEndpoint,
+      tableName: options.tableName,
+      dropTableOnStop: options.dropTableOnStop,
     } satisfies ServiceOptions & { entry: string },
   });
   const exited = new Promise<void>((resolve) => thread.once("exit", () => resolve()));

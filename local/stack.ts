@@ -10,7 +10,12 @@ import type {
 import { ROUTES, routeKey } from "../functions/routes";
 import { lambdaContext, PayloadTooLarge, readBody, toHttpApiEvent, writeResult } from "./apigw";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./constants";
-import { type LocalServices, type ServiceEndpoints, startServices } from "./services";
+import {
+  type LocalServices,
+  type ServiceEndpoints,
+  type ServiceOptions,
+  startServices,
+} from "./services";
 import { startWorkers, type Workers } from "./workers";
 import type { WorkersThreadMessage } from "./workers-thread";
 
@@ -19,15 +24,10 @@ type HttpHandler = (
   context: Context,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
-export interface LocalStackOptions {
+export interface LocalStackOptions extends ServiceOptions {
   /** HTTP port for the callback routes; 0 picks a free one. */
   port: number;
   callbackKey: string;
-  dataDir?: string;
-  visibilityTimeoutSeconds?: number;
-  /** Fixed ports for the embedded SQS and DynamoDB (default: free ones). */
-  sqsPort?: number;
-  dynamodbPort?: number;
   onError?: (error: unknown) => void;
   /**
    * Run the queue workers on a thread of their own (`npm start`), so that recording never
@@ -78,6 +78,19 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
+/** The environment the handlers read at import: the local services instead of AWS. */
+export const handlerEnvironment = (services: LocalServices, callbackKey: string) => ({
+  AWS_REGION: LOCAL_REGION,
+  AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+  AWS_ENDPOINT_URL_SQS: services.sqsEndpoint,
+  AWS_ENDPOINT_URL_DYNAMODB: services.dynamodbEndpoint,
+  EVENTS_QUEUE_URL: services.eventsQueueUrl,
+  REPLIES_QUEUE_URL: services.repliesQueueUrl,
+  TABLE_NAME: services.tableName,
+  CALLBACK_KEY: callbackKey,
+});
+
 /**
  * The whole pipeline in one process: every route of the route table served over HTTP by its
  * real handler, the real AWS SDK clients talking to embedded SQS and DynamoDB, and the
@@ -86,17 +99,7 @@ export interface LocalStack {
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const services = await startServices(options);
   // The handlers read their configuration and build their clients once, at import, as on Lambda.
-  Object.assign(process.env, {
-    AWS_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_SQS: services.sqsEndpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: services.dynamodbEndpoint,
-    EVENTS_QUEUE_URL: services.eventsQueueUrl,
-    REPLIES_QUEUE_URL: services.repliesQueueUrl,
-    TABLE_NAME: services.tableName,
-    CALLBACK_KEY: options.callbackKey,
-  });
+  Object.assign(process.env, handlerEnvironment(services, options.callbackKey));
   const onError = options.onError ?? ((error: unknown) => console.error(error));
 
   const handlers = new Map<string, { name: string; handler: HttpHandler }>();

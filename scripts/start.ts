@@ -10,10 +10,12 @@ import { cli } from "./cli";
 import { localCallbackKey, localPorts } from "./local-config";
 import { LOCAL_STATE_FILE, type LocalState, runningStack } from "./local-state";
 
-const USAGE = `Usage: npm start -- [--port 9000] [--data-dir DIR] [--visibility-timeout SECONDS] [--drain-seconds 10]
+const USAGE = `Usage: npm start -- [--port 9000] [--data-dir DIR] [--visibility-timeout SECONDS]
+                 [--dynamodb-endpoint URL] [--drain-seconds 10]
 Runs every route locally with embedded SQS and DynamoDB, the workers, and the inspector page.
 --data-dir DIR keeps the table and every queued callback across restarts and crashes; on Ctrl-C
 the stack answers 503 and records what is queued for up to --drain-seconds before exiting.
+--dynamodb-endpoint uses that DynamoDB (AWS's DynamoDB Local, http://127.0.0.1:8000) instead.
 Ports: PORT (routes, default 9000), INSPECTOR_PORT, SQS_PORT, DYNAMODB_PORT (default: the
 three ports after PORT).`;
 const { values, fail, orFail } = cli(USAGE, {
@@ -21,7 +23,12 @@ const { values, fail, orFail } = cli(USAGE, {
   "data-dir": { type: "string" },
   "visibility-timeout": { type: "string" },
   "drain-seconds": { type: "string", default: "10" },
+  "dynamodb-endpoint": { type: "string" },
 });
+const dynamodbEndpoint = values["dynamodb-endpoint"];
+if (dynamodbEndpoint !== undefined && !/^https?:\/\/[^/]+/.test(dynamodbEndpoint)) {
+  fail(`--dynamodb-endpoint must be a URL like http://127.0.0.1:8000, not ${dynamodbEndpoint}`);
+}
 const dataDir = values["data-dir"];
 const drainSeconds = Number(values["drain-seconds"]);
 if (!(drainSeconds >= 0))
@@ -74,6 +81,12 @@ stack = await orFailAsync(() =>
     workersOnThread: true,
     ...(dataDir ? { dataDir } : {}),
     ...(visibilityTimeoutSeconds === undefined ? {} : { visibilityTimeoutSeconds }),
+    ...(dynamodbEndpoint ? { dynamodbEndpoint } : {}),
+  }).catch((error: unknown) => {
+    if (!dynamodbEndpoint) throw error;
+    return fail(
+      `could not use DynamoDB at ${dynamodbEndpoint}: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }),
 );
 inspector.watch();
@@ -112,7 +125,9 @@ for (const route of ROUTES) {
   console.log(`  ${"".padEnd(width)}  ↳ ${route.dashboard}`);
 }
 console.log("\nLocal services (any AWS SDK client or CLI works against them, region us-east-1):");
-console.log(`  DynamoDB  ${state.dynamodbEndpoint}  table ${state.tableName}`);
+console.log(
+  `  DynamoDB  ${state.dynamodbEndpoint}  table ${state.tableName}${dynamodbEndpoint ? " (--dynamodb-endpoint)" : ""}`,
+);
 console.log(`  SQS       ${state.sqsEndpoint}  queues events, events-dlq, replies, replies-dlq`);
 console.log(
   dataDir
