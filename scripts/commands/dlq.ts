@@ -74,21 +74,27 @@ async function stageQueues(stage: string, region: string | undefined): Promise<Q
   const client = new SQSClient({ region: resolvedRegion });
   const prefix = `AtCallbacks-${stage}-`;
   const { QueueUrls = [] } = await client.send(new ListQueuesCommand({ QueueNamePrefix: prefix }));
-  const pairs: QueuePair[] = [];
-  for (const name of QUEUE_NAMES) {
-    const ours = QueueUrls.filter((u) =>
-      (u.split("/").pop() ?? "").toLowerCase().includes(`${name}queue`),
-    );
-    const dlqUrl = ours.find((u) => /deadletter/i.test(u));
-    const url = ours.find((u) => !/deadletter/i.test(u));
-    if (url && dlqUrl) pairs.push({ name, url, dlqUrl });
-  }
+  const pairs = stagePairs(QueueUrls);
   if (pairs.length === 0) {
     throw new UsageError(
       `no queues named ${prefix}… in ${resolvedRegion}: is the stage deployed there?`,
     );
   }
   return { client, pairs, local: false, where: `stage ${stage} (${resolvedRegion})` };
+}
+
+/** The work queues and dead-letter queues among a stage's queue URLs, by CloudFormation's names. */
+export function stagePairs(queueUrls: readonly string[]): QueuePair[] {
+  const pairs: QueuePair[] = [];
+  for (const name of QUEUE_NAMES) {
+    const ours = queueUrls.filter((u) =>
+      (u.split("/").pop() ?? "").toLowerCase().includes(`-${name}queue`),
+    );
+    const dlqUrl = ours.find((u) => /deadletter/i.test(u));
+    const url = ours.find((u) => !/deadletter/i.test(u));
+    if (url && dlqUrl) pairs.push({ name, url, dlqUrl });
+  }
+  return pairs;
 }
 
 export async function dlq(

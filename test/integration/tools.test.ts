@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Inspector, startInspector } from "../../local/inspector/server";
-import { dlq } from "../../scripts/commands/dlq";
+import { dlq, stagePairs } from "../../scripts/commands/dlq";
 import { followRecords } from "../../scripts/commands/follow";
 import { suppressions } from "../../scripts/commands/suppressions";
 import { localDocumentClient } from "../../scripts/local-state";
@@ -231,6 +231,20 @@ describe("npm run simulate", () => {
 });
 
 describe("npm run dlq", () => {
+  it("finds a deployed stage's queues by the names CloudFormation gives them", () => {
+    const base = "https://sqs.eu-west-1.amazonaws.com/123456789012";
+    const urls = [
+      `${base}/AtCallbacks-prod-EventsQueue4C7AF1FB-k3JfX9aQ2mZp`,
+      `${base}/AtCallbacks-prod-EventsQueueDeadLetterQueue3E12EAC3-Qw8rT1yU5iOp`,
+      `${base}/AtCallbacks-prod-RepliesQueueE2DF3189-Zx2cV4bN6mLk`,
+      `${base}/AtCallbacks-prod-RepliesQueueDeadLetterQueueB1EF5A09-Jh7gF3dS1aPo`,
+    ];
+    expect(stagePairs(urls)).toEqual([
+      { name: "events", url: urls[0], dlqUrl: urls[1] },
+      { name: "replies", url: urls[2], dlqUrl: urls[3] },
+    ]);
+  });
+
   it("lists dead letters with their route, AT id and reason, redrives them, and purges", async () => {
     const envelope = {
       v: 1,
