@@ -1,4 +1,4 @@
-import { type ParseArgsConfig, parseArgs } from "node:util";
+import type { ParseArgsConfig } from "node:util";
 import { ListQueuesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/constants";
 import {
@@ -13,7 +13,7 @@ import {
   redriveOnAws,
 } from "../../local/dead-letters";
 import { readLocalState } from "../local-state";
-import { UsageError } from "../simulate/http";
+import { parseCommand, UsageError } from "./command";
 
 export const DLQ_USAGE = `Usage: npm run dlq -- list|show <messageId>|redrive|purge [--queue events|replies] [--json]
                      [--stage S [--region R]]
@@ -102,13 +102,7 @@ export async function dlq(
   out: (line: string) => void,
   queues?: Queues,
 ): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values: v, positionals } = parsed;
+  const { values: v, positionals } = parseCommand(argv, OPTIONS);
   if (v.help) {
     out(DLQ_USAGE);
     return 0;
@@ -194,9 +188,6 @@ export async function dlq(
     if (!queues) target.client.destroy();
   }
 }
-
-const parse = (argv: string[]) =>
-  parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
 
 const withoutBody = ({ body: _body, ...rest }: DeadLetter) => rest;
 
