@@ -1,4 +1,5 @@
 import type { CallbackType } from "./ingest/callbacks";
+import type { QUEUES } from "./settings";
 
 /**
  * The one route table: the CDK stack and the local server are both built from it.
@@ -140,16 +141,43 @@ export const ROUTES: readonly Route[] = [
   },
 ];
 
+/** The work queues (settings in settings.ts `QUEUES`). */
+export type QueueName = keyof typeof QUEUES;
+
+/** What a worker may do besides consuming its own queue: the stack grants exactly this. */
+export interface WorkerGrants {
+  /** Single items and one-partition queries on the records table. */
+  readonly table?: "items-and-queries";
+  /** Queues it sends to (their URL as `<NAME>_QUEUE_URL`). */
+  readonly sendsTo?: readonly QueueName[];
+  /** Delays its own messages' retries (ChangeMessageVisibility; its queue's URL). */
+  readonly delaysRetries?: boolean;
+  /** Reads the AT credentials secret (`AT_CREDENTIALS_SECRET_ARN`). */
+  readonly atCredentials?: boolean;
+}
+
 /** Queue consumers, invoked by the SQS event source mapping (or the local poller). */
 export interface Worker {
   name: string;
   entry: string;
-  queue: "events" | "replies";
+  queue: QueueName;
+  grants: WorkerGrants;
 }
 
 export const WORKERS: readonly Worker[] = [
-  { name: "recorder", entry: "functions/handlers/recorder.ts", queue: "events" },
-  { name: "replier", entry: "functions/handlers/replier.ts", queue: "replies" },
+  {
+    name: "recorder",
+    entry: "functions/handlers/recorder.ts",
+    queue: "events",
+    // Records, SMS effects (suppressions, reply delivery status, subscriptions); reply jobs.
+    grants: { table: "items-and-queries", sendsTo: ["replies"] },
+  },
+  {
+    name: "replier",
+    entry: "functions/handlers/replier.ts",
+    queue: "replies",
+    grants: { table: "items-and-queries", delaysRetries: true, atCredentials: true },
+  },
 ];
 
 export const routeKey = (r: Pick<Route, "method" | "path">) => `${r.method} ${r.path}`;

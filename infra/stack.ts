@@ -10,21 +10,20 @@ import {
 } from "aws-cdk-lib";
 import { MathExpression, Metric, Stats } from "aws-cdk-lib/aws-cloudwatch";
 import { AttributeType, BillingMode, ProjectionType, Table } from "aws-cdk-lib/aws-dynamodb";
-import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
 import { METRIC_NAMESPACE } from "../functions/reply/metrics";
-import { ROUTES, type Route, WORKERS, type Worker } from "../functions/routes";
-import * as settings from "../functions/settings";
-import { WORKER_TIMEOUT_SECONDS } from "../functions/settings";
+import { type QueueName, ROUTES, type Route, WORKERS, type Worker } from "../functions/routes";
+import { QUEUES, WORKER_TIMEOUT_SECONDS } from "../functions/settings";
 import { TABLE } from "../functions/table/keys";
 import type { StageConfig } from "./config";
 import { Alarms } from "./constructs/alarms";
-import { AppFunction } from "./constructs/app-function";
+import type { AppFunction } from "./constructs/app-function";
 import { CallbackApi } from "./constructs/callback-api";
-import { type QueueSettings, WorkQueue } from "./constructs/work-queue";
-
-type QueueName = Worker["queue"];
+import { QueueWorker } from "./constructs/queue-worker";
+import { RouteFunction } from "./constructs/route-function";
+import { WorkQueue } from "./constructs/work-queue";
+import { pascal } from "./names";
 
 /** The queue every HTTP route sends its events to. */
 const ROUTE_QUEUE: QueueName = "events";
@@ -39,41 +38,6 @@ const MAX_5XX_PERCENT = 5;
 
 /** Route entries are relative to the repository root, whatever the working directory. */
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
-
-const TABLE_ITEM_ACTIONS = [
-  "dynamodb:GetItem",
-  "dynamodb:PutItem",
-  "dynamodb:UpdateItem",
-  "dynamodb:DeleteItem",
-  "dynamodb:ConditionCheckItem",
-];
-
-/** What Lambda needs to poll a queue for a function (AWSLambdaSQSQueueExecutionRole). */
-const EVENT_SOURCE_ACTIONS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"];
-
-/** Reply state, suppression list and subscriptions: single items and one-partition queries. */
-const REPLY_STORE_ACTIONS = [
-  "dynamodb:GetItem",
-  "dynamodb:PutItem",
-  "dynamodb:UpdateItem",
-  "dynamodb:Query",
-];
-
-/** What each worker does besides consuming its own queue; the stack grants exactly this. */
-interface WorkerAccess {
-  readonly tableActions: readonly string[];
-  /** Queues it sends to (their URL as `<NAME>_QUEUE_URL`). */
-  readonly sendsTo?: readonly QueueName[];
-  /** Delays its own messages' retries (ChangeMessageVisibility). */
-  readonly delaysRetries?: boolean;
-  /** Reads the AT credentials secret (`AT_CREDENTIALS_SECRET_ARN`). */
-  readonly atCredentials?: boolean;
-}
-
-const WORKER_ACCESS: Record<string, WorkerAccess> = {
-  recorder: { tableActions: REPLY_STORE_ACTIONS, sendsTo: ["replies"] },
-  replier: { tableActions: REPLY_STORE_ACTIONS, delaysRetries: true, atCredentials: true },
-};
 
 export interface AtCallbacksStackProps extends StackProps {
   readonly config: StageConfig;
@@ -135,7 +99,7 @@ export class AtCallbacksStack extends Stack {
       this.queues.set(
         name,
         new WorkQueue(this, `${pascal(name)}Queue`, {
-          settings: queueSettings(name),
+          settings: QUEUES[name],
           consumerTimeoutSeconds: WORKER_FUNCTION.timeoutSeconds,
         }),
       );
@@ -188,74 +152,39 @@ export class AtCallbacksStack extends Stack {
   }
 
   private addRoute(route: Route, config: StageConfig): void {
-    const { queue } = this.queue(ROUTE_QUEUE);
-    const readwrite = route.tableAccess === "readwrite";
-    const fn = new AppFunction(this, `${pascal(route.name)}Route`, {
+    const fn = new RouteFunction(this, `${pascal(route.name)}Route`, {
+      route,
       entry: `${REPO_ROOT}${route.entry}`,
-      description: `AT callback ${route.method} ${route.path} (${route.kind})`,
       ...ROUTE_FUNCTION,
       logRetention: config.logRetentionDays,
+      eventsQueue: this.queue(ROUTE_QUEUE).queue,
+      callbackKeySecret: this.callbackKeySecret,
+      table: this.table,
       environment: {
-        EVENTS_QUEUE_URL: queue.queueUrl,
-        CALLBACK_KEY_SECRET_ARN: this.callbackKeySecret.secretArn,
-        ...(readwrite ? { TABLE_NAME: this.table.tableName } : {}),
         ...(route.answer === "airtime" ? config.airtime : {}),
         ...(config.logLevel ? { POWERTOOLS_LOG_LEVEL: config.logLevel } : {}),
       },
     });
-    fn.role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ["sqs:SendMessage"], resources: [queue.queueArn] }),
-    );
-    fn.role.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ["secretsmanager:GetSecretValue"],
-        resources: [this.callbackKeySecret.secretArn],
-      }),
-    );
-    if (readwrite) {
-      fn.role.addToPrincipalPolicy(
-        new PolicyStatement({ actions: TABLE_ITEM_ACTIONS, resources: [this.table.tableArn] }),
-      );
-      fn.role.addToPrincipalPolicy(
-        new PolicyStatement({
-          actions: ["dynamodb:Query"],
-          resources: [
-            this.table.tableArn,
-            ...[TABLE.byPhone, TABLE.byType].map(
-              (i) => `${this.table.tableArn}/index/${i.indexName}`,
-            ),
-          ],
-        }),
-      );
-    }
     this.api.addRoute(route, fn.function);
     this.routeFunctions.set(route.name, fn);
   }
 
   private addWorker(worker: Worker, config: StageConfig): void {
-    const { queue, settings } = this.queue(worker.queue);
-    const access = WORKER_ACCESS[worker.name];
-    if (!access)
-      throw new Error(`infra/stack.ts has no WORKER_ACCESS entry for worker ${worker.name}`);
-    const sendsTo = (access.sendsTo ?? []).map((name) => ({ name, queue: this.queue(name).queue }));
     const replies = config.replies;
-    const fn = new AppFunction(this, `${pascal(worker.name)}Worker`, {
+    const fn = new QueueWorker(this, `${pascal(worker.name)}Worker`, {
+      worker,
       entry: `${REPO_ROOT}${worker.entry}`,
-      description: `Worker ${worker.name}: consumes the ${worker.queue} queue`,
       ...WORKER_FUNCTION,
       logRetention: config.logRetentionDays,
+      queues: (name) => this.queue(name),
+      table: this.table,
+      atCredentialsSecret: this.atCredentialsSecret,
       environment: {
-        TABLE_NAME: this.table.tableName,
         ...(config.recordTtlDays ? { RECORD_TTL_DAYS: String(config.recordTtlDays) } : {}),
         ...(config.logLevel ? { POWERTOOLS_LOG_LEVEL: config.logLevel } : {}),
-        ...Object.fromEntries(
-          [...sendsTo, ...(access.delaysRetries ? [{ name: worker.queue, queue }] : [])].map(
-            (q) => [`${q.name.toUpperCase()}_QUEUE_URL`, q.queue.queueUrl],
-          ),
-        ),
-        ...(access.atCredentials
+        // The reply policy goes to the worker that talks to AT.
+        ...(worker.grants.atCredentials
           ? {
-              AT_CREDENTIALS_SECRET_ARN: this.atCredentialsSecret.secretArn,
               ...(replies.shortcode ? { AT_SHORTCODE: replies.shortcode } : {}),
               ...(replies.template !== undefined ? { SMS_REPLY_TEMPLATE: replies.template } : {}),
               ...(replies.keywords ? { SMS_REPLY_KEYWORDS: replies.keywords } : {}),
@@ -264,41 +193,6 @@ export class AtCallbacksStack extends Stack {
           : {}),
       },
     });
-    fn.role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: [...access.tableActions], resources: [this.table.tableArn] }),
-    );
-    for (const target of sendsTo) {
-      fn.role.addToPrincipalPolicy(
-        new PolicyStatement({ actions: ["sqs:SendMessage"], resources: [target.queue.queueArn] }),
-      );
-    }
-    if (access.atCredentials) {
-      fn.role.addToPrincipalPolicy(
-        new PolicyStatement({
-          actions: ["secretsmanager:GetSecretValue"],
-          resources: [this.atCredentialsSecret.secretArn],
-        }),
-      );
-    }
-    // Exactly what the event source mapping needs to poll (SqsEventSource would also grant
-    // GetQueueUrl and ChangeMessageVisibility, which the mapping does not use).
-    fn.role.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: [
-          ...EVENT_SOURCE_ACTIONS,
-          ...(access.delaysRetries ? ["sqs:ChangeMessageVisibility"] : []),
-        ],
-        resources: [queue.queueArn],
-      }),
-    );
-    const mapping = fn.function.addEventSourceMapping(`${pascal(worker.queue)}Queue`, {
-      eventSourceArn: queue.queueArn,
-      batchSize: settings.batchSize,
-      maxBatchingWindow: Duration.seconds(settings.maxBatchingWindowSeconds),
-      reportBatchItemFailures: true,
-    });
-    // CloudFormation checks the role's permissions when it creates the mapping.
-    mapping.node.addDependency(fn.role);
     this.workerFunctions.set(worker.name, fn);
   }
 
@@ -392,37 +286,4 @@ export class AtCallbacksStack extends Stack {
     new CfnOutput(this, "AtCredentialsSecretArn", { value: this.atCredentialsSecret.secretArn });
     new CfnOutput(this, "AlarmTopicArn", { value: this.alarms.topic.topicArn });
   }
-}
-
-/**
- * A queue's settings are `<NAME>_QUEUE` in functions/settings.ts (`EVENTS_QUEUE` for the
- * `events` queue), so a new queue is one definition there plus its worker in WORKERS.
- */
-export function queueSettings(name: string): QueueSettings {
-  const key = `${name.toUpperCase()}_QUEUE`;
-  const value: unknown = (settings as Record<string, unknown>)[key];
-  const fields: (keyof QueueSettings)[] = [
-    "visibilityTimeoutSeconds",
-    "maxReceiveCount",
-    "dlqRetentionDays",
-    "batchSize",
-    "maxBatchingWindowSeconds",
-  ];
-  if (typeof value !== "object" || value === null) {
-    throw new Error(`functions/settings.ts exports no ${key} for the "${name}" queue`);
-  }
-  const record = value as Record<string, unknown>;
-  for (const field of fields) {
-    if (typeof record[field] !== "number") throw new Error(`${key}.${field} must be a number`);
-  }
-  return value as QueueSettings;
-}
-
-/** `sms-twoway` → `SmsTwoway`: construct ids and output names. */
-export function pascal(name: string): string {
-  return name
-    .split(/[^A-Za-z0-9]+/)
-    .filter(Boolean)
-    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
-    .join("");
 }

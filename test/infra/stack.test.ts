@@ -4,7 +4,7 @@ import { ROUTES, routeKey, WORKERS } from "../../functions/routes";
 import { EVENTS_QUEUE, WORKER_TIMEOUT_SECONDS } from "../../functions/settings";
 import { TABLE } from "../../functions/table/keys";
 import { DEFAULTS } from "../../infra/config";
-import { pascal } from "../../infra/stack";
+import { pascal } from "../../infra/names";
 import { dashboardUrls } from "../../scripts/deployed-stack";
 import { grantsOf, logicalId, normalise, synthStack } from "./synth";
 
