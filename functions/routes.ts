@@ -20,8 +20,12 @@ export interface Route {
   answer: AnswerStyle;
   /** Where this URL goes in the AT dashboard. */
   dashboard: string;
-  /** Interactive routes that keep state (USSD sessions, pending airtime requests) use the records table. */
-  tableAccess?: "readwrite";
+  /**
+   * The records table, for an interactive route that keeps state: `airtime-pending` consumes
+   * (deletes) the pending airtime requests the application registered, and may touch no other
+   * item (IAM `dynamodb:LeadingKeys` on `AIRTIME#`).
+   */
+  tableAccess?: "airtime-pending";
 }
 
 const ACK_ENTRY = "functions/handlers/ack.ts";
@@ -117,7 +121,7 @@ export const ROUTES: readonly Route[] = [
     answer: "airtime",
     dashboard: "Airtime → Airtime Callback URLs → Validation Callback URL",
     // Pending requests registered by the application (AIRTIME_REQUIRE_PENDING).
-    tableAccess: "readwrite",
+    tableAccess: "airtime-pending",
   },
   {
     name: "airtime-status",

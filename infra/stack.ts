@@ -12,7 +12,7 @@ import { MathExpression, Metric, Stats } from "aws-cdk-lib/aws-cloudwatch";
 import { AttributeType, BillingMode, ProjectionType, Table } from "aws-cdk-lib/aws-dynamodb";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
-import { METRIC_NAMESPACE } from "../functions/reply/metrics";
+import { METRIC_NAMESPACE, METRIC_SERVICE } from "../functions/reply/metrics";
 import { type QueueName, ROUTES, type Route, WORKERS, type Worker } from "../functions/routes";
 import { QUEUES, WORKER_TIMEOUT_SECONDS } from "../functions/settings";
 import { TABLE } from "../functions/table/keys";
@@ -20,6 +20,7 @@ import type { StageConfig } from "./config";
 import { Alarms } from "./constructs/alarms";
 import type { AppFunction } from "./constructs/app-function";
 import { CallbackApi } from "./constructs/callback-api";
+import { OperationsDashboard } from "./constructs/dashboard";
 import { QueueWorker } from "./constructs/queue-worker";
 import { RouteFunction } from "./constructs/route-function";
 import { WorkQueue } from "./constructs/work-queue";
@@ -35,6 +36,22 @@ const WORKER_FUNCTION = { memorySize: 256, timeoutSeconds: WORKER_TIMEOUT_SECOND
 const MAX_MESSAGE_AGE_SECONDS = 300;
 /** Share of API requests (percent) answered with a 5xx that raises the alarm. */
 const MAX_5XX_PERCENT = 5;
+/** Share of API requests (percent) refused with a 4xx (bad key, bad body, throttled)… */
+const MAX_4XX_PERCENT = 10;
+/** …once there are this many requests in 5 minutes (a single bad request is not an incident). */
+const MIN_REQUESTS_FOR_RATES = 20;
+/** A dead letter older than this is about to be forgotten (DLQs keep messages 14 days). */
+const MAX_DEAD_LETTER_AGE_SECONDS = 3 * 86_400;
+/** Refusals of replies by AT that someone must act on (top up, sender id, API key). */
+const OPERATOR_REFUSALS = [
+  "InsufficientBalance",
+  "RiskHold",
+  "InvalidSenderId",
+  "HTTP401",
+  "HTTP403",
+];
+/** Refusals of replies by AT, of any status, in 15 minutes that raise the alarm. */
+const MAX_REPLY_REFUSALS = 10;
 
 /** Route entries are relative to the repository root, whatever the working directory. */
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -60,6 +77,8 @@ export class AtCallbacksStack extends Stack {
   readonly routeFunctions = new Map<string, AppFunction>();
   /** By worker name. */
   readonly workerFunctions = new Map<string, AppFunction>();
+  readonly dashboard: OperationsDashboard;
+  private readonly stageName: string;
 
   constructor(scope: Construct, id: string, props: AtCallbacksStackProps) {
     super(scope, id, props);
@@ -67,6 +86,7 @@ export class AtCallbacksStack extends Stack {
     const routes = props.routes ?? ROUTES;
     const workers = props.workers ?? WORKERS;
     const stateful = config.destroyable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    this.stageName = config.stageName;
 
     this.table = this.recordsTable(config.destroyable, stateful);
 
@@ -106,6 +126,7 @@ export class AtCallbacksStack extends Stack {
     }
     this.alarms = new Alarms(this, "Alarms", { email: config.alarmEmail });
     this.api = new CallbackApi(this, "Callbacks", {
+      stageName: config.stageName,
       throttleRate: config.throttleRate,
       throttleBurst: config.throttleBurst,
       logRetention: config.logRetentionDays,
@@ -120,6 +141,13 @@ export class AtCallbacksStack extends Stack {
     for (const worker of workers) this.addWorker(worker, config);
 
     this.addAlarms();
+    this.dashboard = new OperationsDashboard(this, "Operations", {
+      stageName: config.stageName,
+      api: this.api,
+      queues: this.queues,
+      functions: new Map([...this.routeFunctions, ...this.workerFunctions]),
+      replierLogs: this.workerFunctions.get("replier")?.logGroup,
+    });
     this.addOutputs(routes);
   }
 
@@ -160,9 +188,16 @@ export class AtCallbacksStack extends Stack {
       eventsQueue: this.queue(ROUTE_QUEUE).queue,
       callbackKeySecret: this.callbackKeySecret,
       table: this.table,
+      // AT waits on interactive routes: a queue backlog or a burst elsewhere cannot take their
+      // executions (reserved concurrency is also their ceiling).
+      reservedConcurrency:
+        route.kind === "interactive" && config.concurrency.interactiveReserved > 0
+          ? config.concurrency.interactiveReserved
+          : undefined,
+      tracing: config.tracing,
       environment: {
+        ...commonEnvironment(config),
         ...(route.answer === "airtime" ? config.airtime : {}),
-        ...(config.logLevel ? { POWERTOOLS_LOG_LEVEL: config.logLevel } : {}),
       },
     });
     this.api.addRoute(route, fn.function);
@@ -179,9 +214,12 @@ export class AtCallbacksStack extends Stack {
       queues: (name) => this.queue(name),
       table: this.table,
       atCredentialsSecret: this.atCredentialsSecret,
+      maxConcurrency:
+        worker.name === "replier" ? config.concurrency.replierMax : config.concurrency.recorderMax,
+      tracing: config.tracing,
       environment: {
+        ...commonEnvironment(config),
         ...(config.recordTtlDays ? { RECORD_TTL_DAYS: String(config.recordTtlDays) } : {}),
-        ...(config.logLevel ? { POWERTOOLS_LOG_LEVEL: config.logLevel } : {}),
         // The reply policy goes to the worker that talks to AT.
         ...(worker.grants.atCredentials
           ? {
@@ -216,6 +254,14 @@ export class AtCallbacksStack extends Stack {
         evaluationPeriods: 3,
         description: `The oldest message in the ${name} queue is over ${MAX_MESSAGE_AGE_SECONDS}s old: the workers are failing or not keeping up.`,
       });
+      alarms.add(`${pascal(name)}DeadLetterAge`, {
+        metric: deadLetterQueue.metricApproximateAgeOfOldestMessage({
+          statistic: Stats.MAXIMUM,
+          period: Duration.hours(1),
+        }),
+        threshold: MAX_DEAD_LETTER_AGE_SECONDS,
+        description: `A message has waited in the ${name} dead-letter queue for over ${MAX_DEAD_LETTER_AGE_SECONDS / 86_400} days; SQS deletes it after ${settings.dlqRetentionDays}. Fix the cause and redrive it (docs/deploy.md).`,
+      });
     }
     for (const [name, fn] of this.workerFunctions) {
       alarms.add(`${pascal(name)}Errors`, {
@@ -233,16 +279,30 @@ export class AtCallbacksStack extends Stack {
     }
     if (this.workerFunctions.has("replier")) {
       alarms.add("ReplyUnknown", {
-        metric: new Metric({
-          namespace: METRIC_NAMESPACE,
-          metricName: "ReplyUnknown",
-          dimensionsMap: { service: "at-callbacks" },
-          statistic: Stats.SUM,
-          period: Duration.minutes(5),
-        }),
+        metric: this.replyMetric("ReplyUnknown"),
         threshold: 1,
         description:
           "A reply's fate is unknown (the worker crashed or AT did not answer after the request was sent): it is not resent. Check with the customer or AT's SMS logs (docs/replies.md).",
+      });
+      alarms.add("ReplyRefusedNeedsOperator", {
+        metric: new MathExpression({
+          expression: OPERATOR_REFUSALS.map((_, i) => `FILL(s${i}, 0)`).join(" + "),
+          usingMetrics: Object.fromEntries(
+            OPERATOR_REFUSALS.map((status, i) => [
+              `s${i}`,
+              this.replyMetric("ReplyRejected", { status }),
+            ]),
+          ),
+          period: Duration.minutes(5),
+          label: "replies refused by AT for a reason only an operator can fix",
+        }),
+        threshold: 1,
+        description: `AT refused a reply with ${OPERATOR_REFUSALS.join(", ")}: top up the AT account, fix the sender id or the API key. Replies are retried and wait in the replies dead-letter queue; redrive them once fixed (docs/replies.md).`,
+      });
+      alarms.add("ReplyRefusals", {
+        metric: this.replyMetric("ReplyRejected", {}, Duration.minutes(15)),
+        threshold: MAX_REPLY_REFUSALS,
+        description: `AT refused ${MAX_REPLY_REFUSALS} or more replies in 15 minutes (any status: see the dashboard's "Replies refused by AT, by status").`,
       });
     }
     const api = this.api.api;
@@ -258,6 +318,40 @@ export class AtCallbacksStack extends Stack {
       }),
       threshold: MAX_5XX_PERCENT,
       description: `Over ${MAX_5XX_PERCENT}% of AT callbacks were answered with a 5xx: AT retries them, but see the function logs.`,
+    });
+    alarms.add("Api4xxRate", {
+      metric: new MathExpression({
+        expression: `IF(requests >= ${MIN_REQUESTS_FOR_RATES}, 100 * refused / requests, 0)`,
+        usingMetrics: {
+          refused: api.metricClientError({ statistic: Stats.SUM }),
+          requests: api.metricCount({ statistic: Stats.SUM }),
+        },
+        period: Duration.minutes(5),
+        label: "4xx answers (% of requests)",
+      }),
+      threshold: MAX_4XX_PERCENT,
+      description: `Over ${MAX_4XX_PERCENT}% of AT callbacks were refused with a 4xx: a callback key changed without the AT dashboard (403), AT sends a shape we refuse (400), or the throttle (429). AT gives up on refused callbacks: see the access log.`,
+    });
+    alarms.add("ApiThrottled", {
+      metric: this.api.metricRefusals("429"),
+      threshold: 1,
+      description:
+        "AT callbacks were refused with 429 (over the API throttle): AT does not retry them all. Raise throttleRate/throttleBurst (docs/deploy.md).",
+    });
+  }
+
+  /** A reply metric of this stage (functions/reply/metrics.ts): `service`, `stage`, and more. */
+  private replyMetric(
+    metricName: string,
+    dimensions: Record<string, string> = {},
+    period = Duration.minutes(5),
+  ): Metric {
+    return new Metric({
+      namespace: METRIC_NAMESPACE,
+      metricName,
+      dimensionsMap: { service: METRIC_SERVICE, stage: this.stageName, ...dimensions },
+      statistic: Stats.SUM,
+      period,
     });
   }
 
@@ -286,4 +380,12 @@ export class AtCallbacksStack extends Stack {
     new CfnOutput(this, "AtCredentialsSecretArn", { value: this.atCredentialsSecret.secretArn });
     new CfnOutput(this, "AlarmTopicArn", { value: this.alarms.topic.topicArn });
   }
+}
+
+/** What every function gets: the stage (metrics' `stage` dimension) and the log level. */
+function commonEnvironment(config: StageConfig): Record<string, string> {
+  return {
+    STAGE: config.stageName,
+    ...(config.logLevel ? { POWERTOOLS_LOG_LEVEL: config.logLevel } : {}),
+  };
 }

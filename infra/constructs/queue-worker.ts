@@ -5,22 +5,36 @@ import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
 import type { QueueName, Worker, WorkerGrants } from "../../functions/routes";
+import {
+  messageLinkKey,
+  recordPartition,
+  subscriptionKey,
+  suppressionPartition,
+} from "../../functions/table/keys";
 import { pascal } from "../names";
 import { AppFunction } from "./app-function";
+import { onlyKeysStartingWith, prefixOf } from "./table-access";
 import type { WorkQueue } from "./work-queue";
 
 /** What Lambda needs to poll a queue for a function (AWSLambdaSQSQueueExecutionRole). */
 const EVENT_SOURCE_ACTIONS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"];
 
-/** IAM actions of each kind of table access a worker may be granted. */
-const TABLE_ACTIONS: Record<NonNullable<WorkerGrants["table"]>, readonly string[]> = {
-  // Records, reply state, suppression list and subscriptions: single items, one-partition queries.
-  "items-and-queries": [
-    "dynamodb:GetItem",
-    "dynamodb:PutItem",
-    "dynamodb:UpdateItem",
-    "dynamodb:Query",
-  ],
+/** IAM actions of each kind of table access a worker may be granted, and on which items. */
+const TABLE_ACCESS: Record<
+  NonNullable<WorkerGrants["table"]>,
+  { actions: readonly string[]; prefixes: readonly string[] }
+> = {
+  // Records, reply state, suppression list and subscriptions: single items, one-partition
+  // queries. Never USSD sessions or pending airtime requests (an airtime authorisation).
+  "items-and-queries": {
+    actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
+    prefixes: [
+      recordPartition("x"),
+      suppressionPartition("x"),
+      messageLinkKey("x").pk,
+      subscriptionKey("x", "x", "x").pk,
+    ].map(prefixOf),
+  },
 };
 
 export interface QueueWorkerProps {
@@ -37,6 +51,9 @@ export interface QueueWorkerProps {
   readonly atCredentialsSecret: ISecret;
   /** Deployment settings for this worker (TTL, log level, reply policy). */
   readonly environment: Record<string, string>;
+  /** `MaximumConcurrency` of its event source mapping: a backlog takes at most this many. */
+  readonly maxConcurrency: number;
+  readonly tracing?: boolean | undefined;
 }
 
 /**
@@ -60,6 +77,7 @@ export class QueueWorker extends AppFunction {
       memorySize: props.memorySize,
       timeoutSeconds: props.timeoutSeconds,
       logRetention: props.logRetention,
+      tracing: props.tracing,
       environment: {
         TABLE_NAME: table.tableName,
         ...Object.fromEntries(
@@ -72,10 +90,12 @@ export class QueueWorker extends AppFunction {
       },
     });
     if (grants.table) {
+      const access = TABLE_ACCESS[grants.table];
       this.role.addToPrincipalPolicy(
         new PolicyStatement({
-          actions: [...TABLE_ACTIONS[grants.table]],
+          actions: [...access.actions],
           resources: [table.tableArn],
+          conditions: onlyKeysStartingWith(access.prefixes),
         }),
       );
     }
@@ -111,6 +131,7 @@ export class QueueWorker extends AppFunction {
       batchSize: own.settings.batchSize,
       maxBatchingWindow: Duration.seconds(own.settings.maxBatchingWindowSeconds),
       reportBatchItemFailures: true,
+      maxConcurrency: props.maxConcurrency,
     });
     // CloudFormation checks the role's permissions when it creates the mapping.
     mapping.node.addDependency(this.role);

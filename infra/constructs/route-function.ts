@@ -5,17 +5,21 @@ import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import type { Route } from "../../functions/routes";
-import { TABLE } from "../../functions/table/keys";
+import { airtimePendingKey } from "../../functions/table/keys";
 import { AppFunction } from "./app-function";
+import { onlyKeysStartingWith, prefixOf } from "./table-access";
 
-/** Read and write single items (sessions, pending airtime requests); Query besides. */
-const TABLE_ITEM_ACTIONS = [
-  "dynamodb:GetItem",
-  "dynamodb:PutItem",
-  "dynamodb:UpdateItem",
-  "dynamodb:DeleteItem",
-  "dynamodb:ConditionCheckItem",
-];
+/** What each kind of route table access may do, and on which items (by partition key prefix). */
+const TABLE_ACCESS: Record<
+  NonNullable<Route["tableAccess"]>,
+  { actions: string[]; prefixes: string[] }
+> = {
+  // Consuming a pending request is one conditional DeleteItem (functions/table/airtime-pending.ts).
+  "airtime-pending": {
+    actions: ["dynamodb:DeleteItem"],
+    prefixes: [prefixOf(airtimePendingKey("x").pk)],
+  },
+};
 
 export interface RouteFunctionProps {
   readonly route: Route;
@@ -32,6 +36,9 @@ export interface RouteFunctionProps {
   readonly table: ITable;
   /** Deployment settings for this route (log level, airtime rules). */
   readonly environment: Record<string, string>;
+  /** Reserved concurrency (interactive routes: AT waits on them). */
+  readonly reservedConcurrency?: number | undefined;
+  readonly tracing?: boolean | undefined;
 }
 
 /**
@@ -42,17 +49,19 @@ export interface RouteFunctionProps {
 export class RouteFunction extends AppFunction {
   constructor(scope: Construct, id: string, props: RouteFunctionProps) {
     const { route, eventsQueue, callbackKeySecret, table } = props;
-    const readwrite = route.tableAccess === "readwrite";
+    const access = route.tableAccess ? TABLE_ACCESS[route.tableAccess] : undefined;
     super(scope, id, {
       entry: props.entry,
       description: `AT callback ${route.method} ${route.path} (${route.kind})`,
       memorySize: props.memorySize,
       timeoutSeconds: props.timeoutSeconds,
       logRetention: props.logRetention,
+      reservedConcurrency: props.reservedConcurrency,
+      tracing: props.tracing,
       environment: {
         EVENTS_QUEUE_URL: eventsQueue.queueUrl,
         CALLBACK_KEY_SECRET_ARN: callbackKeySecret.secretArn,
-        ...(readwrite ? { TABLE_NAME: table.tableName } : {}),
+        ...(access ? { TABLE_NAME: table.tableName } : {}),
         ...props.environment,
       },
     });
@@ -65,17 +74,12 @@ export class RouteFunction extends AppFunction {
         resources: [callbackKeySecret.secretArn],
       }),
     );
-    if (readwrite) {
-      this.role.addToPrincipalPolicy(
-        new PolicyStatement({ actions: TABLE_ITEM_ACTIONS, resources: [table.tableArn] }),
-      );
+    if (access) {
       this.role.addToPrincipalPolicy(
         new PolicyStatement({
-          actions: ["dynamodb:Query"],
-          resources: [
-            table.tableArn,
-            ...[TABLE.byPhone, TABLE.byType].map((i) => `${table.tableArn}/index/${i.indexName}`),
-          ],
+          actions: access.actions,
+          resources: [table.tableArn],
+          conditions: onlyKeysStartingWith(access.prefixes),
         }),
       );
     }
