@@ -1,5 +1,6 @@
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { parseAirtimeRules } from "../functions/engines/airtime/validation";
+import { LONGEST_MESSAGE_LIFE_DAYS } from "../functions/settings";
 
 /** Deployment settings, read from CDK context (`-c key=value` or cdk.json). */
 export interface StageConfig {
@@ -146,7 +147,7 @@ export function readConfig(context: ContextReader): StageConfig {
       replierMax: maxConcurrency("replierMaxConcurrency", DEFAULTS.replierMaxConcurrency),
     },
     tracing: flag(context, "tracing") ?? DEFAULTS.tracing,
-    recordTtlDays: positiveInteger(context, "recordTtlDays"),
+    recordTtlDays: recordTtlDays(context),
     destroyable,
     logLevel,
     airtime,
@@ -183,4 +184,18 @@ function flag(context: ContextReader, key: string): boolean | undefined {
   if (value === true || value === "true") return true;
   if (value === false || value === "false") return false;
   throw new Error(`context ${key} must be true or false, got ${JSON.stringify(value)}`);
+}
+
+/**
+ * Records (replies included) must outlive any queued message: a job redriven from a dead-letter
+ * queue after its reply expired would find no reply and send the SMS a second time.
+ */
+function recordTtlDays(context: ContextReader): number | undefined {
+  const days = positiveInteger(context, "recordTtlDays");
+  if (days !== undefined && days < LONGEST_MESSAGE_LIFE_DAYS) {
+    throw new Error(
+      `context recordTtlDays ${days} is shorter than a queued message can live (${LONGEST_MESSAGE_LIFE_DAYS} days: queue plus dead-letter queue retention); use at least ${LONGEST_MESSAGE_LIFE_DAYS}`,
+    );
+  }
+  return days;
 }

@@ -3,6 +3,7 @@ import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import { parseEnvelope } from "../ingest/envelope";
 import { applyCallbackEffects } from "../record/effects";
 import { type ReplyJob, replyJobFor } from "../reply/job";
+import { EVENTS_QUEUE } from "../settings";
 import { documentClient } from "../shared/dynamodb";
 import { loadRecorderConfig } from "../shared/env";
 import { describeError, logger } from "../shared/logger";
@@ -29,8 +30,10 @@ async function recordOne(message: SQSRecord): Promise<void> {
     sqsMessageId: message.messageId,
     receiveCount: message.attributes?.ApproximateReceiveCount,
   };
+  let atId: string | undefined;
   try {
     const envelope = parseEnvelope(message.body);
+    atId = maskPhonesIn(envelope.id);
     const item = toRecordItem(envelope, { now: new Date(), ttlDays: config.recordTtlDays });
     const written = await store.putOnce(item);
     const { effects } = await applyCallbackEffects(item, replyStore);
@@ -45,13 +48,30 @@ async function recordOne(message: SQSRecord): Promise<void> {
       ...fields,
       route: envelope.route,
       recordType: envelope.type,
-      atId: maskPhonesIn(envelope.id),
+      atId,
       outcome: written ? "recorded" : "duplicate",
       ...(effects.length > 0 ? { effects } : {}),
     });
   } catch (error) {
-    logger.error("record", { ...fields, outcome: "failed", error: describeError(error) });
+    // On its last receive the message goes to the dead-letter queue: say so, with its AT id.
+    const last = Number(fields.receiveCount ?? 1) >= EVENTS_QUEUE.maxReceiveCount;
+    logger.error("record", {
+      ...fields,
+      ...(atId ? { atId } : { atId: atIdIn(message.body) }),
+      outcome: last ? "dead-lettered" : "failed",
+      error: describeError(error),
+    });
     throw error;
+  }
+}
+
+/** The AT id of a message that is not a valid envelope, if it names one. */
+function atIdIn(body: string): string | undefined {
+  try {
+    const id = (JSON.parse(body) as { id?: unknown }).id;
+    return typeof id === "string" ? maskPhonesIn(id) : undefined;
+  } catch {
+    return undefined;
   }
 }
 
