@@ -306,29 +306,29 @@ export class AtCallbacksStack extends Stack {
       });
     }
     const api = this.api.api;
-    alarms.add("Api5xxRate", {
-      metric: new MathExpression({
-        expression: "IF(requests > 0, 100 * errors / requests, 0)",
-        usingMetrics: {
-          errors: api.metricServerError({ statistic: Stats.SUM }),
-          requests: api.metricCount({ statistic: Stats.SUM }),
-        },
+    /** Answers of one kind as a percentage of requests, 0 below `minRequests` in the period. */
+    const shareOfRequests = (answers: Metric, label: string, minRequests: number) =>
+      new MathExpression({
+        expression: `IF(requests >= ${minRequests}, 100 * answers / requests, 0)`,
+        usingMetrics: { answers, requests: api.metricCount({ statistic: Stats.SUM }) },
         period: Duration.minutes(5),
-        label: "5xx answers (% of requests)",
-      }),
+        label,
+      });
+    alarms.add("Api5xxRate", {
+      metric: shareOfRequests(
+        api.metricServerError({ statistic: Stats.SUM }),
+        "5xx answers (% of requests)",
+        1,
+      ),
       threshold: MAX_5XX_PERCENT,
       description: `Over ${MAX_5XX_PERCENT}% of AT callbacks were answered with a 5xx: AT retries them, but see the function logs.`,
     });
     alarms.add("Api4xxRate", {
-      metric: new MathExpression({
-        expression: `IF(requests >= ${MIN_REQUESTS_FOR_RATES}, 100 * refused / requests, 0)`,
-        usingMetrics: {
-          refused: api.metricClientError({ statistic: Stats.SUM }),
-          requests: api.metricCount({ statistic: Stats.SUM }),
-        },
-        period: Duration.minutes(5),
-        label: "4xx answers (% of requests)",
-      }),
+      metric: shareOfRequests(
+        api.metricClientError({ statistic: Stats.SUM }),
+        "4xx answers (% of requests)",
+        MIN_REQUESTS_FOR_RATES,
+      ),
       threshold: MAX_4XX_PERCENT,
       description: `Over ${MAX_4XX_PERCENT}% of AT callbacks were refused with a 4xx: a callback key changed without the AT dashboard (403), AT sends a shape we refuse (400), or the throttle (429). AT gives up on refused callbacks: see the access log.`,
     });

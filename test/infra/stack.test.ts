@@ -516,7 +516,7 @@ describe("alarms", () => {
     const [rate] = alarms.filter((a) => JSON.stringify(a.Metrics ?? "").includes("4xx"));
     expect(rate?.Threshold).toBe(10);
     expect(JSON.stringify(rate?.Metrics)).toContain(
-      "IF(requests >= 20, 100 * refused / requests, 0)",
+      "IF(requests >= 20, 100 * answers / requests, 0)",
     );
     expect(byMetric("ApiRefusals")).toEqual([
       expect.objectContaining({
@@ -556,7 +556,9 @@ describe("alarms", () => {
   it("watch the API's 5xx rate", () => {
     const [rate] = alarms.filter((a) => JSON.stringify(a.Metrics ?? "").includes("5xx"));
     expect(rate?.Threshold).toBe(5);
-    expect(JSON.stringify(rate?.Metrics)).toContain("100 * errors / requests");
+    expect(JSON.stringify(rate?.Metrics)).toContain(
+      "IF(requests >= 1, 100 * answers / requests, 0)",
+    );
   });
 });
 
