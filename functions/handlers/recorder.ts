@@ -36,12 +36,14 @@ async function recordOne(message: SQSRecord): Promise<void> {
     atId = maskPhonesIn(envelope.id);
     const item = toRecordItem(envelope, { now: new Date(), ttlDays: config.recordTtlDays });
     const written = await store.putOnce(item);
-    const { effects } = await applyCallbackEffects(item, replyStore);
-    const job = item.type === "sms.incoming" ? replyJobFor(item) : undefined;
+    // A duplicate acts on the record as first stored (its receivedAt), however the two raced.
+    const record = written ? item : ((await store.stored(item)) ?? item);
+    const { effects } = await applyCallbackEffects(record, replyStore);
+    const job = record.type === "sms.incoming" ? replyJobFor(record) : undefined;
     if (job) {
       await replies.send(job);
       effects.push("reply-queued");
-    } else if (item.type === "sms.incoming") {
+    } else if (record.type === "sms.incoming") {
       effects.push("no-reply-sender-not-a-phone-number");
     }
     logger.info("record", {
