@@ -1,59 +1,21 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
-import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
-import { parseEnvelope } from "../ingest/envelope";
-import { applyCallbackEffects } from "../record/effects";
-import { type ReplyJob, replyJobFor } from "../reply/job";
+import type { Context, SQSEvent } from "aws-lambda";
+import { recorder } from "../record/recorder";
+import type { ReplyJob } from "../reply/job";
 import { documentClient } from "../shared/dynamodb";
 import { loadRecorderConfig } from "../shared/env";
-import { describeError, logger } from "../shared/logger";
-import { maskPhonesIn } from "../shared/phone";
 import { sqsQueue } from "../shared/sqs";
 import { dynamoRecordStore } from "../table/record-store";
-import { toRecordItem } from "../table/records";
 import { dynamoReplyStore } from "../table/replies";
 
 const config = loadRecorderConfig();
-const store = dynamoRecordStore(documentClient, config.tableName);
-const replyStore = dynamoReplyStore(documentClient, config.tableName);
-const replies = sqsQueue<ReplyJob>(config.repliesQueueUrl);
+const recordOne = recorder({
+  records: dynamoRecordStore(documentClient, config.tableName),
+  replyStore: dynamoReplyStore(documentClient, config.tableName),
+  replies: sqsQueue<ReplyJob>(config.repliesQueueUrl),
+  ttlDays: config.recordTtlDays,
+});
 const processor = new BatchProcessor(EventType.SQS);
-
-/**
- * Writes one queued callback; a duplicate (AT retry, SQS redelivery) is a success that writes
- * nothing. Then, for duplicates too (so a crash after the write is harmless): applies SMS
- * effects (opt-outs, delivery status, subscriptions) and queues a reply job for an incoming SMS;
- * the reply worker makes extra jobs harmless (docs/replies.md).
- */
-async function recordOne(message: SQSRecord): Promise<void> {
-  const fields = {
-    sqsMessageId: message.messageId,
-    receiveCount: message.attributes?.ApproximateReceiveCount,
-  };
-  try {
-    const envelope = parseEnvelope(message.body);
-    const item = toRecordItem(envelope, { now: new Date(), ttlDays: config.recordTtlDays });
-    const written = await store.putOnce(item);
-    const { effects } = await applyCallbackEffects(item, replyStore);
-    const job = item.type === "sms.incoming" ? replyJobFor(item) : undefined;
-    if (job) {
-      await replies.send(job);
-      effects.push("reply-queued");
-    } else if (item.type === "sms.incoming") {
-      effects.push("no-reply-sender-not-a-phone-number");
-    }
-    logger.info("record", {
-      ...fields,
-      route: envelope.route,
-      recordType: envelope.type,
-      atId: maskPhonesIn(envelope.id),
-      outcome: written ? "recorded" : "duplicate",
-      ...(effects.length > 0 ? { effects } : {}),
-    });
-  } catch (error) {
-    logger.error("record", { ...fields, outcome: "failed", error: describeError(error) });
-    throw error;
-  }
-}
 
 /**
  * Reports partial batch failures: only the failed messages come back (and reach the DLQ after
