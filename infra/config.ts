@@ -12,8 +12,21 @@ export interface StageConfig {
   /** Requests allowed in a burst above the rate. */
   readonly throttleBurst: number;
   readonly logRetentionDays: RetentionDays;
-  /** Subscribed to the alarm topic when set. */
+  /**
+   * Subscribed to the alarm topic when set. A stage that keeps its data (`destroyable` false)
+   * must name one, or say `none` (someone subscribes the AlarmTopicArn output another way).
+   */
   readonly alarmEmail: string | undefined;
+  /** Concurrency guarantees (docs/deploy.md, "Concurrency"). */
+  readonly concurrency: {
+    /** Reserved for each interactive function (USSD, voice, airtime validation); 0: none. */
+    readonly interactiveReserved: number;
+    /** `MaximumConcurrency` of the recorder's and the replier's event source mappings. */
+    readonly recorderMax: number;
+    readonly replierMax: number;
+  };
+  /** X-Ray active tracing on every function (no SDK in the bundles: docs/deploy.md). */
+  readonly tracing: boolean;
   /** Records expire this many days after they are received; unset keeps them forever. */
   readonly recordTtlDays: number | undefined;
   /** Dev stages only: the table and secrets are deleted with the stack. */
@@ -39,7 +52,19 @@ export const DEFAULTS = {
   throttleBurst: 100,
   logRetentionDays: RetentionDays.ONE_MONTH,
   destroyable: false,
+  /**
+   * Fits an account's default 1,000 concurrent executions: 3 × 25 reserved for what AT waits
+   * on (USSD's answer is due within seconds), at most 20 + 5 taken by a queue backlog, and
+   * Lambda's required 100 unreserved left many times over.
+   */
+  interactiveReservedConcurrency: 25,
+  recorderMaxConcurrency: 20,
+  replierMaxConcurrency: 5,
+  tracing: false,
 } as const;
+
+/** What `alarmEmail` says when alarms are delivered some other way. */
+export const NO_ALARM_EMAIL = "none";
 
 type ContextReader = (key: string) => unknown;
 
@@ -89,6 +114,12 @@ const flag = v.pipe(
   ),
   v.transform((value) => value === true || value === "true"),
 );
+/** A `MaximumConcurrency` of an event source mapping. */
+const maxConcurrency = v.pipe(
+  positiveInteger,
+  v.minValue(2, "must be between 2 and 1000 (Lambda's bounds)"),
+  v.maxValue(1000, "must be between 2 and 1000 (Lambda's bounds)"),
+);
 const RETENTION_DAYS = Object.values(RetentionDays).filter(
   (d): d is RetentionDays => typeof d === "number" && d > 0,
 );
@@ -118,9 +149,20 @@ const contextSchema = v.object({
   alarmEmail: option(
     v.pipe(
       text,
-      v.regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, (issue) => `"${issue.input}" is not an e-mail address`),
+      v.check(
+        (email) => email === NO_ALARM_EMAIL || /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email),
+        (issue) => `"${issue.input}" is not an e-mail address`,
+      ),
     ),
   ),
+  interactiveReservedConcurrency: option(
+    v.union([v.literal(0), v.literal("0"), positiveInteger], (issue) => {
+      return `must be 0 or a positive integer, got ${JSON.stringify(issue.input)}`;
+    }),
+  ),
+  recorderMaxConcurrency: option(maxConcurrency),
+  replierMaxConcurrency: option(maxConcurrency),
+  tracing: option(flag),
   recordTtlDays: option(positiveInteger),
   destroyable: option(flag),
   logLevel: option(
@@ -159,6 +201,13 @@ export function readConfig(context: ContextReader): StageConfig {
     throw new Error(`context ${issue ? `${v.getDotPath(issue)} ${issue.message}` : "is invalid"}`);
   }
   const c = result.output;
+  const stageName = c.stageName ?? DEFAULTS.stageName;
+  const destroyable = c.destroyable ?? DEFAULTS.destroyable;
+  if (c.alarmEmail === undefined && !destroyable) {
+    throw new Error(
+      `stage ${stageName} has no alarmEmail: its alarms would reach nobody. Pass -c alarmEmail=you@example.com (or set it in cdk.json), or -c alarmEmail=${NO_ALARM_EMAIL} if you subscribe the AlarmTopicArn output yourself; dev stages: -c destroyable=true`,
+    );
+  }
   const airtime: Record<string, string> = {};
   for (const key of AIRTIME_OPTIONS) {
     const value = c[key];
@@ -180,13 +229,21 @@ export function readConfig(context: ContextReader): StageConfig {
     );
   }
   return {
-    stageName: c.stageName ?? DEFAULTS.stageName,
+    stageName,
     throttleRate: c.throttleRate ?? DEFAULTS.throttleRate,
     throttleBurst: c.throttleBurst ?? DEFAULTS.throttleBurst,
     logRetentionDays: c.logRetentionDays ?? DEFAULTS.logRetentionDays,
-    alarmEmail: c.alarmEmail,
+    alarmEmail: c.alarmEmail === NO_ALARM_EMAIL ? undefined : c.alarmEmail,
+    concurrency: {
+      interactiveReserved: Number(
+        c.interactiveReservedConcurrency ?? DEFAULTS.interactiveReservedConcurrency,
+      ),
+      recorderMax: c.recorderMaxConcurrency ?? DEFAULTS.recorderMaxConcurrency,
+      replierMax: c.replierMaxConcurrency ?? DEFAULTS.replierMaxConcurrency,
+    },
+    tracing: c.tracing ?? DEFAULTS.tracing,
     recordTtlDays: c.recordTtlDays,
-    destroyable: c.destroyable ?? DEFAULTS.destroyable,
+    destroyable,
     logLevel: c.logLevel,
     airtime,
     replies: {

@@ -5,11 +5,13 @@ import type { RecordItem } from "../functions/table/records";
 import { RECORD_TYPES } from "../functions/table/records";
 import { cli } from "./cli";
 import { resolveTable } from "./local-state";
+import { isSmokeRecord } from "./smoke-callbacks";
 
 const USAGE = `Usage: npm run records -- [--type T] [--phone P] [--id ID] [--since ISO] [--limit N] [--json]
-                         [--table NAME --region R | --endpoint URL --table NAME]
+                         [--smoke] [--table NAME --region R | --endpoint URL --table NAME]
 Lists records newest first: from the local stack started by \`npm start\`, or from a deployed table.
---id of an incoming SMS shows the message and its reply (state, AT's answer, delivery status).`;
+--id of an incoming SMS shows the message and its reply (state, AT's answer, delivery status).
+Records of \`npm run smoke\` (ids starting SMOKE-) are hidden unless --smoke or --id is given.`;
 
 const { values, fail, orFail } = cli(USAGE, {
   type: { type: "string" },
@@ -18,6 +20,7 @@ const { values, fail, orFail } = cli(USAGE, {
   since: { type: "string" },
   limit: { type: "string", default: "20" },
   json: { type: "boolean", default: false },
+  smoke: { type: "boolean", default: false },
   table: { type: "string" },
   region: { type: "string" },
   endpoint: { type: "string" },
@@ -50,7 +53,10 @@ const filter: RecordFilter = {
 };
 
 try {
-  const records = await queryRecords(client, tableName, filter);
+  const showSmoke = values.smoke || values.id !== undefined;
+  const records = (await queryRecords(client, tableName, filter)).filter(
+    (r) => showSmoke || !isSmokeRecord(r),
+  );
   for (const record of records)
     console.log(values.json ? JSON.stringify(toJsonLine(record)) : toTextLine(record));
   if (!values.json && records.length === 0) console.error("no records match");

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import { ArnFormat, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
 import {
   Alarm,
   ComparisonOperator,
@@ -6,7 +6,7 @@ import {
   TreatMissingData,
 } from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
-import { ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { PolicyStatement, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Key } from "aws-cdk-lib/aws-kms";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
@@ -25,31 +25,68 @@ export interface AlarmOptions {
   readonly evaluationPeriods?: number;
 }
 
-/** An encrypted SNS topic and the alarms that notify it (when they fire and when they clear). */
+/**
+ * An encrypted SNS topic and the alarms that notify it (when they fire and when they clear).
+ *
+ * The topic's policy (which replaces SNS's default one) and the key's policy each allow
+ * CloudWatch in, on condition that the request comes from an alarm of this stack in this
+ * account (`aws:SourceAccount`, `aws:SourceArn`): without the Allow, alarm notifications are
+ * silently dropped; without the conditions, any account's alarms could use the topic.
+ */
 export class Alarms extends Construct {
   readonly topic: Topic;
+  readonly key: Key;
+  /** Every alarm is named `<stack name>-<id>`, which the policies' conditions match. */
+  readonly namePrefix: string;
   private readonly action: SnsAction;
 
   constructor(scope: Construct, id: string, props: AlarmsProps) {
     super(scope, id);
+    const stack = Stack.of(this);
+    this.namePrefix = `${stack.stackName}-`;
+    const cloudWatch = new ServicePrincipal("cloudwatch.amazonaws.com");
+    const fromOurAlarms = {
+      StringEquals: { "aws:SourceAccount": stack.account },
+      ArnLike: {
+        "aws:SourceArn": stack.formatArn({
+          service: "cloudwatch",
+          resource: "alarm",
+          resourceName: `${this.namePrefix}*`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      },
+    };
     // A customer-managed key: CloudWatch cannot publish to a topic encrypted with the
     // AWS-managed SNS key, whose policy cannot be changed.
-    const key = new Key(this, "TopicKey", {
+    this.key = new Key(this, "TopicKey", {
       description: "Encrypts the alarm topic of the AT callbacks stack",
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.DESTROY,
       pendingWindow: Duration.days(7),
     });
-    key.grant(
-      new ServicePrincipal("cloudwatch.amazonaws.com"),
-      "kms:Decrypt",
-      "kms:GenerateDataKey*",
+    this.key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: "CloudWatchAlarmsOfThisStack",
+        principals: [cloudWatch],
+        actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        resources: ["*"],
+        conditions: fromOurAlarms,
+      }),
     );
     this.topic = new Topic(this, "Topic", {
       displayName: "AT callbacks alarms",
-      masterKey: key,
+      masterKey: this.key,
       enforceSSL: true,
     });
+    this.topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: "CloudWatchAlarmsOfThisStack",
+        principals: [cloudWatch],
+        actions: ["sns:Publish"],
+        resources: [this.topic.topicArn],
+        conditions: fromOurAlarms,
+      }),
+    );
     if (props.email) this.topic.addSubscription(new EmailSubscription(props.email));
     this.action = new SnsAction(this.topic);
   }
@@ -57,6 +94,7 @@ export class Alarms extends Construct {
   /** Fires when the metric reaches the threshold. */
   add(id: string, options: AlarmOptions): Alarm {
     const alarm = new Alarm(this, id, {
+      alarmName: `${this.namePrefix}${id}`,
       metric: options.metric,
       threshold: options.threshold,
       evaluationPeriods: options.evaluationPeriods ?? 1,

@@ -1,8 +1,13 @@
+import { App } from "aws-cdk-lib";
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { describe, expect, it } from "vitest";
 import { DEFAULTS, readConfig } from "../../infra/config";
+import { defineApp } from "../../infra/define-app";
+import { cdkJsonContext } from "./synth";
 
-const from = (context: Record<string, unknown>) => readConfig((key) => context[key]);
+/** A production stage must say where alarms go: "none" unless a test says otherwise. */
+const from = (context: Record<string, unknown>) =>
+  readConfig((key) => (key in context ? context[key] : key === "alarmEmail" ? "none" : undefined));
 
 describe("readConfig", () => {
   it("has production-safe defaults", () => {
@@ -12,6 +17,12 @@ describe("readConfig", () => {
       throttleBurst: DEFAULTS.throttleBurst,
       logRetentionDays: RetentionDays.ONE_MONTH,
       alarmEmail: undefined,
+      concurrency: {
+        interactiveReserved: DEFAULTS.interactiveReservedConcurrency,
+        recorderMax: DEFAULTS.recorderMaxConcurrency,
+        replierMax: DEFAULTS.replierMaxConcurrency,
+      },
+      tracing: false,
       recordTtlDays: undefined,
       destroyable: false,
       logLevel: undefined,
@@ -56,6 +67,10 @@ describe("readConfig", () => {
     [{ logRetentionDays: "10" }, /logRetentionDays must be one of/],
     [{ alarmEmail: "ops" }, /alarmEmail/],
     [{ destroyable: "yes" }, /destroyable/],
+    [{ recorderMaxConcurrency: "1" }, /between 2 and 1000/],
+    [{ replierMaxConcurrency: "1001" }, /between 2 and 1000/],
+    [{ interactiveReservedConcurrency: "-5" }, /interactiveReservedConcurrency/],
+    [{ tracing: "on" }, /tracing/],
   ])("refuses %j", (context, message) => {
     expect(() => from(context)).toThrow(message);
   });
@@ -88,5 +103,32 @@ describe("readConfig", () => {
   it("accepts a log level, case-insensitively, and refuses an unknown one", () => {
     expect(from({ logLevel: "debug" }).logLevel).toBe("DEBUG");
     expect(() => from({ logLevel: "chatty" })).toThrow(/logLevel must be one of/);
+  });
+
+  it("refuses a stage that keeps its data but sends its alarms nowhere, unless told so", () => {
+    const bare = (context: Record<string, unknown>) => readConfig((key) => context[key]);
+    expect(() => bare({})).toThrow(/stage prod has no alarmEmail: its alarms would reach nobody/);
+    expect(() => bare({ stageName: "staging" })).toThrow(/stage staging has no alarmEmail/);
+    expect(bare({ alarmEmail: "none" }).alarmEmail).toBeUndefined();
+    expect(bare({ alarmEmail: "ops@example.com" }).alarmEmail).toBe("ops@example.com");
+    expect(bare({ stageName: "dev", destroyable: "true" }).alarmEmail).toBeUndefined();
+    // `cdk synth` with cdk.json alone stops there, before building anything.
+    expect(() => defineApp(new App({ context: cdkJsonContext() }), { checks: false })).toThrow(
+      /has no alarmEmail/,
+    );
+  });
+
+  it("takes the concurrency guarantees and tracing from context (0 reserves nothing)", () => {
+    expect(
+      from({
+        interactiveReservedConcurrency: "0",
+        recorderMaxConcurrency: 50,
+        replierMaxConcurrency: "2",
+        tracing: "true",
+      }),
+    ).toMatchObject({
+      concurrency: { interactiveReserved: 0, recorderMax: 50, replierMax: 2 },
+      tracing: true,
+    });
   });
 });

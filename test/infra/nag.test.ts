@@ -7,7 +7,13 @@ import { defineApp } from "../../infra/define-app";
 import { cdkJsonContext } from "./synth";
 
 // The app exactly as `cdk synth` builds it (checks on), without bundling.
-const app = new App({ context: { ...cdkJsonContext(), "aws:cdk:bundling-stacks": [] } });
+const app = new App({
+  context: {
+    ...cdkJsonContext(),
+    "aws:cdk:bundling-stacks": [],
+    alarmEmail: "ops@example.com",
+  },
+});
 defineApp(app);
 
 interface Ack {

@@ -5,6 +5,7 @@ import { EVENTS_QUEUE, WORKER_TIMEOUT_SECONDS } from "../../functions/settings";
 import { TABLE } from "../../functions/table/keys";
 import { DEFAULTS } from "../../infra/config";
 import { pascal } from "../../infra/names";
+import { dashboardUrls } from "../../scripts/deployed-stack";
 import { grantsOf, logicalId, normalise, synthStack } from "./synth";
 
 // One synthesis for the whole file: the default (production) configuration.
@@ -418,7 +419,60 @@ describe("alarms", () => {
         ]),
       },
     });
-    template.resourceCountIs("AWS::SNS::Subscription", 0); // no alarmEmail by default
+    template.resourceCountIs("AWS::SNS::Subscription", 0); // alarmEmail "none"
+  });
+
+  it("reach the topic: its policy and its key's policy let in this stack's alarms, and only them", () => {
+    const alarmArns = {
+      "Fn::Join": [
+        "",
+        [
+          "arn:",
+          { Ref: "AWS::Partition" },
+          ":cloudwatch:",
+          { Ref: "AWS::Region" },
+          ":",
+          { Ref: "AWS::AccountId" },
+          `:alarm:${stack.stackName}-*`,
+        ],
+      ],
+    };
+    const fromOurAlarms = {
+      StringEquals: { "aws:SourceAccount": { Ref: "AWS::AccountId" } },
+      ArnLike: { "aws:SourceArn": alarmArns },
+    };
+    template.hasResourceProperties("AWS::SNS::TopicPolicy", {
+      Topics: [topic],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Sid: "CloudWatchAlarmsOfThisStack",
+            Effect: "Allow",
+            Principal: { Service: "cloudwatch.amazonaws.com" },
+            Action: "sns:Publish",
+            Resource: topic,
+            Condition: fromOurAlarms,
+          },
+        ]),
+      },
+    });
+    const key = resources[logicalId(stack, stack.alarms.key)]?.Properties.KeyPolicy as {
+      Statement: { Principal?: { Service?: string }; Condition?: unknown; Action: unknown }[];
+    };
+    const forCloudWatch = key.Statement.filter(
+      (s) => s.Principal?.Service === "cloudwatch.amazonaws.com",
+    );
+    expect(forCloudWatch).toEqual([
+      expect.objectContaining({
+        Effect: "Allow",
+        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        Condition: fromOurAlarms,
+      }),
+    ]);
+    // Every alarm's name matches the conditions.
+    for (const alarm of alarms) {
+      expect(String(alarm.AlarmName)).toMatch(new RegExp(`^${stack.stackName}-[A-Za-z0-9]+$`));
+    }
   });
 
   it("watch the dead-letter queue for any message and the events queue for old messages", () => {
@@ -465,6 +519,22 @@ describe("outputs", () => {
       });
     },
   );
+
+  it("give `npm run urls` every route's URL, once CloudFormation resolves the endpoint", () => {
+    const endpoint = "https://abc123.execute-api.eu-west-1.amazonaws.com";
+    const apiEndpoint = JSON.stringify(ref(stack.api.api.apiEndpoint));
+    const resolved = new Map<string, { value: string }>();
+    for (const [key, o] of Object.entries(outputs)) {
+      const join = (o.Value as { "Fn::Join"?: [string, unknown[]] })["Fn::Join"];
+      const parts = join?.[1].map((p) => (JSON.stringify(p) === apiEndpoint ? endpoint : p));
+      if (join && parts?.every((p) => typeof p === "string")) {
+        resolved.set(key, { value: parts.join(join[0]) });
+      }
+    }
+    const urls = dashboardUrls(resolved, "Key123");
+    expect(urls.map((u) => u.url)).toEqual(ROUTES.map((r) => `${endpoint}${r.path}?key=Key123`));
+    expect(urls.map((u) => u.dashboard)).toEqual(ROUTES.map((r) => r.dashboard));
+  });
 
   it("name the table, the queues and the callback-key secret, with the command to read it", () => {
     expect(outputs.TableName?.Value).toEqual(ref(stack.table.tableName));

@@ -24,7 +24,13 @@ export function synthStack(options: SynthOptions = {}): {
   template: Template;
 } {
   const app = new App({
-    context: { ...cdkJsonContext(), "aws:cdk:bundling-stacks": [], ...options.context },
+    context: {
+      ...cdkJsonContext(),
+      "aws:cdk:bundling-stacks": [],
+      // A production stage must say where its alarms go (infra/config.ts); tests override it.
+      alarmEmail: "none",
+      ...options.context,
+    },
   });
   const stack = defineApp(app, { checks: false, ...options });
   return { app, stack, template: Template.fromStack(stack) };
