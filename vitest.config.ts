@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // Child processes and a browser: `npm run test:e2e`.
+    exclude: ["test/e2e/**", "node_modules/**"],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     env: {

@@ -31,6 +31,9 @@ export interface ServiceOptions {
   dataDir?: string;
   /** Overrides the deployed visibility timeout (tests use a short one to see redelivery quickly). */
   visibilityTimeoutSeconds?: number;
+  /** Ports for the embedded SQS and DynamoDB; 0 or unset picks free ones. */
+  sqsPort?: number;
+  dynamodbPort?: number;
 }
 
 /**
@@ -42,7 +45,7 @@ export async function startServices(options: ServiceOptions = {}): Promise<Local
   // fauxqs, bound to loopback only. Its queue URLs name the host `sqs.<region>.localhost`,
   // which clients must not call: they use the endpoint instead (useQueueUrlAsEndpoint: false).
   const sqs = buildApp({ logger: false });
-  const sqsEndpoint = (await sqs.listen({ port: 0, host: "127.0.0.1" })).replace(
+  const sqsEndpoint = (await sqs.listen({ port: options.sqsPort ?? 0, host: "127.0.0.1" })).replace(
     "localhost",
     "127.0.0.1",
   );
@@ -53,7 +56,10 @@ export async function startServices(options: ServiceOptions = {}): Promise<Local
     updateTableMs: 0,
     ...(options.dataDir ? { path: options.dataDir } : {}),
   });
-  await new Promise<void>((resolve) => dynamo.listen(0, "127.0.0.1", () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    dynamo.once("error", reject);
+    dynamo.listen(options.dynamodbPort ?? 0, "127.0.0.1", () => resolve());
+  });
   const dynamodbEndpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
 
   const queues = await createQueues(sqsEndpoint, options.visibilityTimeoutSeconds);

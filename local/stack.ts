@@ -23,7 +23,31 @@ export interface LocalStackOptions {
   callbackKey: string;
   dataDir?: string;
   visibilityTimeoutSeconds?: number;
+  /** Fixed ports for the embedded SQS and DynamoDB (default: free ones). */
+  sqsPort?: number;
+  dynamodbPort?: number;
   onError?: (error: unknown) => void;
+  /** Told of every routed request and its answer (the local inspector listens here). */
+  onExchange?: (exchange: Exchange) => void;
+}
+
+/** One callback request as the local server received it, and what it answered. */
+export interface Exchange {
+  /** API Gateway's request id, as the handler saw it. */
+  requestId: string;
+  /** requestContext.timeEpoch: the handlers' `receivedAt`. */
+  receivedAt: number;
+  route: string;
+  method: string;
+  path: string;
+  /** Query string without the leading `?` (it holds the callback key). */
+  query: string;
+  headers: Record<string, string>;
+  body: Buffer;
+  statusCode: number;
+  answerHeaders: Record<string, string>;
+  answer: string;
+  durationMs: number;
 }
 
 export interface LocalStack {
@@ -97,7 +121,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       }
       const body = await readBody(req);
       const event = toHttpApiEvent(req, body, `${req.method} ${path}`);
-      writeResult(res, await target.handler(event, lambdaContext(target.name, 30_000)));
+      const result = await target.handler(event, lambdaContext(target.name, 30_000));
+      writeResult(res, result);
+      if (options.onExchange) report(options.onExchange, event, body, result, target.name);
     } catch (error) {
       if (error instanceof PayloadTooLarge) {
         res.writeHead(413, { "content-type": "text/plain; charset=utf-8" });
@@ -125,4 +151,34 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await services.stop();
     },
   };
+}
+
+function report(
+  listener: (exchange: Exchange) => void,
+  event: APIGatewayProxyEventV2,
+  body: Buffer,
+  result: APIGatewayProxyStructuredResultV2,
+  route: string,
+) {
+  const answer = result.body ?? "";
+  try {
+    listener({
+      requestId: event.requestContext.requestId,
+      receivedAt: event.requestContext.timeEpoch,
+      route,
+      method: event.requestContext.http.method,
+      path: event.rawPath,
+      query: event.rawQueryString,
+      headers: event.headers as Record<string, string>,
+      body,
+      statusCode: result.statusCode ?? 200,
+      answerHeaders: Object.fromEntries(
+        Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
+      ),
+      answer: result.isBase64Encoded ? Buffer.from(answer, "base64").toString("utf8") : answer,
+      durationMs: Date.now() - event.requestContext.timeEpoch,
+    });
+  } catch {
+    // An observer must never change what AT is answered.
+  }
 }

@@ -1,3 +1,4 @@
+import "./quiet-sdk";
 import { toE164 } from "../functions/shared/phone";
 import { dynamoPendingTransactions } from "../functions/table/airtime-pending";
 import { cli } from "./cli";

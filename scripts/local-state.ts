@@ -7,6 +7,11 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/constants";
 export const LOCAL_STATE_FILE = ".local/stack.json";
 
 export interface LocalState {
+  /** Where the callback routes are served, and the first valid callback key. */
+  url?: string;
+  callbackKey?: string;
+  /** The local inspector page (loopback only). */
+  inspectorUrl?: string;
   tableName: string;
   dynamodbEndpoint: string;
   sqsEndpoint: string;
@@ -49,11 +54,21 @@ export function resolveTable(options: {
       "No local stack is running here: start one with `npm start`, or name a deployed table with --table NAME --region R.",
     );
   }
-  const state = JSON.parse(readFileSync(LOCAL_STATE_FILE, "utf8")) as LocalState;
+  const state = readLocalState();
   return { client: localDocumentClient(state.dynamodbEndpoint), tableName: state.tableName };
 }
 
-const localDocumentClient = (endpoint: string) =>
+/** The running local stack's endpoints; throws with what to do when there is none. */
+export function readLocalState(): LocalState {
+  if (!existsSync(LOCAL_STATE_FILE)) {
+    throw new Error(
+      "No local stack is running here: start one with `npm start` (or name a deployment, see --help).",
+    );
+  }
+  return JSON.parse(readFileSync(LOCAL_STATE_FILE, "utf8")) as LocalState;
+}
+
+export const localDocumentClient = (endpoint: string) =>
   DynamoDBDocumentClient.from(
     new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
   );

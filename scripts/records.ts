@@ -1,16 +1,19 @@
+import "./quiet-sdk";
 import * as v from "valibot";
 import { toE164 } from "../functions/shared/phone";
 import { queryRecords, type RecordFilter } from "../functions/table/record-store";
 import type { RecordItem } from "../functions/table/records";
 import { RECORD_TYPES } from "../functions/table/records";
 import { cli } from "./cli";
+import { followRecords } from "./commands/follow";
 import { resolveTable } from "./local-state";
 import { isSmokeRecord } from "./smoke-callbacks";
 
 const USAGE = `Usage: npm run records -- [--type T] [--phone P] [--id ID] [--since ISO] [--limit N] [--json]
-                         [--smoke] [--table NAME --region R | --endpoint URL --table NAME]
+                         [--follow] [--smoke] [--table NAME --region R | --endpoint URL --table NAME]
 Lists records newest first: from the local stack started by \`npm start\`, or from a deployed table.
 --id of an incoming SMS shows the message and its reply (state, AT's answer, delivery status).
+--follow lists the latest (oldest first), then prints records as they are written, until Ctrl-C.
 Records of \`npm run smoke\` (ids starting SMOKE-) are hidden unless --smoke or --id is given.`;
 
 const { values, fail, orFail } = cli(USAGE, {
@@ -20,6 +23,7 @@ const { values, fail, orFail } = cli(USAGE, {
   since: { type: "string" },
   limit: { type: "string", default: "20" },
   json: { type: "boolean", default: false },
+  follow: { type: "boolean", default: false },
   smoke: { type: "boolean", default: false },
   table: { type: "string" },
   region: { type: "string" },
@@ -52,14 +56,31 @@ const filter: RecordFilter = {
   ...(values.since ? { since: new Date(values.since).toISOString() } : {}),
 };
 
+if (values.follow && values.id)
+  fail("--follow lists new records by type or phone; it does not take --id");
+
 try {
+  const startedAt = new Date();
   const showSmoke = values.smoke || values.id !== undefined;
-  const records = (await queryRecords(client, tableName, filter)).filter(
-    (r) => showSmoke || !isSmokeRecord(r),
-  );
-  for (const record of records)
+  const shown = (r: RecordItem) => showSmoke || !isSmokeRecord(r);
+  const records = (await queryRecords(client, tableName, filter)).filter(shown);
+  const print = (record: RecordItem) =>
     console.log(values.json ? JSON.stringify(toJsonLine(record)) : toTextLine(record));
-  if (!values.json && records.length === 0) console.error("no records match");
+  for (const record of values.follow ? [...records].reverse() : records) print(record);
+  if (values.follow) {
+    console.error("following new records (Ctrl-C stops)");
+    const stop = new AbortController();
+    process.once("SIGINT", () => stop.abort());
+    process.once("SIGTERM", () => stop.abort());
+    const { id: _id, since: _since, limit: _limit, ...followed } = filter;
+    const printShown = (r: RecordItem) => {
+      if (shown(r)) print(r);
+    };
+    await followRecords(client, tableName, followed, printShown, {
+      signal: stop.signal,
+      since: startedAt,
+    });
+  } else if (!values.json && records.length === 0) console.error("no records match");
 } catch (error) {
   console.error(
     `could not read table ${tableName}: ${error instanceof Error ? error.message : String(error)}`,

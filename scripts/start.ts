@@ -1,31 +1,73 @@
-import { randomBytes } from "node:crypto";
+import "./quiet-sdk";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { parseArgs } from "node:util";
+import { loadReplyPolicy } from "../functions/reply/policy";
 import { ROUTES } from "../functions/routes";
+import { EVENTS_QUEUE } from "../functions/settings";
+import { startInspector } from "../local/inspector/server";
+import type { LocalStack } from "../local/stack";
 import { startLocalStack } from "../local/stack";
+import { cli } from "./cli";
+import { localCallbackKey, localPorts } from "./local-config";
 import { LOCAL_STATE_FILE, type LocalState } from "./local-state";
 
-const { values } = parseArgs({
-  options: {
-    port: { type: "string", default: process.env.PORT ?? "9000" },
-    "data-dir": { type: "string" },
-  },
+const USAGE = `Usage: npm start -- [--port 9000] [--data-dir DIR] [--visibility-timeout SECONDS]
+Runs every route locally with embedded SQS and DynamoDB, the workers, and the inspector page.
+Ports: PORT (routes, default 9000), INSPECTOR_PORT, SQS_PORT, DYNAMODB_PORT (default: the
+three ports after PORT).`;
+const { values, fail, orFail } = cli(USAGE, {
+  port: { type: "string", default: process.env.PORT ?? "9000" },
+  "data-dir": { type: "string" },
+  "visibility-timeout": { type: "string" },
 });
+const ports = orFail(() => localPorts(values.port, process.env));
+const visibility = values["visibility-timeout"];
+const visibilityTimeoutSeconds = visibility === undefined ? undefined : Number(visibility);
+if (
+  visibilityTimeoutSeconds !== undefined &&
+  !(
+    Number.isInteger(visibilityTimeoutSeconds) &&
+    visibilityTimeoutSeconds >= 0 &&
+    visibilityTimeoutSeconds <= 43_200
+  )
+) {
+  fail(`--visibility-timeout must be whole seconds from 0 to 43200, not ${visibility}`);
+}
 
 // Without AT credentials, replies go to the local outbox: print them here.
 process.env.LOCAL_OUTBOX_PRINT ??= "1";
 const outbox =
   !process.env.AT_USERNAME && !process.env.AT_API_KEY && !process.env.AT_CREDENTIALS_SECRET_ARN;
 
-const generated = !process.env.CALLBACK_KEY;
-const callbackKey = process.env.CALLBACK_KEY ?? randomBytes(24).toString("base64url");
-const stack = await startLocalStack({
-  port: Number(values.port),
-  callbackKey,
-  ...(values["data-dir"] ? { dataDir: values["data-dir"] } : {}),
-});
+const { callbackKey, source: keySource } = localCallbackKey(process.env);
+let stack: LocalStack | undefined;
+const inspector = await orFailAsync(() =>
+  startInspector({
+    port: ports.inspector,
+    stack: () => stack as LocalStack,
+    onDeadLetter: (dl) =>
+      console.log(
+        `[dead-letter] ${dl.queue}: ${dl.route} ${dl.type} ${dl.atId} failed ${EVENTS_QUEUE.maxReceiveCount} times and is in the dead-letter queue (${dl.reason}); see npm run dlq -- list`,
+      ),
+  }),
+);
+stack = await orFailAsync(() =>
+  startLocalStack({
+    port: ports.http,
+    sqsPort: ports.sqs,
+    dynamodbPort: ports.dynamodb,
+    callbackKey,
+    onExchange: inspector.record,
+    ...(values["data-dir"] ? { dataDir: values["data-dir"] } : {}),
+    ...(visibilityTimeoutSeconds === undefined ? {} : { visibilityTimeoutSeconds }),
+  }),
+);
+inspector.watch();
 
+const firstKey = callbackKey.split(",")[0] ?? "";
 const state: LocalState = {
+  url: stack.url,
+  callbackKey: firstKey,
+  inspectorUrl: inspector.url,
   tableName: stack.services.tableName,
   dynamodbEndpoint: stack.services.dynamodbEndpoint,
   sqsEndpoint: stack.services.sqsEndpoint,
@@ -38,14 +80,14 @@ mkdirSync(".local", { recursive: true });
 const stateText = `${JSON.stringify(state, null, 2)}\n`;
 writeFileSync(LOCAL_STATE_FILE, stateText);
 
-const firstKey = callbackKey.split(",")[0] ?? "";
 const width = Math.max(...ROUTES.map((r) => r.path.length));
 console.log(`\nAfrica's Talking callbacks, running locally at ${stack.url}`);
 console.log(
-  generated
-    ? `Callback key generated for this run (set CALLBACK_KEY to keep one): ${firstKey}`
-    : "Callback key from CALLBACK_KEY.",
+  keySource === "env"
+    ? "Callback key from CALLBACK_KEY."
+    : `Callback key ${firstKey} (${keySource === "generated" ? "generated and kept" : "kept"} in .local/callback-key, so tunnel URLs survive a restart; CALLBACK_KEY overrides it).`,
 );
+console.log(`\nInspector (this machine only): ${inspector.url}`);
 console.log(
   "\nPaste these in the AT dashboard, with your tunnel's https host instead of this one:\n",
 );
@@ -57,19 +99,36 @@ console.log("\nLocal services (any AWS SDK client or CLI works against them, reg
 console.log(`  DynamoDB  ${state.dynamodbEndpoint}  table ${state.tableName}`);
 console.log(`  SQS       ${state.sqsEndpoint}  queues events, events-dlq, replies, replies-dlq`);
 console.log(
+  values["data-dir"]
+    ? `  Data      ${values["data-dir"]} (the table survives restarts)`
+    : "  Data      in memory: records are lost when this stops (--data-dir DIR keeps them)",
+);
+if (visibilityTimeoutSeconds !== undefined) {
+  console.log(
+    `  Retries   a failed message comes back after ${visibilityTimeoutSeconds} s (--visibility-timeout)`,
+  );
+}
+const airtimeRules = Object.entries(process.env).filter(([name]) => name.startsWith("AIRTIME_"));
+console.log(
+  `\nAirtime validation: ${airtimeRules.length > 0 ? airtimeRules.map(([k, v]) => `${k}=${v}`).join(" ") : "no AIRTIME_* rules, every well-formed request is Validated"}`,
+);
+const { template } = loadReplyPolicy(process.env);
+console.log(
+  `Reply template: ${template === "" ? "(empty: no automatic replies)" : JSON.stringify(template)}${process.env.SMS_REPLY_KEYWORDS ? `, keywords ${process.env.SMS_REPLY_KEYWORDS}` : ""}`,
+);
+console.log(
   outbox
     ? "\nReplies to two-way SMS go to the local outbox (no AT_USERNAME/AT_API_KEY): printed below as [outbox] lines."
     : `\nReplies to two-way SMS are sent through Africa's Talking as ${process.env.AT_USERNAME}${process.env.AT_SHORTCODE ? ` from ${process.env.AT_SHORTCODE}` : ""}.`,
 );
-console.log("\nTry it:");
+console.log("\nTry it, in another terminal:");
 console.log(
-  `  curl -s -X POST '${stack.url}/api/sms/twoway?key=${firstKey}' -d 'from=%2B254711000111&to=12345&text=Hello&id=ATXid_demo1&date=2026-11-30+10%3A30%3A00'`,
+  "  npm run simulate -- sms --text hello            an SMS, its reply and delivery report",
 );
+console.log("  npm run simulate -- ussd --code '*384*1#'        walk the USSD menu");
+console.log("  npm run records -- --follow                      records as they are written");
 console.log(
-  "  npm run records -- --id ATXid_demo1   (in another terminal: the message and its reply)",
-);
-console.log(
-  `  curl -s -X POST '${stack.url}/api/sms/delivery-reports?key=${firstKey}' -d 'id=<the reply messageId>&status=Success&phoneNumber=%2B254711000111'\n`,
+  `  curl -s -X POST '${stack.url}/api/sms/twoway?key=${firstKey}' -d 'from=%2B254711000111&to=12345&text=Hello&id=ATXid_demo1&date=2026-11-30+10%3A30%3A00'\n`,
 );
 console.log("Structured logs follow. Ctrl-C stops everything.\n");
 
@@ -78,7 +137,8 @@ const shutdown = async () => {
   if (stopping) return;
   stopping = true;
   console.log("\nStopping...");
-  await stack.stop();
+  await stack?.stop();
+  await inspector.stop();
   // Another `npm start` in this checkout may have taken the file over since: leave it to that one.
   if (existsSync(LOCAL_STATE_FILE) && readFileSync(LOCAL_STATE_FILE, "utf8") === stateText) {
     rmSync(LOCAL_STATE_FILE, { force: true });
@@ -87,3 +147,18 @@ const shutdown = async () => {
 };
 process.on("SIGINT", shutdown);
 process.on("SIGTERM", shutdown);
+
+/** A port already taken is a usage problem: say which, not a stack trace. */
+async function orFailAsync<R>(work: () => Promise<R>): Promise<R> {
+  try {
+    return await work();
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException & { port?: number };
+    if (e.code === "EADDRINUSE") {
+      return fail(
+        `port ${e.port ?? ""} is in use: stop what holds it, or choose other ports (PORT, INSPECTOR_PORT, SQS_PORT, DYNAMODB_PORT)`,
+      );
+    }
+    throw error;
+  }
+}

@@ -5,7 +5,7 @@ import { ROUTES } from "../../functions/routes";
 import { queryRecords, type RecordFilter } from "../../functions/table/record-store";
 import type { RecordItem } from "../../functions/table/records";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/constants";
-import { type LocalStack, startLocalStack } from "../../local/stack";
+import { type Exchange, type LocalStack, startLocalStack } from "../../local/stack";
 import type { Fixture } from "./fixtures";
 
 export function routePath(name: string): string {
@@ -40,7 +40,11 @@ export interface TestStack {
 }
 
 export async function startTestStack(
-  options: { visibilityTimeoutSeconds?: number; callbackKey?: string } = {},
+  options: {
+    visibilityTimeoutSeconds?: number;
+    callbackKey?: string;
+    onExchange?: (exchange: Exchange) => void;
+  } = {},
 ): Promise<TestStack> {
   const errors: unknown[] = [];
   const stack = await startLocalStack({
@@ -48,6 +52,7 @@ export async function startTestStack(
     callbackKey: options.callbackKey ?? TEST_KEY,
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 1,
     onError: (e) => errors.push(e),
+    ...(options.onExchange ? { onExchange: options.onExchange } : {}),
   });
   const documents = DynamoDBDocumentClient.from(
     new DynamoDBClient({

@@ -1,0 +1,139 @@
+import { type ParseArgsConfig, parseArgs } from "node:util";
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  QueryCommand,
+  ScanCommand,
+} from "@aws-sdk/lib-dynamodb";
+import { toE164 } from "../../functions/shared/phone";
+import { suppressionKey, suppressionPartition, TABLE } from "../../functions/table/keys";
+import { decodeSuppression, type Suppression } from "../../functions/table/suppressions";
+import type { TableTarget } from "../local-state";
+import { UsageError } from "../simulate/http";
+
+export const SUPPRESSIONS_USAGE = `Usage: npm run suppressions -- list [--phone P] [--json] | lift <phone> [--sender S]
+                              [--table NAME --region R | --endpoint URL --table NAME]
+The numbers replies are not sent to: opted out of a sender (an opt-out callback) or blacklisted
+(a delivery report with UserInBlackList). From the local stack, or a deployed table.
+  list        every suppression (without --phone this reads the whole table: a scan)
+  lift PHONE  sends replies to that number again (all senders, or only --sender S)`;
+
+export const SUPPRESSIONS_OPTIONS = {
+  phone: { type: "string" },
+  sender: { type: "string" },
+  json: { type: "boolean", default: false },
+  table: { type: "string" },
+  region: { type: "string" },
+  endpoint: { type: "string" },
+  help: { type: "boolean", default: false },
+} satisfies ParseArgsConfig["options"];
+
+const SUPPRESS_PREFIX = suppressionPartition("");
+
+export async function suppressions(
+  argv: string[],
+  out: (line: string) => void,
+  table: (values: { table?: string; region?: string; endpoint?: string }) => TableTarget,
+): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values: v, positionals } = parsed;
+  if (v.help) {
+    out(SUPPRESSIONS_USAGE);
+    return 0;
+  }
+  const [action, phoneArg] = positionals;
+  if (action !== "list" && action !== "lift")
+    throw new UsageError("name an action: list or lift <phone>");
+  const rawPhone = action === "lift" ? phoneArg : v.phone;
+  if (action === "lift" && !rawPhone) throw new UsageError("lift needs the phone number");
+  const phone = rawPhone === undefined ? undefined : toE164(rawPhone);
+  if (rawPhone !== undefined && !phone) {
+    throw new UsageError(
+      `the phone must be an international number like +254711000111, not ${rawPhone}`,
+    );
+  }
+  let target: TableTarget;
+  try {
+    target = table(v);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  try {
+    const found = (
+      phone
+        ? await suppressionsOf(target.client, target.tableName, phone)
+        : await allSuppressions(target.client, target.tableName)
+    ).filter((s) => !v.sender || s.sender === v.sender);
+    if (action === "list") {
+      for (const s of found)
+        out(
+          v.json
+            ? JSON.stringify(s)
+            : [
+                s.since,
+                s.phoneNumber,
+                `sender=${s.sender}`,
+                `reason=${s.reason}`,
+                `source=${s.source}`,
+              ].join("  "),
+        );
+      if (!v.json && found.length === 0) out("no suppressions");
+      return 0;
+    }
+    for (const s of found) {
+      await target.client.send(
+        new DeleteCommand({
+          TableName: target.tableName,
+          Key: suppressionKey(s.phoneNumber, s.sender),
+        }),
+      );
+      out(`lifted: ${s.phoneNumber} sender=${s.sender} (suppressed since ${s.since}, ${s.reason})`);
+    }
+    if (found.length === 0) {
+      out(`${phone} is not suppressed${v.sender ? ` for sender ${v.sender}` : ""}`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    target.client.destroy();
+  }
+}
+
+const parse = (argv: string[]) =>
+  parseArgs({ args: argv, options: SUPPRESSIONS_OPTIONS, allowPositionals: true, strict: true });
+
+async function suppressionsOf(client: DynamoDBDocumentClient, tableName: string, phone: string) {
+  const { Items = [] } = await client.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: "#pk = :pk",
+      ExpressionAttributeNames: { "#pk": TABLE.partitionKey },
+      ExpressionAttributeValues: { ":pk": suppressionPartition(phone) },
+    }),
+  );
+  return Items.map(decodeSuppression);
+}
+
+async function allSuppressions(client: DynamoDBDocumentClient, tableName: string) {
+  const items: Suppression[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await client.send(
+      new ScanCommand({
+        TableName: tableName,
+        FilterExpression: "begins_with(#pk, :prefix)",
+        ExpressionAttributeNames: { "#pk": TABLE.partitionKey },
+        ExpressionAttributeValues: { ":prefix": SUPPRESS_PREFIX },
+        ExclusiveStartKey: start,
+      }),
+    );
+    items.push(...(page.Items ?? []).map(decodeSuppression));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items.sort((a, b) => (a.since < b.since ? 1 : -1));
+}

@@ -1,0 +1,61 @@
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+
+/** Kept across restarts so that callback URLs pasted into a tunnel's dashboard keep working. */
+export const LOCAL_KEY_FILE = ".local/callback-key";
+const KEY_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/** 40 letters and digits, as the deployed stack generates (docs/deploy.md: the key travels in URLs). */
+export function newCallbackKey(): string {
+  const bytes = randomBytes(80);
+  let key = "";
+  // Rejection sampling keeps every character equally likely (256 is not a multiple of 62).
+  for (const byte of bytes) {
+    if (byte < 248 && key.length < 40) key += KEY_ALPHABET[byte % 62];
+  }
+  return key.length === 40 ? key : newCallbackKey();
+}
+
+/** CALLBACK_KEY when set; else the key kept in .local/, created on the first run. */
+export function localCallbackKey(env: NodeJS.ProcessEnv): {
+  callbackKey: string;
+  source: "env" | "kept" | "generated";
+} {
+  if (env.CALLBACK_KEY) return { callbackKey: env.CALLBACK_KEY, source: "env" };
+  if (existsSync(LOCAL_KEY_FILE)) {
+    const kept = readFileSync(LOCAL_KEY_FILE, "utf8").trim();
+    if (/^[A-Za-z0-9]{16,}$/.test(kept)) return { callbackKey: kept, source: "kept" };
+  }
+  const callbackKey = newCallbackKey();
+  mkdirSync(".local", { recursive: true });
+  writeFileSync(LOCAL_KEY_FILE, `${callbackKey}\n`, { mode: 0o600 });
+  chmodSync(LOCAL_KEY_FILE, 0o600);
+  return { callbackKey, source: "generated" };
+}
+
+export interface LocalPorts {
+  http: number;
+  inspector: number;
+  sqs: number;
+  dynamodb: number;
+}
+
+/** The routes' port, and the inspector, SQS and DynamoDB on the three after it unless set. */
+export function localPorts(port: string, env: NodeJS.ProcessEnv): LocalPorts {
+  const parse = (name: string, value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0 || n > 65_535) {
+      throw new Error(`${name} must be a port number, not ${value}`);
+    }
+    return n;
+  };
+  const http = parse("--port", port);
+  const after = (name: string, offset: number) =>
+    env[name] ? parse(name, env[name] as string) : http === 0 ? 0 : http + offset;
+  return {
+    http,
+    inspector: after("INSPECTOR_PORT", 1),
+    sqs: after("SQS_PORT", 2),
+    dynamodb: after("DYNAMODB_PORT", 3),
+  };
+}

@@ -1,0 +1,97 @@
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { LocalState } from "../../scripts/local-state";
+
+export const ROOT = join(import.meta.dirname, "..", "..");
+const TSX = join(ROOT, "node_modules", ".bin", "tsx");
+
+/** Commands run as a user runs them, in a scratch checkout folder (their own `.local/`). */
+export interface UserStack {
+  cwd: string;
+  state: Required<Pick<LocalState, "url" | "callbackKey" | "inspectorUrl">> & LocalState;
+  /** Everything `npm start` printed so far. */
+  output(): string;
+  /** Waits until `npm start` has printed a line matching `pattern`. */
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** `npm run <script> -- args`: runs scripts/<file>.ts as a child process. */
+  run(script: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** Starts a long-running command (e.g. `records --follow`). */
+  spawn(script: string, args: string[]): ChildProcess;
+  stop(): Promise<number | null>;
+}
+
+/**
+ * `npm start` (scripts/start.ts) as a child process on free ports with a short visibility
+ * timeout, in a temporary folder so that it never touches the checkout's own `.local/`.
+ */
+export async function startUserStack(): Promise<UserStack> {
+  const cwd = mkdtempSync(join(tmpdir(), "at-callbacks-e2e-"));
+  const child = spawn(
+    TSX,
+    [join(ROOT, "scripts", "start.ts"), "--port", "0", "--visibility-timeout", "1"],
+    {
+      cwd,
+      env: { ...process.env, POWERTOOLS_LOG_LEVEL: "WARN", PORT: "", CALLBACK_KEY: "" },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let output = "";
+  child.stdout?.on("data", (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on("data", (chunk) => {
+    output += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const stateFile = join(cwd, ".local", "stack.json");
+  const waitForOutput = async (pattern: RegExp, timeoutMs = 30_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const match = pattern.exec(output);
+      if (match) return match[0];
+      if (child.exitCode !== null)
+        throw new Error(`npm start exited ${child.exitCode}:\n${output}`);
+      if (Date.now() > deadline) throw new Error(`npm start never printed ${pattern}:\n${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  await waitForOutput(/Ctrl-C stops everything/, 60_000);
+  if (!existsSync(stateFile)) throw new Error(`npm start left no ${stateFile}:\n${output}`);
+  const state = JSON.parse(readFileSync(stateFile, "utf8")) as UserStack["state"];
+  const env = { ...process.env, CALLBACK_KEY: "" };
+  return {
+    cwd,
+    state,
+    output: () => output,
+    waitForOutput,
+    run: (script, args) =>
+      new Promise((resolve) => {
+        execFile(
+          TSX,
+          [join(ROOT, "scripts", `${script}.ts`), ...args],
+          { cwd, env },
+          (error, stdout, stderr) => {
+            resolve({
+              code: error ? Number((error as { code?: number }).code ?? 1) : 0,
+              stdout,
+              stderr,
+            });
+          },
+        );
+      }),
+    spawn: (script, args) =>
+      spawn(TSX, [join(ROOT, "scripts", `${script}.ts`), ...args], {
+        cwd,
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+      }),
+    async stop() {
+      child.kill("SIGINT");
+      const code = await exited;
+      rmSync(cwd, { recursive: true, force: true });
+      return code;
+    },
+  };
+}

@@ -1,0 +1,382 @@
+import { execFile } from "node:child_process";
+import { createServer, request, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Inspector, startInspector } from "../../local/inspector/server";
+import { dlq } from "../../scripts/commands/dlq";
+import { followRecords } from "../../scripts/commands/follow";
+import { suppressions } from "../../scripts/commands/suppressions";
+import { localDocumentClient } from "../../scripts/local-state";
+import { KINDS, simulate } from "../../scripts/simulate/main";
+import { startTestStack, TEST_KEY, type TestStack } from "../support/local";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+let t: TestStack;
+let inspector: Inspector;
+
+beforeAll(async () => {
+  let feed: Inspector | undefined;
+  t = await startTestStack({ onExchange: (e) => feed?.record(e) });
+  inspector = await startInspector({ port: 0, stack: () => t.stack });
+  feed = inspector;
+});
+afterAll(async () => {
+  await inspector?.stop();
+  await t?.stop();
+});
+
+/** Runs a simulate command in-process the way the script does, capturing what it prints. */
+async function run(argv: string[], answers: string[] = []) {
+  const lines: string[] = [];
+  const code = await simulate([...argv, "--url", t.stack.url, "--key", TEST_KEY], {
+    out: (line) => lines.push(line),
+    ask: async () => answers.shift(),
+  });
+  return { code, lines, text: lines.join("\n") };
+}
+
+const tableArgs = () => [
+  "--endpoint",
+  t.stack.services.dynamodbEndpoint,
+  "--table",
+  t.stack.services.tableName,
+];
+const queues = () => ({
+  client: t.sqs,
+  local: true,
+  where: "the test stack",
+  pairs: [
+    {
+      name: "events" as const,
+      url: t.stack.services.eventsQueueUrl,
+      dlqUrl: t.stack.services.eventsDlqUrl,
+    },
+    {
+      name: "replies" as const,
+      url: t.stack.services.repliesQueueUrl,
+      dlqUrl: t.stack.services.repliesDlqUrl,
+    },
+  ],
+});
+
+describe("npm run simulate", () => {
+  it("walks the USSD menu like a handset, then posts AT's end-of-session notification", async () => {
+    const { code, text } = await run(
+      ["ussd", "--code", "*384*44135#", "--phone", "+254711000201"],
+      ["1", "1"],
+    );
+    expect(code).toBe(0);
+    expect(text).toContain("│ What would you want to check");
+    expect(text).toContain("│ Your account number is ACC1001");
+    expect(text).toMatch(/Session success after 3 hop\(s\)/);
+    const [end] = await t.waitForRecords(
+      { type: "ussd.end", phone: "+254711000201" },
+      (r) => r.length === 1,
+    );
+    expect(end?.payload).toMatchObject({
+      status: "Success",
+      hopsCount: "3",
+      input: "1*1",
+      serviceCode: "*384*44135#",
+      lastAppResponse: "END Your account number is ACC1001",
+    });
+    // Every hop shares the session id, with AT's `*`-joined text path.
+    const hops = await t.waitForRecords(
+      { type: "ussd.session", phone: "+254711000201" },
+      (r) => r.length === 3,
+    );
+    expect(hops.map((h) => h.payload.text).sort()).toEqual(["", "1", "1*1"]);
+    expect(new Set(hops.map((h) => h.id))).toEqual(new Set([end?.id]));
+  });
+
+  it("leaves a USSD session the user does not answer as Incomplete", async () => {
+    const { code, text } = await run(["ussd", "--phone", "+254711000202", "--input", "1"]);
+    expect(code).toBe(1);
+    expect(text).toContain("the session times out");
+    const [end] = await t.waitForRecords(
+      { type: "ussd.end", phone: "+254711000202" },
+      (r) => r.length === 1,
+    );
+    expect(end?.payload).toMatchObject({ status: "Incomplete", input: "1", hopsCount: "2" });
+  });
+
+  it("sends an SMS, shows the reply from the outbox, then its delivery report", async () => {
+    const { code, text } = await run([
+      "sms",
+      "--from",
+      "+254711000203",
+      "--text",
+      "hello there",
+      ...tableArgs(),
+    ]);
+    expect(code).toBe(0);
+    expect(text).toMatch(
+      /reply sent \(messageId ATXid_local_\w+, local-outbox\): This is a response to: "hello there"/,
+    );
+    expect(text).toContain("reply delivery status: Success");
+  });
+
+  it("follows a voice call's XML, then posts the final notification and SessionEnded", async () => {
+    const { code, text } = await run(["voice", "--from", "+254711000204"]);
+    expect(code).toBe(0);
+    expect(text).toContain("Say: Welcome to the service.");
+    const calls = await t.waitForRecords(
+      { type: "voice.call", phone: "+254711000204" },
+      (r) => r.length === 2,
+    );
+    expect(calls.map((c) => c.payload.isActive).sort()).toEqual(["0", "1"]);
+    const [event] = await t.waitForRecords(
+      { type: "voice.event", phone: "+254711000204" },
+      (r) => r.length === 1,
+    );
+    expect(event?.payload).toMatchObject({
+      eventType: "SessionEnded",
+      hangupCause: "NORMAL_CLEARING",
+    });
+  });
+
+  it("presses digits on GetDigits and posts them to the flow's callbackUrl", async () => {
+    const seen: Record<string, string>[] = [];
+    const app: Server = createServer(async (req, res) => {
+      let body = "";
+      for await (const chunk of req) body += chunk;
+      const fields = Object.fromEntries(new URLSearchParams(body));
+      seen.push({ path: req.url ?? "", ...fields });
+      const xml = req.url?.startsWith("/digits")
+        ? `<Response><Say>You pressed ${fields.dtmfDigits}</Say></Response>`
+        : `<Response><GetDigits numDigits="1" callbackUrl="http://127.0.0.1:${(app.address() as AddressInfo).port}/digits?key=k"><Say>Press 1</Say></GetDigits></Response>`;
+      res
+        .writeHead(200, { "content-type": "application/xml" })
+        .end(fields.isActive === "0" ? "" : xml);
+    });
+    await new Promise<void>((r) => app.listen(0, "127.0.0.1", r));
+    const lines: string[] = [];
+    const base = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+    const code = await simulate(["voice", "--url", base, "--key", "k", "--digits", "1"], {
+      out: (l) => lines.push(l),
+    });
+    app.close();
+    expect(code).toBe(0);
+    expect(lines.join("\n")).toMatch(/Say: Press 1\n.*GetDigits: 1\n.*Say: You pressed 1/);
+    expect(
+      seen.map(
+        (s) => `${(s.path ?? "").split("?")[0]} ${s.dtmfDigits ?? ""} ${s.isActive ?? s.eventType}`,
+      ),
+    ).toEqual([
+      "/api/voice/instruct  1",
+      "/digits 1 1",
+      "/digits  0",
+      "/api/voice/events  SessionEnded",
+    ]);
+  });
+
+  it("posts every other callback kind with AT's fields, each accepted and recorded", async () => {
+    const oneShot = KINDS.filter((k) => !["ussd", "sms", "voice"].includes(k));
+    for (const kind of oneShot) {
+      const { code, text } = await run([kind, "--phone", "+254711000205", "--json"]);
+      expect(code, `${kind}: ${text}`).toBe(0);
+      for (const line of text.split("\n")) expect(JSON.parse(line).answer.status).toBe(200);
+    }
+    const records = await t.waitForRecords({ phone: "+254711000205" }, (r) => r.length >= 7);
+    expect(new Set(records.map((r) => r.type))).toEqual(
+      new Set([
+        "sms.delivery",
+        "sms.optout",
+        "sms.subscription",
+        "ussd.end",
+        "voice.event",
+        "airtime.validation",
+        "airtime.status",
+      ]),
+    );
+    // SIM swap callbacks carry no phone number: found by type.
+    await t.waitForRecords({ type: "simswap.status" }, (r) => r.length >= 1);
+  });
+
+  it("overrides any field with --set and keeps JSON numbers numbers", async () => {
+    const { text } = await run([
+      "airtime-validation",
+      "--set",
+      "amount=250",
+      "--set",
+      "currencyCode=UGX",
+      "--json",
+    ]);
+    expect(JSON.parse(text).request.fields).toMatchObject({ amount: 250, currencyCode: "UGX" });
+    await expect(run(["sms-nope"])).rejects.toThrow(/unknown kind sms-nope/);
+    await expect(run(["opt-out", "--set", "novalue"])).rejects.toThrow(/--set takes field=value/);
+  });
+
+  it("runs as a script: a scripted USSD walk through `tsx scripts/simulate.ts`", async () => {
+    const { stdout } = await promisify(execFile)(
+      join(ROOT, "node_modules", ".bin", "tsx"),
+      [
+        join(ROOT, "scripts", "simulate.ts"),
+        "ussd",
+        "--input",
+        "2",
+        "--url",
+        t.stack.url,
+        "--key",
+        TEST_KEY,
+      ],
+      { cwd: ROOT },
+    );
+    expect(stdout).toContain("│ Your phone number is +254711000111");
+    expect(stdout).toContain("Session success after 2 hop(s)");
+  });
+});
+
+describe("npm run dlq", () => {
+  it("lists dead letters with their route, AT id and reason, redrives them, and purges", async () => {
+    const envelope = {
+      v: 1,
+      type: "sms.delivery",
+      id: "ATXid_redriven01",
+      identity: "ATXid_redriven01#Success#0",
+      receivedAt: new Date().toISOString(),
+      route: "sms-delivery-reports",
+      payload: { id: "ATXid_redriven01", status: "Success", phoneNumber: "+254711000206" },
+    };
+    const { eventsDlqUrl } = t.stack.services;
+    await t.sqs.send(
+      new SendMessageCommand({ QueueUrl: eventsDlqUrl, MessageBody: JSON.stringify(envelope) }),
+    );
+    await t.sqs.send(new SendMessageCommand({ QueueUrl: eventsDlqUrl, MessageBody: "not json" }));
+    const out: string[] = [];
+    expect(await dlq(["list", "--queue", "events"], (l) => out.push(l), queues())).toBe(0);
+    expect(out[0]).toBe("events dead-letter queue: 2 messages");
+    expect(out.join("\n")).toMatch(
+      /sms-delivery-reports {2}sms\.delivery {2}ATXid_redriven01 .*the recorder failed on every receive/,
+    );
+    expect(out.join("\n")).toContain("unreadable: message body is not JSON");
+
+    out.length = 0;
+    await dlq(["redrive", "--queue", "events"], (l) => out.push(l), queues());
+    expect(out[0]).toMatch(/^events: moved 2 message\(s\) back to the work queue/);
+    // The valid one is recorded now; the unreadable one fails again.
+    const [record] = await t.waitForRecords({ id: "ATXid_redriven01" }, (r) => r.length === 1);
+    expect(record?.payload.status).toBe("Success");
+
+    out.length = 0;
+    await t.sqs.send(
+      new SendMessageCommand({ QueueUrl: eventsDlqUrl, MessageBody: "still not json" }),
+    );
+    await dlq(["purge", "--queue", "events"], (l) => out.push(l), queues());
+    expect(out).toEqual(["events: purged 1 message(s)"]);
+    await expect(dlq(["purge"], () => undefined, queues())).rejects.toThrow(/purge needs --queue/);
+  });
+});
+
+describe("npm run records -- --follow and npm run suppressions", () => {
+  it("prints each new record once, as it is written", async () => {
+    const printed: string[] = [];
+    const stop = new AbortController();
+    const following = followRecords(
+      t.documents,
+      t.stack.services.tableName,
+      { phone: "+254711000207" },
+      (r) => printed.push(r.type),
+      {
+        signal: stop.signal,
+        intervalMs: 100,
+      },
+    );
+    await run(["opt-out", "--phone", "+254711000207"]);
+    await run(["opt-out", "--phone", "+254711000207"]); // AT's retry: one record, printed once
+    await run(["subscription", "--phone", "+254711000207"]);
+    await expect.poll(() => printed.length, { timeout: 8000 }).toBe(2);
+    stop.abort();
+    await following;
+    expect(printed.sort()).toEqual(["sms.optout", "sms.subscription"]);
+  });
+
+  it("lists an opted-out number and lifts it", async () => {
+    await run(["opt-out", "--phone", "+254711000208", "--sender", "ShopKE"]);
+    const table = () => ({
+      client: localDocumentClient(t.stack.services.dynamodbEndpoint),
+      tableName: t.stack.services.tableName,
+    });
+    const out: string[] = [];
+    await expect
+      .poll(async () => {
+        out.length = 0;
+        await suppressions(["list", "--phone", "+254711000208"], (l) => out.push(l), table);
+        return out.join("\n");
+      })
+      .toMatch(/\+254711000208 {2}sender=ShopKE {2}reason=optout/);
+    out.length = 0;
+    expect(await suppressions(["lift", "+254711000208"], (l) => out.push(l), table)).toBe(0);
+    expect(out[0]).toMatch(/^lifted: \+254711000208 sender=ShopKE/);
+    out.length = 0;
+    await suppressions(["list", "--phone", "+254711000208"], (l) => out.push(l), table);
+    expect(out).toEqual(["no suppressions"]);
+  });
+});
+
+describe("the inspector", () => {
+  const api = async (path: string, init?: RequestInit) =>
+    (await fetch(`${inspector.url}${path}`, init)).json();
+
+  it("lists each callback with its outcome, and a replay shows the de-duplication", async () => {
+    await run(["delivery-report", "--id", "ATXid_inspect01", "--phone", "+254711000209"]);
+    await t.post("/api/sms/opt-out", "phoneNumber=%2B254711000209"); // refused: no senderId
+    const entries = async () =>
+      (await api("/api/exchanges")) as {
+        seq: number;
+        atId?: string;
+        outcome: string;
+        reason?: string;
+        maskedPhone?: string;
+        replayOf?: number;
+      }[];
+    await expect
+      .poll(async () => (await entries()).find((e) => e.atId === "ATXid_inspect01")?.outcome, {
+        timeout: 8000,
+      })
+      .toBe("recorded");
+    const all = await entries();
+    const report = all.find((e) => e.atId === "ATXid_inspect01");
+    expect(report?.maskedPhone).toBe("+2547*****209");
+    expect(all.at(-1)).toMatchObject({
+      outcome: "refused",
+      reason: expect.stringMatching(/senderId/),
+    });
+
+    expect(await api(`/api/exchanges/${report?.seq}/replay`, { method: "POST" })).toEqual({
+      statusCode: 200,
+      answer: "OK",
+    });
+    await expect
+      .poll(async () => (await entries()).find((e) => e.replayOf === report?.seq)?.outcome, {
+        timeout: 8000,
+      })
+      .toBe("duplicate");
+    const detail = (await api(`/api/exchanges/${report?.seq}`)) as {
+      record: unknown;
+      entry: { query: string };
+    };
+    expect(detail.record).toMatchObject({ type: "sms.delivery", id: "ATXid_inspect01" });
+    expect(detail.entry.query).toBe("key=…");
+  });
+
+  it("answers only under its loopback name", async () => {
+    // A page served under another name (DNS rebinding) must not read phone numbers and keys.
+    const status = await new Promise<number | undefined>((resolve, reject) =>
+      request(
+        `${inspector.url}/api/exchanges`,
+        { headers: { host: "inspector.example.com" } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode);
+        },
+      )
+        .on("error", reject)
+        .end(),
+    );
+    expect(status).toBe(403);
+  });
+});
