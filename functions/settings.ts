@@ -9,6 +9,8 @@ const WORK_QUEUE = {
   visibilityTimeoutSeconds: 6 * WORKER_TIMEOUT_SECONDS,
   /** Receives before a message is moved to the dead-letter queue. */
   maxReceiveCount: 5,
+  /** How long a message may wait on the queue (SQS's default, set explicitly). */
+  retentionDays: 4,
   dlqRetentionDays: 14,
   batchSize: 10,
   maxBatchingWindowSeconds: 1,
@@ -35,6 +37,42 @@ export const REPLY_RETRY = { baseDelaySeconds: 20, maxDelaySeconds: 300 } as con
  * answer within `timeoutMs` may have been sent, so its reply is marked unknown (docs/replies.md).
  */
 export const AT_REQUEST = { timeoutMs: 5_000, connectTimeoutMs: 3_000 } as const;
+
+/**
+ * Every call to an AWS service (SQS, DynamoDB, Secrets Manager) is bounded: 1 s to connect, 2 s
+ * to answer, one retry. With no bound a service that accepts connections but never answers
+ * holds a handler until its function times out, and a worker with no log line.
+ */
+export const AWS_CALL = {
+  requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
+  maxAttempts: 2,
+} as const;
+
+/**
+ * One time budget per callback request, from the moment it arrives: Secrets Manager, the menu
+ * or rule, and the queue all share it. AT's USSD gateway gives up after 10 s; voice and airtime
+ * validation are answered as fast; every route function times out after 10 s.
+ */
+export const REQUEST_BUDGET_MS = {
+  ussd: 6_000,
+  voice: 5_000,
+  airtime: 5_000,
+  twoway: 8_000,
+  plain: 8_000,
+} as const;
+
+/**
+ * The longest a queued message can live: on its queue, then in its dead-letter queue until a
+ * redrive. Anything a redriven job relies on (the reply that makes replies at-most-once, the link
+ * from AT's message id to it) must outlive it: records may not expire sooner (checked at synth).
+ */
+export const LONGEST_MESSAGE_LIFE_DAYS = Math.max(
+  EVENTS_QUEUE.retentionDays + EVENTS_QUEUE.dlqRetentionDays,
+  REPLIES_QUEUE.retentionDays + REPLIES_QUEUE.dlqRetentionDays,
+);
+
+/** Links from AT's message ids to replies expire after this (delivery reports come within days). */
+export const MESSAGE_LINK_TTL_DAYS = 30;
 
 /** Largest callback body accepted; AT's are a few hundred bytes. */
 export const MAX_BODY_BYTES = 64 * 1024;

@@ -2,6 +2,7 @@ import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import * as v from "valibot";
 import { parseAirtimeRules } from "../functions/engines/airtime/validation";
 import { parseReplyKeywords } from "../functions/reply/policy";
+import { LONGEST_MESSAGE_LIFE_DAYS } from "../functions/settings";
 
 /** Deployment settings, read from CDK context (`-c key=value` or cdk.json). */
 export interface StageConfig {
@@ -163,7 +164,18 @@ const contextSchema = v.object({
   recorderMaxConcurrency: option(maxConcurrency),
   replierMaxConcurrency: option(maxConcurrency),
   tracing: option(flag),
-  recordTtlDays: option(positiveInteger),
+  // Records (replies included) must outlive any queued message: a job redriven from a
+  // dead-letter queue after its reply expired would find no reply and send the SMS again.
+  recordTtlDays: option(
+    v.pipe(
+      positiveInteger,
+      v.minValue(
+        LONGEST_MESSAGE_LIFE_DAYS,
+        (issue) =>
+          `${issue.input} is shorter than a queued message can live (${LONGEST_MESSAGE_LIFE_DAYS} days: queue plus dead-letter queue retention); use at least ${LONGEST_MESSAGE_LIFE_DAYS}`,
+      ),
+    ),
+  ),
   destroyable: option(flag),
   logLevel: option(
     v.pipe(

@@ -15,8 +15,9 @@ export interface Poller {
 
 /**
  * Invokes a worker the way Lambda's SQS event source mapping does: batches of up to
- * `batchSize`, messages reported in `batchItemFailures` (or all, if the worker throws) stay
- * on the queue and come back after the visibility timeout; the rest are deleted.
+ * `batchSize`, messages reported in `batchItemFailures` (or all, if the worker throws or
+ * outlives the function timeout) stay on the queue and come back after the visibility timeout;
+ * the rest are deleted.
  */
 export function startPoller(options: {
   client: SQSClient;
@@ -25,6 +26,8 @@ export function startPoller(options: {
   functionName: string;
   worker: SqsWorker;
   onError: (error: unknown) => void;
+  /** Lambda ends an invocation at the function timeout; so does the poller. */
+  timeoutMs?: number;
 }): Poller {
   const { client, queueUrl, worker } = options;
   let running = true;
@@ -65,9 +68,11 @@ export function startPoller(options: {
         };
         let failed: Set<string>;
         try {
-          const result = await worker(
-            event,
-            lambdaContext(options.functionName, WORKER_TIMEOUT_SECONDS * 1000),
+          const timeoutMs = options.timeoutMs ?? WORKER_TIMEOUT_SECONDS * 1000;
+          const result = await withinTimeout(
+            worker(event, lambdaContext(options.functionName, timeoutMs)),
+            timeoutMs,
+            options.functionName,
           );
           failed = new Set(result.batchItemFailures.map((f) => f.itemIdentifier));
         } catch (error) {
@@ -99,4 +104,20 @@ export function startPoller(options: {
       await finished;
     },
   };
+}
+
+/** The invocation's result, or a timeout error when it runs past the function timeout. */
+async function withinTimeout<T>(work: Promise<T>, timeoutMs: number, name: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${name} timed out after ${timeoutMs} ms (function timeout)`)),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([work, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

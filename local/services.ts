@@ -154,6 +154,7 @@ async function createQueues(endpoint: string, visibilityTimeoutSeconds: number |
     });
     const queue = await create(name, {
       VisibilityTimeout: String(visibilityTimeoutSeconds ?? settings.visibilityTimeoutSeconds),
+      MessageRetentionPeriod: String(settings.retentionDays * 86_400),
       RedrivePolicy: JSON.stringify({
         deadLetterTargetArn: dlq.arn,
         maxReceiveCount: String(settings.maxReceiveCount),

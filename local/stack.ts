@@ -56,6 +56,19 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
+/** The environment the handlers read at import: the local services instead of AWS. */
+export const handlerEnvironment = (services: LocalServices, callbackKey: string) => ({
+  AWS_REGION: LOCAL_REGION,
+  AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+  AWS_ENDPOINT_URL_SQS: services.sqsEndpoint,
+  AWS_ENDPOINT_URL_DYNAMODB: services.dynamodbEndpoint,
+  EVENTS_QUEUE_URL: services.eventsQueueUrl,
+  REPLIES_QUEUE_URL: services.repliesQueueUrl,
+  TABLE_NAME: services.tableName,
+  CALLBACK_KEY: callbackKey,
+});
+
 /**
  * The whole pipeline in one process: every route of the route table served over HTTP by its
  * real handler, the real AWS SDK clients talking to embedded SQS and DynamoDB, and the
@@ -64,17 +77,7 @@ export interface LocalStack {
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const services = await startServices(options);
   // The handlers read their configuration and build their clients once, at import, as on Lambda.
-  Object.assign(process.env, {
-    AWS_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_SQS: services.sqsEndpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: services.dynamodbEndpoint,
-    EVENTS_QUEUE_URL: services.eventsQueueUrl,
-    REPLIES_QUEUE_URL: services.repliesQueueUrl,
-    TABLE_NAME: services.tableName,
-    CALLBACK_KEY: options.callbackKey,
-  });
+  Object.assign(process.env, handlerEnvironment(services, options.callbackKey));
   const onError = options.onError ?? ((error: unknown) => console.error(error));
 
   const handlers = new Map<string, { name: string; handler: HttpHandler }>();

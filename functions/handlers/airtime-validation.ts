@@ -20,11 +20,18 @@ const pending = rules.requirePending
 
 const DEADLINE_PASSED = { status: "Failed", reason: "validation took too long" } as const;
 
-/** AT moves money only on `Validated`; anything else, including a slow answer, is `Failed`. */
+/**
+ * AT moves money only on `Validated`; anything else, including a slow answer, is `Failed`. The
+ * table call gets the request's deadline and this one, whichever comes first; a decision the
+ * table recorded after the answer was given stays on the registration for AT's retry.
+ */
 export const handler = callbackHandler(
-  interactive(queue, "airtime.validation", async ({ body }) => {
+  interactive(queue, "airtime.validation", async ({ body }, { signal }) => {
     const decision = await withDeadline(
-      validateAirtime(body, rules, pending ? { pending } : {}),
+      validateAirtime(body, rules, {
+        ...(pending ? { pending } : {}),
+        signal: AbortSignal.any([signal, AbortSignal.timeout(deadlineMs)]),
+      }),
       deadlineMs,
       DEADLINE_PASSED,
     );

@@ -14,18 +14,19 @@ const queue = sqsEventQueue(config.eventsQueueUrl);
 const APOLOGY = buildVoiceXml([say("Sorry, something went wrong. Please call again later.")]);
 
 export const handler = callbackHandler(
-  interactive(queue, "voice.call", async ({ body }, { url }) => {
-    // Every field, unknown ones included: a flow may read what AT adds.
+  interactive(queue, "voice.call", async ({ body }, { url, signal }) => {
+    // Every field, unknown ones included: a flow may read what AT adds. A field holding a list
+    // or an object is recorded, not read.
     const call: VoiceCallRequest = Object.fromEntries(
       Object.entries(body).map(([k, v]) => [
         k,
-        v === undefined || v === null ? undefined : String(v),
+        v === null || typeof v === "object" ? undefined : String(v),
       ]),
     );
     try {
       const reply = await answerVoiceCall(call, flow, {
         callbackUrl: url,
-        callbackKeys: await config.callbackKeys(),
+        callbackKeys: await config.callbackKeys(signal),
       });
       // isActive=0 is AT's final notification: the call is over and nothing is read back.
       return reply.kind === "final"

@@ -300,6 +300,12 @@ export const isCallbackOf = <T extends CallbackType>(
   type: T,
 ): callback is CallbackOf<T> => callback.type === type;
 
+/** The fields a callback type requires, in the order a refusal names them. */
+export const requiredFieldsOf = (type: CallbackType): string[] =>
+  Object.entries(CALLBACKS[type].entries as Record<string, { type: string }>)
+    .filter(([, schema]) => schema.type !== "optional")
+    .map(([name]) => name);
+
 /** AT's ids are a few dozen characters; the table's keys allow at most 1 KiB. */
 export const MAX_AT_ID_BYTES = 256;
 

@@ -9,7 +9,7 @@ import { parseKeyList } from "./callback-key";
 export interface CallbackConfig {
   readonly eventsQueueUrl: string;
   /** The valid callback keys; on AWS re-read from Secrets Manager every few minutes. */
-  readonly callbackKeys: () => Promise<readonly string[]>;
+  readonly callbackKeys: (signal?: AbortSignal) => Promise<readonly string[]>;
 }
 
 /**
@@ -23,7 +23,8 @@ export function loadCallbackConfig(): CallbackConfig {
   if (secretArn) {
     return Object.freeze({
       eventsQueueUrl,
-      callbackKeys: async () => parseKeyList(await readSecret(secretArn)),
+      callbackKeys: async (signal?: AbortSignal) =>
+        parseKeyList(await readSecret(secretArn, signal)),
     });
   }
   const keys = parseKeyList(requiredEnv("CALLBACK_KEY"));

@@ -1,4 +1,5 @@
 import { describeError, logger } from "../shared/logger";
+import { maskPhonesIn } from "../shared/phone";
 import type { EventQueue } from "../shared/sqs";
 import { type CallbackOf, type CallbackType, isCallbackOf } from "./callbacks";
 import { envelopeOf } from "./envelope";
@@ -24,16 +25,17 @@ export function interactive<T extends CallbackType>(
   answerFor: (callback: CallbackOf<T>, request: Accepted) => Promise<InteractiveAnswer>,
 ) {
   return async (request: Accepted): Promise<Handled> => {
-    const { route, callback, receivedAt } = request;
+    const { route, callback, receivedAt, signal } = request;
     if (!isCallbackOf(callback, type)) {
       throw new Error(`route ${route.name} receives ${callback.type}, not ${type}`);
     }
     const { answer, recorded, note } = await answerFor(callback, request);
     try {
-      await queue.send(envelopeOf(callback, route.name, receivedAt, recorded, note));
+      await queue.send(envelopeOf(callback, route.name, receivedAt, recorded, note), signal);
     } catch (error) {
       logger.error("could not queue interactive event", {
         route: route.name,
+        atId: maskPhonesIn(callback.atId),
         error: describeError(error),
       });
       return { answer, outcome: "answered-unrecorded" };

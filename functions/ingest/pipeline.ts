@@ -1,11 +1,13 @@
 import middy from "@middy/core";
 import httpJsonBodyParser from "@middy/http-json-body-parser";
-import httpUrlencodeBodyParser from "@middy/http-urlencode-body-parser";
+import { HttpError } from "@middy/util";
 import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
 import { findRoute, type Route } from "../routes";
-import { MAX_BODY_BYTES } from "../settings";
+import { MAX_BODY_BYTES, REQUEST_BUDGET_MS } from "../settings";
+import { requestDeadline, untilAborted } from "../shared/deadline";
 import { describeError, logger } from "../shared/logger";
 import { maskPhone, maskPhonesIn } from "../shared/phone";
+import { acceptBody, bodyText, type MediaType, mediaTypeOf, parseForm } from "./body";
 import { isValidCallbackKey } from "./callback-key";
 import { type Callback, parseCallback } from "./callbacks";
 import { ClientError, type HttpAnswer, refusal } from "./http";
@@ -17,6 +19,8 @@ export interface Accepted {
   receivedAt: Date;
   /** The URL AT called, key included, as API Gateway received it. */
   url: string;
+  /** The request's deadline: pass it to every call that waits on another service. */
+  signal: AbortSignal;
 }
 
 export interface Handled {
@@ -28,29 +32,41 @@ export interface Handled {
 type Event = Omit<APIGatewayProxyEventV2, "body"> & { body?: unknown };
 
 interface Deps {
-  callbackKeys: () => Promise<readonly string[]>;
+  callbackKeys: (signal?: AbortSignal) => Promise<readonly string[]>;
+  /** Overrides the route's time budget (REQUEST_BUDGET_MS). */
+  budgetMs?: number;
 }
 
 /**
  * Wraps a route's core in the steps every AT callback goes through:
- * route lookup → key check (before any parsing) → size limit → body parsing → schema
- * validation → core, with every refusal answered in the route's own format and logged once.
+ * deadline → route lookup → key check (before any parsing) → size limit → body parsing →
+ * acceptance rule (functions/ingest/body.ts) → schema validation → core, with every refusal
+ * answered in the route's own format and logged once.
  */
 export function callbackHandler(core: (accepted: Accepted) => Promise<Handled>, deps: Deps) {
   return middy<Event, HttpAnswer, Error, Context>()
+    .use({ before: startDeadline(deps.budgetMs) })
     .use({ before: authorise(deps.callbackKeys) })
     .use({ before: limitBodySize })
     .use({ before: requireKnownContentType })
-    .use(httpUrlencodeBodyParser({ disableContentTypeError: true }))
     .use(httpJsonBodyParser({ disableContentTypeError: true }))
+    .use({ before: parseFormBody })
+    .use({ before: applyAcceptanceRule })
     .use({ onError: answerRefusals })
     .handler(async (event) => {
       const route = routeOf(event);
       const parsed = parseCallback(route.recordType, event.body);
       if (!parsed.ok) throw new ClientError(400, parsed.reason);
       const { callback } = parsed;
+      atIds.set(event, callback.atId);
       const receivedAt = new Date(event.requestContext?.timeEpoch ?? Date.now());
-      const handled = await core({ route, callback, receivedAt, url: requestUrl(event) });
+      const handled = await core({
+        route,
+        callback,
+        receivedAt,
+        url: requestUrl(event),
+        signal: deadlineOf(event),
+      });
       logger.info("callback", {
         route: route.name,
         recordType: route.recordType,
@@ -83,24 +99,76 @@ function requestUrl(event: Event): string {
 const contentType = (event: Event) =>
   event.headers?.["content-type"] ?? event.headers?.["Content-Type"];
 
+const deadlines = new WeakMap<Event, AbortSignal>();
+const deadlineOf = (event: Event) => deadlines.get(event) ?? AbortSignal.timeout(0);
+
+/** The request's one time budget, set before anything else waits. */
+const startDeadline =
+  (budgetMs: number | undefined) =>
+  async (request: { event: Event; context: Context }): Promise<void> => {
+    const style = findRoute(request.event.routeKey)?.answer ?? "plain";
+    deadlines.set(
+      request.event,
+      requestDeadline(
+        budgetMs ?? REQUEST_BUDGET_MS[style],
+        request.context?.getRemainingTimeInMillis?.(),
+      ),
+    );
+  };
+
 const authorise =
   (keys: Deps["callbackKeys"]) =>
   async (request: { event: Event }): Promise<void> => {
     routeOf(request.event);
-    if (!isValidCallbackKey(request.event.queryStringParameters?.key, await keys())) {
+    const signal = deadlineOf(request.event);
+    const valid = await untilAborted(keys(signal), signal);
+    if (!isValidCallbackKey(request.event.queryStringParameters?.key, valid)) {
       throw new ClientError(403, "invalid or missing callback key");
     }
   };
 
-/** The two encodings AT uses (the same patterns Middy's parsers recognise). */
-const FORM = /^application\/x-www-form-urlencoded(;.*)?$/;
-const JSON_TYPE = /^application\/(.+\+)?json($|;.+)/;
+/** The body as sent, before parsing: JSON numbers are checked as they were written. */
+const rawBodies = new WeakMap<Event, string>();
 
+/**
+ * Accepts the two encodings AT uses, whatever the case of the media type, and hands the
+ * parsers a body in their canonical content type and as text.
+ */
 async function requireKnownContentType(request: { event: Event }): Promise<void> {
-  const type = contentType(request.event);
-  if (!type || !(FORM.test(type) || JSON_TYPE.test(type))) {
-    throw new ClientError(415, `unsupported content type ${type ?? "(none)"}`);
-  }
+  const { event } = request;
+  const header = contentType(event);
+  const media = mediaTypeOf(header);
+  if (!media) throw new ClientError(415, `unsupported content type ${header ?? "(none)"}`);
+  const text = bodyText(
+    typeof event.body === "string" ? event.body : undefined,
+    event.isBase64Encoded,
+  );
+  rawBodies.set(event, text);
+  event.headers = { ...withoutContentType(event.headers), "content-type": CANONICAL[media] };
+  event.body = text;
+  event.isBase64Encoded = false;
+}
+
+const CANONICAL: Record<MediaType, string> = {
+  form: "application/x-www-form-urlencoded",
+  json: "application/json",
+};
+
+const withoutContentType = (headers: Event["headers"]) =>
+  Object.fromEntries(
+    Object.entries(headers ?? {}).filter(([name]) => name.toLowerCase() !== "content-type"),
+  );
+
+/** Form bodies are parsed into null-prototype objects, so no field name is special. */
+async function parseFormBody(request: { event: Event }): Promise<void> {
+  if (mediaTypeOf(contentType(request.event)) !== "form") return;
+  request.event.body = parseForm(rawBodies.get(request.event) ?? "");
+}
+
+async function applyAcceptanceRule(request: { event: Event }): Promise<void> {
+  const { event } = request;
+  const json = mediaTypeOf(contentType(event)) === "json";
+  event.body = acceptBody(event.body, json ? rawBodies.get(event) : undefined);
 }
 
 async function limitBodySize(request: { event: Event }): Promise<void> {
@@ -125,6 +193,7 @@ async function answerRefusals(request: {
   log("callback", {
     route: route?.name ?? request.event.routeKey,
     recordType: route?.recordType,
+    ...atIdOf(request.event),
     outcome: statusCode >= 500 ? "failed" : "refused",
     statusCode,
     reason,
@@ -138,9 +207,21 @@ async function answerRefusals(request: {
 
 function classify(error: unknown): { statusCode: number; reason: string } {
   if (error instanceof ClientError) return { statusCode: error.statusCode, reason: error.message };
-  // Middy's parsers report an unparseable body as 415; to a caller it is a malformed body.
-  if (error instanceof Error && /malformed/i.test(error.message)) {
+  // Middy's JSON parser reports an unparseable body as a 415 HttpError: a malformed body.
+  if (error instanceof HttpError && isParserError(error)) {
     return { statusCode: 400, reason: `malformed body: ${error.message}` };
   }
+  // Anything else (a queue, a table, a bug) is ours: AT must retry, never drop the callback.
   return { statusCode: 500, reason: "internal error" };
+}
+
+const isParserError = (error: HttpError) =>
+  error.statusCode < 500 &&
+  (error.cause as { package?: unknown } | undefined)?.package === "@middy/http-json-body-parser";
+
+/** The AT id of a request that got as far as its schema, phone numbers masked, for failure lines. */
+const atIds = new WeakMap<Event, string>();
+function atIdOf(event: Event): { atId?: string } {
+  const atId = atIds.get(event);
+  return atId === undefined ? {} : { atId: maskPhonesIn(atId) };
 }

@@ -1,6 +1,8 @@
 import type { SQSRecord } from "aws-lambda";
 import { parseEnvelope } from "../ingest/envelope";
 import { type ReplyJob, replyJobFor } from "../reply/job";
+import { EVENTS_QUEUE } from "../settings";
+import { isFieldObject } from "../shared/json";
 import { describeError, logger } from "../shared/logger";
 import { maskPhonesIn } from "../shared/phone";
 import type { MessageQueue } from "../shared/sqs";
@@ -29,8 +31,10 @@ export function recorder(deps: RecorderDeps) {
       sqsMessageId: message.messageId,
       receiveCount: message.attributes?.ApproximateReceiveCount,
     };
+    let atId: string | undefined;
     try {
       const envelope = parseEnvelope(message.body);
+      atId = maskPhonesIn(envelope.id);
       const item = toRecordItem(envelope, { now: new Date(), ttlDays: deps.ttlDays });
       const written = await deps.records.putOnce(item);
       const { effects } = await applyCallbackEffects(item, deps.replyStore);
@@ -45,13 +49,31 @@ export function recorder(deps: RecorderDeps) {
         ...fields,
         route: envelope.route,
         recordType: envelope.type,
-        atId: maskPhonesIn(envelope.id),
+        atId,
         outcome: written ? "recorded" : "duplicate",
         ...(effects.length > 0 ? { effects } : {}),
       });
     } catch (error) {
-      logger.error("record", { ...fields, outcome: "failed", error: describeError(error) });
+      // On its last receive the message goes to the dead-letter queue: say so, with its AT id.
+      const last = Number(fields.receiveCount ?? 1) >= EVENTS_QUEUE.maxReceiveCount;
+      logger.error("record", {
+        ...fields,
+        ...(atId ? { atId } : { atId: atIdIn(message.body) }),
+        outcome: last ? "dead-lettered" : "failed",
+        error: describeError(error),
+      });
       throw error;
     }
   };
+}
+
+/** The AT id of a message that is not a valid envelope, if it names one. */
+function atIdIn(body: string): string | undefined {
+  try {
+    const value: unknown = JSON.parse(body);
+    const id = isFieldObject(value) ? value.id : undefined;
+    return typeof id === "string" ? maskPhonesIn(id) : undefined;
+  } catch {
+    return undefined;
+  }
 }

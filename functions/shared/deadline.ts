@@ -26,3 +26,44 @@ export function withDeadline<T, F>(work: Promise<T>, ms: number, fallback: F): P
     );
   });
 }
+
+/**
+ * One time budget per request: created when the request arrives and passed, as an
+ * AbortSignal, to every call that waits on another service (Secrets Manager, SQS, DynamoDB).
+ */
+export class DeadlineExceeded extends Error {
+  override name = "DeadlineExceeded";
+}
+
+/**
+ * A signal that aborts after `budgetMs`, or sooner if the invocation has less time left
+ * (`remainingMs`, from the Lambda context), keeping a margin to answer in.
+ */
+export function requestDeadline(budgetMs: number, remainingMs?: number): AbortSignal {
+  const ANSWER_MARGIN_MS = 250;
+  const left = remainingMs === undefined ? budgetMs : remainingMs - ANSWER_MARGIN_MS;
+  return AbortSignal.timeout(Math.max(0, Math.min(budgetMs, left)));
+}
+
+/**
+ * Settles as `work` does, or rejects with DeadlineExceeded once `signal` aborts: for calls that
+ * take no signal themselves (the client's own timeouts still end the request behind it).
+ */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.reject(new DeadlineExceeded("request deadline passed"));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new DeadlineExceeded("request deadline passed"));
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}

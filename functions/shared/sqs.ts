@@ -1,21 +1,17 @@
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { Envelope } from "../ingest/envelope";
+import { AWS_CALL } from "../settings";
 
 /**
  * One client per container. The endpoint comes from the environment (AWS_ENDPOINT_URL_SQS
  * locally); the queue URL names the queue, never the host to call.
  */
-export const sqsClient = new SQSClient({
-  useQueueUrlAsEndpoint: false,
-  // Interactive routes queue their event before answering AT (USSD gives up after 10 s), and
-  // an ack route should answer 503 soon rather than late: bound each call, retry once.
-  requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
-  maxAttempts: 2,
-});
+export const sqsClient = new SQSClient({ useQueueUrlAsEndpoint: false, ...AWS_CALL });
 
 /** A queue of JSON messages of one kind. */
 export interface MessageQueue<T> {
-  send(message: T): Promise<void>;
+  /** `signal`: the request's deadline; the send is abandoned when it aborts. */
+  send(message: T, signal?: AbortSignal): Promise<void>;
 }
 
 /** The events queue: one envelope per accepted callback. */
@@ -23,9 +19,10 @@ export type EventQueue = MessageQueue<Envelope>;
 
 export function sqsQueue<T>(queueUrl: string, client: SQSClient = sqsClient): MessageQueue<T> {
   return {
-    async send(message) {
+    async send(message, signal) {
       await client.send(
         new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: asciiJson(message) }),
+        signal ? { abortSignal: signal } : {},
       );
     },
   };

@@ -7,8 +7,16 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import * as v from "valibot";
 import { deliveryRank, REPLY_STATES, type ReplyState } from "../reply/state";
+import { MESSAGE_LINK_TTL_DAYS } from "../settings";
 import { conditional } from "./conditional";
-import { messageLinkKey, recordPartition, recordSortKeyPrefix, replyKey, TABLE } from "./keys";
+import {
+  expiryEpochSeconds,
+  messageLinkKey,
+  recordPartition,
+  recordSortKeyPrefix,
+  replyKey,
+  TABLE,
+} from "./keys";
 import {
   decodeRecordItem,
   encodeRecord,
@@ -115,11 +123,12 @@ export interface DeliveryUpdate {
 const messageLinkSchema = v.object({ inboundId: v.string(), from: v.string(), to: v.string() });
 export type MessageLink = v.InferOutput<typeof messageLinkSchema>;
 
-/** The link codec: AT's message id → the reply it was sent for. */
-export const encodeMessageLink = (messageId: string, link: MessageLink) => ({
+/** The link codec: AT's message id → the reply it was sent for; it expires (see settings). */
+export const encodeMessageLink = (messageId: string, link: MessageLink, nowMs = Date.now()) => ({
   ...messageLinkKey(messageId),
   messageId,
   ...link,
+  [TABLE.ttlAttribute]: expiryEpochSeconds(nowMs, MESSAGE_LINK_TTL_DAYS * 86_400),
 });
 export const decodeMessageLink = (item: unknown): MessageLink => v.parse(messageLinkSchema, item);
 

@@ -6,6 +6,7 @@ import { Construct } from "constructs";
 export interface QueueSettings {
   readonly visibilityTimeoutSeconds: number;
   readonly maxReceiveCount: number;
+  readonly retentionDays: number;
   readonly dlqRetentionDays: number;
   readonly batchSize: number;
   readonly maxBatchingWindowSeconds: number;
@@ -41,6 +42,7 @@ export class WorkQueue extends Construct {
     });
     this.queue = new Queue(this, "Queue", {
       visibilityTimeout: Duration.seconds(settings.visibilityTimeoutSeconds),
+      retentionPeriod: Duration.days(settings.retentionDays),
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: settings.maxReceiveCount },

@@ -64,6 +64,9 @@ describe("readConfig", () => {
     [{ throttleRate: "fast" }, /throttleRate/],
     [{ throttleBurst: "-1" }, /throttleBurst/],
     [{ recordTtlDays: "1.5" }, /recordTtlDays/],
+    // A reply that expired before its job was redriven from the DLQ would be sent twice.
+    [{ recordTtlDays: "7" }, /recordTtlDays 7 is shorter than a queued message can live \(18 days/],
+    [{ recordTtlDays: 17 }, /recordTtlDays 17 is shorter/],
     [{ logRetentionDays: "10" }, /logRetentionDays must be one of/],
     [{ alarmEmail: "ops" }, /alarmEmail/],
     [{ destroyable: "yes" }, /destroyable/],

@@ -1,5 +1,7 @@
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dynamoPendingTransactions } from "../../functions/table/airtime-pending";
+import { airtimePendingKey } from "../../functions/table/keys";
 import { routePath, startTestStack, type TestStack } from "../support/local";
 
 // The handler reads its rules at cold start, as on Lambda: set them before the stack imports it.
@@ -37,14 +39,49 @@ const ask = async (fields: Record<string, unknown>) => {
 };
 
 describe("airtime validation against requests the application registered", () => {
-  it("validates a registered request once, and only once", async () => {
+  it("validates a registered request, and answers AT's retry of it the same way", async () => {
     await pending.register("ATQid_registered1", {
       phoneNumber: "+254711000124",
       currencyCode: "KES",
       amount: 100,
     });
     expect(await ask({ transactionId: "ATQid_registered1" })).toBe("Validated");
-    expect(await ask({ transactionId: "ATQid_registered1" })).toBe("Failed");
+    expect(await ask({ transactionId: "ATQid_registered1" })).toBe("Validated");
+    // The same transaction for someone else, or for more money, is not the same request.
+    expect(await ask({ transactionId: "ATQid_registered1", amount: 200 })).toBe("Failed");
+    const registration = await local.documents.send(
+      new GetCommand({
+        TableName: local.stack.services.tableName,
+        Key: airtimePendingKey("ATQid_registered1"),
+      }),
+    );
+    expect(registration.Item).toMatchObject({ decision: "Validated" });
+  });
+
+  it("keeps the registration when the answer missed its deadline, so AT's retry is validated", async () => {
+    await pending.register("ATQid_slow1", {
+      phoneNumber: "+254711000124",
+      currencyCode: "KES",
+      amount: 100,
+    });
+    // The table does the write, but its answer arrives after the 3 s airtime deadline.
+    const { documentClient } = await import("../../functions/shared/dynamodb");
+    let slow = true;
+    documentClient.middlewareStack.add(
+      (next) => async (args) => {
+        const result = await next(args);
+        if (slow) await new Promise((resolve) => setTimeout(resolve, 3_500));
+        return result;
+      },
+      { step: "initialize", name: "slowTableAnswers" },
+    );
+    try {
+      expect(await ask({ transactionId: "ATQid_slow1" })).toBe("Failed");
+    } finally {
+      slow = false;
+      documentClient.middlewareStack.remove("slowTableAnswers");
+    }
+    expect(await ask({ transactionId: "ATQid_slow1" })).toBe("Validated");
   });
 
   it("fails a request nobody registered, and records why", async () => {
@@ -93,7 +130,7 @@ describe("airtime validation against requests the application registered", () =>
     ["a source IP outside the allow-list", { sourceIpAddress: "198.51.100.9" }],
     ["a currency not allowed", { currencyCode: "NGN" }],
     ["an amount over the currency's limit", { amount: 20000 }],
-  ])("fails %s without consuming the registration", async (_label, change) => {
+  ])("fails %s and leaves the registration undecided", async (_label, change) => {
     const id = `ATQid_rule_${Object.keys(change)[0]}`;
     await pending.register(id, { phoneNumber: "+254711000124", currencyCode: "KES", amount: 100 });
     expect(await ask({ transactionId: id, ...change })).toBe("Failed");

@@ -1,7 +1,7 @@
 /**
  * Airtime validation callback rules (AT asks before sending airtime; answer Validated or Failed).
  *
- *   validateAirtime(body: unknown, rules: AirtimeRules, ports?: { pending?: PendingTransactions })
+ *   validateAirtime(body: unknown, rules: AirtimeRules, ports?: { pending?, signal? })
  *     : Promise<AirtimeDecision>            // { status: "Validated" | "Failed", reason? }; never throws
  *   parseAirtimeRules(env: Record<string, string | undefined>): AirtimeRules   // throws AirtimeConfigError
  *   DEFAULT_AIRTIME_RULES                   // the seed: transactionId, phoneNumber and amount present
@@ -11,13 +11,16 @@
  *   AIRTIME_CURRENCIES="KES,UGX"                             allowed currencyCode values
  *   AIRTIME_LIMITS="KES:10-10000,UGX:500-100000"             inclusive amount range per currency
  *   AIRTIME_REQUIRE_PENDING=true                             transactionId must match a registered
- *                                                            request (consumed once) with the same
- *                                                            phoneNumber, currencyCode and amount
+ *                                                            request with the same phoneNumber,
+ *                                                            currencyCode and amount; the decision
+ *                                                            is recorded on it, so AT's retry of the
+ *                                                            same request gets the same answer
  * `Validated` only when every enabled rule passes. Reasons never contain the phone number.
  */
 
 import { BlockList, isIP } from "node:net";
 import * as v from "valibot";
+import { requiredFieldsOf } from "../../ingest/callbacks";
 import { isFieldObject } from "../../shared/json";
 import { toE164 } from "../../shared/phone";
 
@@ -52,8 +55,16 @@ export interface PendingAirtime {
 
 /** Requests this application really made, registered before calling AT's send-airtime API. */
 export interface PendingTransactions {
-  /** Returns and removes the pending request, or undefined if there is none. */
-  consume(transactionId: string): Promise<PendingAirtime | undefined>;
+  /**
+   * Validates a callback against the registered request in one conditional write that records
+   * the decision on it (nothing is deleted, so a deadline cannot lose a registration, and a
+   * retry of the same request gets the same answer). Undefined when validated, else the reason.
+   */
+  validate(
+    transactionId: string,
+    callback: PendingAirtime,
+    signal?: AbortSignal,
+  ): Promise<string | undefined>;
 }
 
 export interface AirtimeDecision {
@@ -69,7 +80,8 @@ export class AirtimeConfigError extends Error {
 }
 
 export const DEFAULT_AIRTIME_RULES: AirtimeRules = Object.freeze({
-  requiredFields: ["transactionId", "phoneNumber", "amount"] as const,
+  // The callback schema owns the required fields; the rules read them the same way.
+  requiredFields: requiredFieldsOf("airtime.validation") as AirtimeField[],
   amountLimits: {},
   requirePending: false,
 });
@@ -92,7 +104,7 @@ interface AirtimeCallback {
 export async function validateAirtime(
   body: unknown,
   rules: AirtimeRules,
-  ports: { readonly pending?: PendingTransactions } = {},
+  ports: { readonly pending?: PendingTransactions; readonly signal?: AbortSignal } = {},
 ): Promise<AirtimeDecision> {
   try {
     if (!isFieldObject(body)) {
@@ -107,7 +119,9 @@ export async function validateAirtime(
       limitProblem(callback, rules.amountLimits);
     if (problem !== undefined) return failed(problem);
     // Last, because consuming the pending request is the only rule with a side effect.
-    return rules.requirePending ? await pendingDecision(callback, ports.pending) : VALIDATED;
+    return rules.requirePending
+      ? await pendingDecision(callback, ports.pending, ports.signal)
+      : VALIDATED;
   } catch (error) {
     return failed(`validation error: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -126,19 +140,16 @@ function readCallback(body: { readonly [field: string]: unknown }): AirtimeCallb
   };
 }
 
-function text(value: unknown): string | undefined {
-  if (typeof value !== "string") return undefined;
-  const trimmed = value.trim();
-  return trimmed === "" ? undefined : trimmed;
-}
-
+/** A field as the callback schema reads it: a single value, as text (JSON may send numbers). */
 function untrimmed(value: unknown): string | undefined {
-  return text(value) === undefined ? undefined : (value as string);
+  const single =
+    typeof value === "string" || typeof value === "number" || typeof value === "boolean";
+  return single && String(value).trim() !== "" ? String(value) : undefined;
 }
 
-function amountAsText(value: unknown): string | undefined {
-  return typeof value === "number" ? String(value) : text(value);
-}
+const text = (value: unknown) => untrimmed(value)?.trim();
+
+const amountAsText = text;
 
 function parseAmount(amountText: string): number | undefined {
   if (!/^\d+(\.\d+)?$/.test(amountText)) return undefined;
@@ -206,38 +217,37 @@ function limitProblem(
 async function pendingDecision(
   callback: AirtimeCallback,
   pending: PendingTransactions | undefined,
+  signal: AbortSignal | undefined,
 ): Promise<AirtimeDecision> {
   if (pending === undefined) return failed("pending-transaction check has no store");
   if (callback.transactionId === undefined) return failed("missing transactionId");
-  let registered: PendingAirtime | undefined;
+  if (callback.amount === undefined) return failed("missing amount");
+  let problem: string | undefined;
   try {
-    registered = await pending.consume(callback.transactionId);
+    problem = await pending.validate(
+      callback.transactionId,
+      {
+        phoneNumber: callback.phoneNumber ?? "",
+        currencyCode: callback.currencyCode ?? "",
+        amount: callback.amount,
+      },
+      signal,
+    );
   } catch (error) {
     return failed(
-      `pending-transaction lookup failed: ${error instanceof Error ? error.message : String(error)}`,
+      `pending-transaction check failed: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
-  if (registered === undefined) return failed("no pending request for transactionId");
-  if (normalisePhone(registered.phoneNumber) !== normalisePhone(callback.phoneNumber ?? "")) {
-    return failed("phoneNumber does not match the pending request");
-  }
-  if (registered.currencyCode.toUpperCase() !== callback.currencyCode) {
-    return failed("currencyCode does not match the pending request");
-  }
-  if (callback.amount === undefined || !sameMoney(registered.amount, callback.amount)) {
-    return failed("amount does not match the pending request");
-  }
-  return VALIDATED;
+  return problem === undefined ? VALIDATED : failed(problem);
 }
 
 /** E.164 where possible, so `%2B254…`, a literal `+` that arrived as a space and `00254…` match. */
-function normalisePhone(phoneNumber: string): string {
+export function normalisePhone(phoneNumber: string): string {
   return toE164(phoneNumber) ?? phoneNumber.replace(/[\s-]/g, "");
 }
 
-function sameMoney(a: number, b: number): boolean {
-  return Math.round(a * 100) === Math.round(b * 100);
-}
+/** Amounts compared in hundredths, as money is. */
+export const cents = (amount: number) => Math.round(amount * 100);
 
 function ipFamily(ip: string): "ipv4" | "ipv6" | undefined {
   const version = isIP(ip);

@@ -1,0 +1,116 @@
+import { createServer, type Server, type Socket } from "node:net";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import type { Context } from "aws-lambda";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { lambdaContext } from "../../local/apigw";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/constants";
+
+/**
+ * A service that accepts connections and never answers: the failure no emulator shows and a
+ * real network produces (a stuck load balancer, a half-open connection).
+ */
+let blackHole: Server;
+let blackHoleUrl: string;
+const sockets = new Set<Socket>();
+beforeAll(async () => {
+  blackHole = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => blackHole.listen(0, "127.0.0.1", resolve));
+  const address = blackHole.address();
+  blackHoleUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+});
+afterAll(async () => {
+  for (const socket of sockets) socket.destroy();
+  await new Promise<void>((resolve) => blackHole.close(() => resolve()));
+});
+
+const ENV_KEYS = [
+  "AWS_ENDPOINT_URL_DYNAMODB",
+  "AWS_ENDPOINT_URL_SQS",
+  "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+  "CALLBACK_KEY_SECRET_ARN",
+  "CALLBACK_KEY",
+  "EVENTS_QUEUE_URL",
+];
+beforeEach(() => {
+  vi.resetModules();
+  for (const key of ENV_KEYS) delete process.env[key];
+  Object.assign(process.env, {
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    EVENTS_QUEUE_URL: "http://sqs.us-east-1.localhost/000000000000/events",
+  });
+});
+
+/** How long `work` took to settle, or `limitMs` if it had not settled by then. */
+async function settleTime(work: Promise<unknown>, limitMs: number): Promise<number> {
+  const started = Date.now();
+  const timer = new Promise((resolve) => setTimeout(resolve, limitMs));
+  await Promise.race([work.catch(() => undefined), timer]);
+  return Date.now() - started;
+}
+
+const ussdEvent = () => ({
+  version: "2.0",
+  routeKey: "POST /api/ussd/session",
+  rawPath: "/api/ussd/session",
+  rawQueryString: "key=budget-key",
+  headers: { "content-type": "application/x-www-form-urlencoded" },
+  queryStringParameters: { key: "budget-key" },
+  requestContext: { timeEpoch: Date.now() },
+  body: "sessionId=ATUid_budget&serviceCode=%2A384%23&phoneNumber=%2B254711000111&text=",
+  isBase64Encoded: false,
+});
+type Handler = (event: unknown, context: Context) => Promise<{ statusCode: number; body: string }>;
+
+describe("every call to another service is bounded", () => {
+  it("gives up on a DynamoDB that never answers within seconds, not never", async () => {
+    process.env.AWS_ENDPOINT_URL_DYNAMODB = blackHoleUrl;
+    const { documentClient } = await import("../../functions/shared/dynamodb");
+    const call = documentClient.send(
+      new GetCommand({ TableName: "records", Key: { pk: "ID#x", sk: "x" } }),
+    );
+    expect(await settleTime(call, 9_000)).toBeLessThan(8_000);
+    await expect(call).rejects.toThrow();
+  }, 15_000);
+
+  it("answers USSD within its budget when Secrets Manager never answers: 503, in AT's format", async () => {
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: blackHoleUrl,
+      CALLBACK_KEY_SECRET_ARN: "arn:aws:secretsmanager:us-east-1:000000000000:secret:keys",
+    });
+    const { handler } = (await import("../../functions/handlers/ussd-session")) as {
+      handler: Handler;
+    };
+    const answer = handler(ussdEvent(), lambdaContext("ussd-session", 10_000));
+    expect(await settleTime(answer, 9_000)).toBeLessThan(7_000);
+    await expect(answer).resolves.toMatchObject({
+      statusCode: 503,
+      body: "END temporarily unavailable, please retry",
+    });
+  }, 15_000);
+
+  it("shares one deadline between a slow menu and a queue that never answers", async () => {
+    Object.assign(process.env, { AWS_ENDPOINT_URL_SQS: blackHoleUrl, CALLBACK_KEY: "budget-key" });
+    const { callbackHandler } = await import("../../functions/ingest/pipeline");
+    const { interactive } = await import("../../functions/ingest/interactive");
+    const { sqsEventQueue } = await import("../../functions/shared/sqs");
+    const { loadCallbackConfig } = await import("../../functions/ingest/config");
+    const { text } = await import("../../functions/ingest/http");
+    const config = loadCallbackConfig();
+    // A slow menu (4 s), then the event goes to a queue that never answers.
+    const slowMenu = interactive(sqsEventQueue(config.eventsQueueUrl), "ussd.session", async () => {
+      await new Promise((resolve) => setTimeout(resolve, 4_000));
+      return { answer: text(200, "END Sorry, please try again."), recorded: "", note: "deadline" };
+    });
+    const handler = callbackHandler(slowMenu, config) as unknown as Handler;
+    const answer = handler(ussdEvent(), lambdaContext("ussd-session", 10_000));
+    expect(await settleTime(answer, 9_000)).toBeLessThan(7_000);
+    await expect(answer).resolves.toMatchObject({ statusCode: 200 });
+    const { REQUEST_BUDGET_MS } = await import("../../functions/settings");
+    expect(REQUEST_BUDGET_MS.ussd).toBeLessThan(10_000);
+  }, 15_000);
+});
