@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import {
   CreateTableCommand,
+  DeleteTableCommand,
   DynamoDBClient,
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
@@ -29,6 +30,15 @@ export interface LocalServices {
 export interface ServiceOptions {
   /** Keep DynamoDB data in this folder across restarts; in memory when unset. */
   dataDir?: string;
+  /**
+   * Use this DynamoDB (AWS's DynamoDB Local, or any compatible endpoint) instead of the embedded
+   * one; the table is created there unless it exists.
+   */
+  dynamodbEndpoint?: string;
+  /** Table name (default `records`). */
+  tableName?: string;
+  /** Delete the table on stop (tests sharing one DynamoDB Local). */
+  dropTableOnStop?: boolean;
   /** Overrides the deployed visibility timeout (tests use a short one to see redelivery quickly). */
   visibilityTimeoutSeconds?: number;
   /** Ports for the embedded SQS and DynamoDB; 0 or unset picks free ones. */
@@ -49,21 +59,13 @@ export async function startServices(options: ServiceOptions = {}): Promise<Local
     "localhost",
     "127.0.0.1",
   );
-  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const dynamo = dynalite({
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
-    ...(options.dataDir ? { path: options.dataDir } : {}),
-  });
-  await new Promise<void>((resolve, reject) => {
-    dynamo.once("error", reject);
-    dynamo.listen(options.dynamodbPort ?? 0, "127.0.0.1", () => resolve());
-  });
-  const dynamodbEndpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
+  const dynamo = options.dynamodbEndpoint
+    ? undefined
+    : await startDynalite(options.dataDir, options.dynamodbPort);
+  const dynamodbEndpoint = options.dynamodbEndpoint ?? dynamo?.endpoint ?? "";
 
   const queues = await createQueues(sqsEndpoint, options.visibilityTimeoutSeconds);
-  const tableName = "records";
+  const tableName = options.tableName ?? "records";
   await createTable(dynamodbEndpoint, tableName);
 
   return {
@@ -73,17 +75,38 @@ export async function startServices(options: ServiceOptions = {}): Promise<Local
     ...queues,
     async stop() {
       await sqs.close();
-      await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+      if (options.dropTableOnStop) await dropTable(dynamodbEndpoint, tableName);
+      if (dynamo) await new Promise<void>((resolve) => dynamo.server.close(() => resolve()));
     },
   };
 }
 
-async function createTable(endpoint: string, tableName: string) {
-  const client = new DynamoDBClient({
-    endpoint,
-    region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
+async function startDynalite(dataDir: string | undefined, port = 0) {
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const dynamo = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(dataDir ? { path: dataDir } : {}),
   });
+  await new Promise<void>((resolve, reject) => {
+    dynamo.once("error", reject);
+    dynamo.listen(port, "127.0.0.1", () => resolve());
+  });
+  return { server: dynamo, endpoint: `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}` };
+}
+
+const tableClient = (endpoint: string) =>
+  new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+
+async function dropTable(endpoint: string, tableName: string) {
+  const client = tableClient(endpoint);
+  await client.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined);
+  client.destroy();
+}
+
+async function createTable(endpoint: string, tableName: string) {
+  const client = tableClient(endpoint);
   const s = "S" as const;
   const index = (name: string, pk: string, sk: string) => ({
     IndexName: name,
@@ -127,7 +150,7 @@ async function createTable(endpoint: string, tableName: string) {
         TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
       }),
     )
-    .catch(() => undefined); // dynalite does not implement TTL; the deployed table does.
+    .catch(() => undefined); // dynalite does not implement TTL; DynamoDB Local and AWS do.
   client.destroy();
 }
 

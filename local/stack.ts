@@ -10,22 +10,17 @@ import { ROUTES, routeKey, WORKERS } from "../functions/routes";
 import { lambdaContext, PayloadTooLarge, readBody, toHttpApiEvent, writeResult } from "./apigw";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./constants";
 import { type Poller, type SqsWorker, startPoller } from "./poller";
-import { type LocalServices, startServices } from "./services";
+import { type LocalServices, type ServiceOptions, startServices } from "./services";
 
 type HttpHandler = (
   event: APIGatewayProxyEventV2,
   context: Context,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
-export interface LocalStackOptions {
+export interface LocalStackOptions extends ServiceOptions {
   /** HTTP port for the callback routes; 0 picks a free one. */
   port: number;
   callbackKey: string;
-  dataDir?: string;
-  visibilityTimeoutSeconds?: number;
-  /** Fixed ports for the embedded SQS and DynamoDB (default: free ones). */
-  sqsPort?: number;
-  dynamodbPort?: number;
   onError?: (error: unknown) => void;
   /** Told of every routed request and its answer (the local inspector listens here). */
   onExchange?: (exchange: Exchange) => void;

@@ -11,14 +11,21 @@ import { localCallbackKey, localPorts } from "./local-config";
 import { LOCAL_STATE_FILE, type LocalState } from "./local-state";
 
 const USAGE = `Usage: npm start -- [--port 9000] [--data-dir DIR] [--visibility-timeout SECONDS]
+                 [--dynamodb-endpoint URL]
 Runs every route locally with embedded SQS and DynamoDB, the workers, and the inspector page.
+--dynamodb-endpoint uses that DynamoDB (AWS's DynamoDB Local, http://127.0.0.1:8000) instead.
 Ports: PORT (routes, default 9000), INSPECTOR_PORT, SQS_PORT, DYNAMODB_PORT (default: the
 three ports after PORT).`;
 const { values, fail, orFail } = cli(USAGE, {
   port: { type: "string", default: process.env.PORT ?? "9000" },
   "data-dir": { type: "string" },
   "visibility-timeout": { type: "string" },
+  "dynamodb-endpoint": { type: "string" },
 });
+const dynamodbEndpoint = values["dynamodb-endpoint"];
+if (dynamodbEndpoint !== undefined && !/^https?:\/\/[^/]+/.test(dynamodbEndpoint)) {
+  fail(`--dynamodb-endpoint must be a URL like http://127.0.0.1:8000, not ${dynamodbEndpoint}`);
+}
 const ports = orFail(() => localPorts(values.port, process.env));
 const visibility = values["visibility-timeout"];
 const visibilityTimeoutSeconds = visibility === undefined ? undefined : Number(visibility);
@@ -59,6 +66,12 @@ stack = await orFailAsync(() =>
     onExchange: inspector.record,
     ...(values["data-dir"] ? { dataDir: values["data-dir"] } : {}),
     ...(visibilityTimeoutSeconds === undefined ? {} : { visibilityTimeoutSeconds }),
+    ...(dynamodbEndpoint ? { dynamodbEndpoint } : {}),
+  }).catch((error: unknown) => {
+    if (!dynamodbEndpoint) throw error;
+    return fail(
+      `could not use DynamoDB at ${dynamodbEndpoint}: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }),
 );
 inspector.watch();
@@ -96,7 +109,9 @@ for (const route of ROUTES) {
   console.log(`  ${"".padEnd(width)}  ↳ ${route.dashboard}`);
 }
 console.log("\nLocal services (any AWS SDK client or CLI works against them, region us-east-1):");
-console.log(`  DynamoDB  ${state.dynamodbEndpoint}  table ${state.tableName}`);
+console.log(
+  `  DynamoDB  ${state.dynamodbEndpoint}  table ${state.tableName}${dynamodbEndpoint ? " (--dynamodb-endpoint)" : ""}`,
+);
 console.log(`  SQS       ${state.sqsEndpoint}  queues events, events-dlq, replies, replies-dlq`);
 console.log(
   values["data-dir"]

@@ -37,12 +37,14 @@ export function recorder(deps: RecorderDeps) {
       atId = maskPhonesIn(envelope.id);
       const item = toRecordItem(envelope, { now: new Date(), ttlDays: deps.ttlDays });
       const written = await deps.records.putOnce(item);
-      const { effects } = await applyCallbackEffects(item, deps.replyStore);
-      const job = item.type === "sms.incoming" ? replyJobFor(item) : undefined;
+      // A duplicate acts on the record as first stored (its receivedAt), however the two raced.
+      const record = written ? item : ((await deps.records.stored(item)) ?? item);
+      const { effects } = await applyCallbackEffects(record, deps.replyStore);
+      const job = record.type === "sms.incoming" ? replyJobFor(record) : undefined;
       if (job) {
         await deps.replies.send(job);
         effects.push("reply-queued");
-      } else if (item.type === "sms.incoming") {
+      } else if (record.type === "sms.incoming") {
         effects.push("no-reply-sender-not-a-phone-number");
       }
       logger.info("record", {

@@ -60,8 +60,44 @@ describe("recorder worker", () => {
       "poison",
       "wrong-version",
     ]);
-    const records = await local.records({ id: "ATXid_a1b2c3d4e5f6" });
+    // The stack's reply worker adds an sms.reply under the same id on its own time: not this test's.
+    const records = await local.records({ id: "ATXid_a1b2c3d4e5f6", type: "sms.incoming" });
     expect(records).toHaveLength(1);
+  });
+
+  it("queues a duplicate's reply job with the record as first stored", async () => {
+    const { handler } = await import("../../functions/handlers/recorder");
+    const jobs: { receivedAt?: string }[] = [];
+    const send = SQSClient.prototype.send;
+    vi.spyOn(SQSClient.prototype, "send").mockImplementation(function (
+      this: SQSClient,
+      ...args: Parameters<SQSClient["send"]>
+    ) {
+      const [command] = args;
+      if (
+        command instanceof SendMessageCommand &&
+        command.input.QueueUrl === local.stack.services.repliesQueueUrl
+      ) {
+        jobs.push(JSON.parse(command.input.MessageBody ?? "{}"));
+      }
+      return send.apply(this, args);
+    } as SQSClient["send"]);
+    const fields = { ...parsedFields(loadFixture("sms-twoway", "basic")), id: "ATXid_retry_order" };
+    const first = envelopeFor(
+      "sms.incoming",
+      "sms-twoway",
+      fields,
+      new Date("2026-11-30T10:00:00Z"),
+    );
+    const retry = envelopeFor(
+      "sms.incoming",
+      "sms-twoway",
+      fields,
+      new Date("2026-11-30T10:01:00Z"),
+    );
+    await handler({ Records: [sqsRecord("first", JSON.stringify(first))] }, {} as never);
+    await handler({ Records: [sqsRecord("retry", JSON.stringify(retry))] }, {} as never);
+    expect(jobs.map((j) => j.receivedAt)).toEqual([first.receivedAt, first.receivedAt]);
   });
 
   it("reports a batch of nothing but poison as item failures, not as a crashed invocation", async () => {
@@ -111,7 +147,8 @@ describe("when the queue is unavailable", () => {
     expect(res.status).toBe(503);
     expect(await res.text()).toBe("temporarily unavailable, please retry");
     vi.restoreAllMocks();
-    await new Promise((r) => setTimeout(r, 300));
+    // Queued, it would still be on the queue or already recorded: neither happened.
+    expect(await local.queueDepth(local.stack.services.eventsQueueUrl)).toBe(0);
     expect(await local.records({ id: "ATXid_77aa88bb99cc" })).toEqual([]);
 
     // AT's retry, once the queue is back, is accepted and recorded.

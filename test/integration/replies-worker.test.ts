@@ -22,10 +22,11 @@ import { toRecordItem } from "../../functions/table/records";
 import { dynamoReplyStore, type ReplyItem, type ReplyStore } from "../../functions/table/replies";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/constants";
 import { type LocalServices, startServices } from "../../local/services";
+import { testServiceOptions } from "../support/local";
 
 /**
  * The reply worker's core with the real AT SDK (HTTP intercepted by nock at AT's host only)
- * and the real DynamoDB store (dynalite): the conditional writes are the guarantees.
+ * and the real DynamoDB store (dynalite, or DynamoDB Local): the conditional writes are the guarantees.
  */
 const AT = "https://api.africastalking.com";
 const PREMIUM = "https://content.africastalking.com";
@@ -37,7 +38,7 @@ let documents: DynamoDBDocumentClient;
 let store: ReplyStore;
 
 beforeAll(async () => {
-  services = await startServices();
+  services = await startServices(testServiceOptions());
   documents = DynamoDBDocumentClient.from(
     new DynamoDBClient({
       endpoint: services.dynamodbEndpoint,

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
@@ -5,6 +6,7 @@ import { ROUTES } from "../../functions/routes";
 import { queryRecords, type RecordFilter } from "../../functions/table/record-store";
 import type { RecordItem } from "../../functions/table/records";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/constants";
+import type { ServiceOptions } from "../../local/services";
 import { type Exchange, type LocalStack, startLocalStack } from "../../local/stack";
 import type { Fixture } from "./fixtures";
 
@@ -15,6 +17,21 @@ export function routePath(name: string): string {
 }
 
 export const TEST_KEY = "test-key-0123456789abcdef";
+
+/**
+ * `TEST_DYNAMODB_ENDPOINT=http://…` runs the integration tests against that DynamoDB (AWS's
+ * DynamoDB Local in `npm run test:aws-local`) instead of the embedded one: each stack gets its
+ * own table there, dropped when it stops.
+ */
+export function testServiceOptions(): ServiceOptions {
+  const endpoint = process.env.TEST_DYNAMODB_ENDPOINT;
+  if (!endpoint) return {};
+  return {
+    dynamodbEndpoint: endpoint,
+    tableName: `records-${randomUUID()}`,
+    dropTableOnStop: true,
+  };
+}
 
 export interface TestStack {
   stack: LocalStack;
@@ -32,7 +49,16 @@ export interface TestStack {
     predicate: (records: RecordItem[]) => boolean,
     timeoutMs?: number,
   ): Promise<RecordItem[]>;
+  /** Messages on the queue: visible, in flight (being worked on) and delayed. */
   queueDepth(queueUrl: string): Promise<number>;
+  /**
+   * Waits until the queues hold nothing, visible, in flight or delayed. With "events": every
+   * accepted callback has been recorded (and its effects applied). With "all" (the default),
+   * every reply job has been worked through too; a duplicate job that found its reply being
+   * sent waits out the sender's lease (the worker timeout), so "all" is for tests without
+   * concurrent duplicates.
+   */
+  waitUntilIdle(queues?: "events" | "all", timeoutMs?: number): Promise<void>;
   receiveAll(queueUrl: string): Promise<string[]>;
   sqs: SQSClient;
   documents: DynamoDBDocumentClient;
@@ -48,6 +74,7 @@ export async function startTestStack(
 ): Promise<TestStack> {
   const errors: unknown[] = [];
   const stack = await startLocalStack({
+    ...testServiceOptions(),
     port: 0,
     callbackKey: options.callbackKey ?? TEST_KEY,
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 1,
@@ -80,6 +107,23 @@ export async function startTestStack(
   const startedAt = new Date(Date.now() - 60_000).toISOString();
   const records: TestStack["records"] = (filter = {}) =>
     queryRecords(documents, stack.services.tableName, { limit: 1000, since: startedAt, ...filter });
+  const queueDepth: TestStack["queueDepth"] = async (queueUrl) => {
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: [
+          "ApproximateNumberOfMessages",
+          "ApproximateNumberOfMessagesNotVisible",
+          "ApproximateNumberOfMessagesDelayed",
+        ],
+      }),
+    );
+    return (
+      Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
+      Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) +
+      Number(Attributes?.ApproximateNumberOfMessagesDelayed ?? 0)
+    );
+  };
   return {
     stack,
     errors,
@@ -103,17 +147,19 @@ export async function startTestStack(
         await new Promise((r) => setTimeout(r, 100));
       }
     },
-    async queueDepth(queueUrl) {
-      const { Attributes } = await sqs.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: queueUrl,
-          AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-        }),
-      );
-      return (
-        Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
-        Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
-      );
+    queueDepth,
+    async waitUntilIdle(queues = "all", timeoutMs = 10_000) {
+      const { eventsQueueUrl, repliesQueueUrl } = stack.services;
+      const urls = queues === "all" ? [eventsQueueUrl, repliesQueueUrl] : [eventsQueueUrl];
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const depths = await Promise.all(urls.map(queueDepth));
+        if (depths.every((d) => d === 0)) return;
+        if (Date.now() > deadline) {
+          throw new Error(`queues never drained: ${depths.join(", ")} message(s) left`);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
     },
     async receiveAll(queueUrl) {
       const { Messages = [] } = await sqs.send(
