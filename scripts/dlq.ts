@@ -1,15 +1,5 @@
 import "./quiet-sdk";
+import { runCommand } from "./commands/command";
 import { DLQ_USAGE, dlq } from "./commands/dlq";
-import { UsageError } from "./simulate/http";
 
-try {
-  process.exitCode = await dlq(process.argv.slice(2), (line) => console.log(line));
-} catch (error) {
-  if (!(error instanceof UsageError)) {
-    console.error(`dlq: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
-  } else {
-    console.error(`${error.message}\n\n${DLQ_USAGE}`);
-    process.exitCode = 2;
-  }
-}
+await runCommand("dlq", DLQ_USAGE, (argv) => dlq(argv, (line) => console.log(line)));

@@ -1,6 +1,7 @@
 import "./quiet-sdk";
 import { createInterface } from "node:readline";
-import { type Io, UsageError } from "./simulate/http";
+import { runCommand } from "./commands/command";
+import type { Io } from "./simulate/http";
 import { simulate, USAGE } from "./simulate/main";
 
 /** Answers typed by the user (or piped in), one per line; undefined once input ends. */
@@ -35,14 +36,7 @@ function stdinAsker(): NonNullable<Io["ask"]> {
 }
 
 const ask = stdinAsker();
-try {
-  process.exitCode = await simulate(process.argv.slice(2), {
-    out: (line) => console.log(line),
-    ask,
-  });
-} catch (error) {
-  if (!(error instanceof UsageError)) throw error;
-  console.error(`${error.message}\n\n${USAGE}`);
-  process.exitCode = 2;
-}
+await runCommand("simulate", USAGE, (argv) =>
+  simulate(argv, { out: (line) => console.log(line), ask }),
+);
 process.stdin.destroy();

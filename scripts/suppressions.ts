@@ -1,20 +1,8 @@
 import "./quiet-sdk";
+import { runCommand } from "./commands/command";
 import { SUPPRESSIONS_USAGE, suppressions } from "./commands/suppressions";
 import { resolveTable } from "./local-state";
-import { UsageError } from "./simulate/http";
 
-try {
-  process.exitCode = await suppressions(
-    process.argv.slice(2),
-    (line) => console.log(line),
-    resolveTable,
-  );
-} catch (error) {
-  if (!(error instanceof UsageError)) {
-    console.error(`suppressions: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
-  } else {
-    console.error(`${error.message}\n\n${SUPPRESSIONS_USAGE}`);
-    process.exitCode = 2;
-  }
-}
+await runCommand("suppressions", SUPPRESSIONS_USAGE, (argv) =>
+  suppressions(argv, (line) => console.log(line), resolveTable),
+);

@@ -11,7 +11,7 @@ import { REPLIES_QUEUE, REPLY_RETRY } from "../settings";
 import { documentClient } from "../shared/dynamodb";
 import { loadReplierConfig } from "../shared/env";
 import { describeError, logger } from "../shared/logger";
-import { maskPhone } from "../shared/phone";
+import { maskPhone, maskPhonesIn } from "../shared/phone";
 import { readSecret } from "../shared/secrets";
 import { sqsClient } from "../shared/sqs";
 import { dynamoReplyStore } from "../table/replies";
@@ -76,9 +76,11 @@ const deps: ReplyDeps = {
 function replyOne(context: Context) {
   return async (message: SQSRecord): Promise<void> => {
     const receiveCount = Number(message.attributes?.ApproximateReceiveCount ?? "1");
-    const fields = { sqsMessageId: message.messageId, receiveCount };
+    const fields: Record<string, unknown> = { sqsMessageId: message.messageId, receiveCount };
     try {
       const job = parseReplyJob(message.body);
+      // The AT id of the inbound message, in every line about this job.
+      fields.inboundId = maskPhonesIn(job.inboundId);
       const result = await processReplyJob(
         job,
         { receiveCount, deadline: new Date(Date.now() + context.getRemainingTimeInMillis()) },
@@ -86,7 +88,6 @@ function replyOne(context: Context) {
       );
       logger.info("reply", {
         ...fields,
-        inboundId: job.inboundId,
         phoneNumber: maskPhone(job.recipient),
         ...result,
       });
@@ -104,7 +105,9 @@ function replyOne(context: Context) {
           .catch((e) => logger.warn("reply backoff not set", { error: describeError(e) }));
         logger.warn("reply", { ...fields, outcome: "retry", reason: error.message });
       } else {
-        logger.error("reply", { ...fields, outcome: "failed", error: describeError(error) });
+        // On its last receive the job goes to the dead-letter queue: say so.
+        const outcome = receiveCount >= REPLIES_QUEUE.maxReceiveCount ? "dead-lettered" : "failed";
+        logger.error("reply", { ...fields, outcome, error: describeError(error) });
       }
       throw error;
     }

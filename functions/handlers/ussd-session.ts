@@ -10,13 +10,14 @@ const config = loadCallbackConfig();
 const queue = sqsEventQueue(config.eventsQueueUrl);
 
 export const handler = callbackHandler(
-  interactive(queue, "ussd.session", async ({ fields, phones }) => {
+  interactive(queue, "ussd.session", async ({ fields, phones }, { signal }) => {
     const answer = await handleUssdRequest(menu, {
       sessionId: fields.sessionId,
       serviceCode: fields.serviceCode,
       phoneNumber: phones.phoneNumber ?? fields.phoneNumber,
       text: fields.text ?? "",
       ...(fields.networkCode ? { networkCode: fields.networkCode } : {}),
+      signal,
     });
     const response = text(200, answer.body);
     return {

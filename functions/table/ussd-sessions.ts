@@ -16,18 +16,19 @@ export function dynamoSessionStore<S>(
   now: () => number = Date.now,
 ): SessionStore<S> {
   return {
-    async get(sessionId) {
+    async get(sessionId, signal) {
       const { Item } = await client.send(
         new GetCommand({
           TableName: tableName,
           Key: ussdSessionKey(sessionId),
           ConsistentRead: true,
         }),
+        signal ? { abortSignal: signal } : {},
       );
       if (!Item || Number(Item[TABLE.ttlAttribute]) * 1000 <= now()) return undefined;
       return v.parse(stateSchema, Item.state);
     },
-    async put(sessionId, state, ttlSeconds) {
+    async put(sessionId, state, ttlSeconds, signal) {
       await client.send(
         new PutCommand({
           TableName: tableName,
@@ -37,6 +38,7 @@ export function dynamoSessionStore<S>(
             [TABLE.ttlAttribute]: expiryEpochSeconds(now(), ttlSeconds),
           },
         }),
+        signal ? { abortSignal: signal } : {},
       );
     },
   };

@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import querystring from "node:querystring";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { acceptBody, mediaTypeOf, parseForm } from "../../functions/ingest/body";
 import { type CallbackBody, callbackPhones, parseCallback } from "../../functions/ingest/callbacks";
 import { envelopeOf } from "../../functions/ingest/envelope";
 import { ROUTES } from "../../functions/routes";
@@ -362,11 +362,13 @@ export async function startInspector(options: {
   };
 }
 
-/** The body as the route's parser reads it (Middy's: querystring for forms, JSON.parse for JSON). */
+/** The body as the route reads it (functions/ingest/body.ts); undefined when it cannot be read. */
 function parsePayload(body: string, contentType: string): unknown {
   try {
-    if (/json/.test(contentType)) return JSON.parse(body) as unknown;
-    return Object.assign({}, querystring.parse(body));
+    const media = mediaTypeOf(contentType);
+    if (media === "form") return acceptBody(parseForm(body));
+    if (media === "json") return acceptBody(JSON.parse(body), body);
+    return undefined;
   } catch {
     return undefined;
   }

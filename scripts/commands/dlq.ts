@@ -1,4 +1,4 @@
-import { type ParseArgsConfig, parseArgs } from "node:util";
+import type { ParseArgsConfig } from "node:util";
 import { ListQueuesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/constants";
 import {
@@ -13,7 +13,7 @@ import {
   redriveOnAws,
 } from "../../local/dead-letters";
 import { readLocalState } from "../local-state";
-import { UsageError } from "../simulate/http";
+import { parseCommand, UsageError } from "./command";
 
 export const DLQ_USAGE = `Usage: npm run dlq -- list|show <messageId>|redrive|purge [--queue events|replies] [--json]
                      [--stage S [--region R]]
@@ -74,15 +74,7 @@ async function stageQueues(stage: string, region: string | undefined): Promise<Q
   const client = new SQSClient({ region: resolvedRegion });
   const prefix = `AtCallbacks-${stage}-`;
   const { QueueUrls = [] } = await client.send(new ListQueuesCommand({ QueueNamePrefix: prefix }));
-  const pairs: QueuePair[] = [];
-  for (const name of QUEUE_NAMES) {
-    const ours = QueueUrls.filter((u) =>
-      (u.split("/").pop() ?? "").toLowerCase().includes(`${name}queue`),
-    );
-    const dlqUrl = ours.find((u) => /deadletter/i.test(u));
-    const url = ours.find((u) => !/deadletter/i.test(u));
-    if (url && dlqUrl) pairs.push({ name, url, dlqUrl });
-  }
+  const pairs = stagePairs(QueueUrls);
   if (pairs.length === 0) {
     throw new UsageError(
       `no queues named ${prefix}… in ${resolvedRegion}: is the stage deployed there?`,
@@ -91,18 +83,26 @@ async function stageQueues(stage: string, region: string | undefined): Promise<Q
   return { client, pairs, local: false, where: `stage ${stage} (${resolvedRegion})` };
 }
 
+/** The work queues and dead-letter queues among a stage's queue URLs, by CloudFormation's names. */
+export function stagePairs(queueUrls: readonly string[]): QueuePair[] {
+  const pairs: QueuePair[] = [];
+  for (const name of QUEUE_NAMES) {
+    const ours = queueUrls.filter((u) =>
+      (u.split("/").pop() ?? "").toLowerCase().includes(`-${name}queue`),
+    );
+    const dlqUrl = ours.find((u) => /deadletter/i.test(u));
+    const url = ours.find((u) => !/deadletter/i.test(u));
+    if (url && dlqUrl) pairs.push({ name, url, dlqUrl });
+  }
+  return pairs;
+}
+
 export async function dlq(
   argv: string[],
   out: (line: string) => void,
   queues?: Queues,
 ): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values: v, positionals } = parsed;
+  const { values: v, positionals } = parseCommand(argv, OPTIONS);
   if (v.help) {
     out(DLQ_USAGE);
     return 0;
@@ -188,9 +188,6 @@ export async function dlq(
     if (!queues) target.client.destroy();
   }
 }
-
-const parse = (argv: string[]) =>
-  parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
 
 const withoutBody = ({ body: _body, ...rest }: DeadLetter) => rest;
 

@@ -1,4 +1,4 @@
-import { type ParseArgsConfig, parseArgs } from "node:util";
+import type { ParseArgsConfig } from "node:util";
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -9,7 +9,7 @@ import { toE164 } from "../../functions/shared/phone";
 import { suppressionKey, suppressionPartition, TABLE } from "../../functions/table/keys";
 import { decodeSuppression, type Suppression } from "../../functions/table/suppressions";
 import type { TableTarget } from "../local-state";
-import { UsageError } from "../simulate/http";
+import { parseCommand, UsageError } from "./command";
 
 export const SUPPRESSIONS_USAGE = `Usage: npm run suppressions -- list [--phone P] [--json] | lift <phone> [--sender S]
                               [--table NAME --region R | --endpoint URL --table NAME]
@@ -35,13 +35,7 @@ export async function suppressions(
   out: (line: string) => void,
   table: (values: { table?: string; region?: string; endpoint?: string }) => TableTarget,
 ): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values: v, positionals } = parsed;
+  const { values: v, positionals } = parseCommand(argv, SUPPRESSIONS_OPTIONS);
   if (v.help) {
     out(SUPPRESSIONS_USAGE);
     return 0;
@@ -103,9 +97,6 @@ export async function suppressions(
     target.client.destroy();
   }
 }
-
-const parse = (argv: string[]) =>
-  parseArgs({ args: argv, options: SUPPRESSIONS_OPTIONS, allowPositionals: true, strict: true });
 
 async function suppressionsOf(client: DynamoDBDocumentClient, tableName: string, phone: string) {
   const { Items = [] } = await client.send(

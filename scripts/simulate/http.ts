@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { UsageError } from "../commands/command";
 import { readLocalState } from "../local-state";
 
 /** Where callbacks go: the running local stack, or a deployment (`--url --key`). */
@@ -22,8 +23,6 @@ export interface Io {
   /** Asks the user; undefined when there is nobody to ask (input closed). */
   ask?(prompt: string): Promise<string | undefined>;
 }
-
-export class UsageError extends Error {}
 
 export function resolveTarget(options: { url?: string | undefined; key?: string | undefined }) {
   if (options.url) {
@@ -103,7 +102,7 @@ export async function postUrl(url: string, fields: Fields, encoding: Encoding): 
     });
   } catch (error) {
     const reason = (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message;
-    throw new UsageError(`could not reach ${new URL(url).origin}: ${reason}`);
+    throw new Error(`could not reach ${new URL(url).origin}: ${reason}`);
   }
   const answerHeaders: Record<string, string> = {};
   response.headers.forEach((value, name) => {

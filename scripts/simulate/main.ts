@@ -1,4 +1,5 @@
-import { type ParseArgsConfig, parseArgs } from "node:util";
+import type { ParseArgsConfig } from "node:util";
+import { parseCommand, UsageError } from "../commands/command";
 import { resolveTable, type TableTarget } from "../local-state";
 import {
   atDate,
@@ -9,7 +10,6 @@ import {
   postCallback,
   printExchange,
   resolveTarget,
-  UsageError,
 } from "./http";
 import { smsRoundTrip } from "./sms";
 import { dialUssd } from "./ussd";
@@ -84,9 +84,7 @@ const OPTIONS = {
   help: { type: "boolean", default: false },
 } satisfies ParseArgsConfig["options"];
 
-type Values = ReturnType<typeof parse>["values"];
-const parse = (argv: string[]) =>
-  parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+type Values = ReturnType<typeof parseCommand<typeof OPTIONS>>["values"];
 
 interface OneShot {
   path: string;
@@ -225,13 +223,7 @@ function phoneOf(v: Values): string {
 
 /** Runs one simulation; returns the exit code (0: the application answered 2xx throughout). */
 export async function simulate(argv: string[], io: Io): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values: v, positionals } = parsed;
+  const { values: v, positionals } = parseCommand(argv, OPTIONS);
   if (v.help) {
     io.out(USAGE);
     return 0;

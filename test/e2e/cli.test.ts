@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/constants";
-import { startUserStack, type UserStack } from "./user";
+import { ctrlC, startUserStack, type UserStack } from "./user";
 
 let user: UserStack;
 
@@ -34,6 +34,18 @@ describe("each command as a user runs it, against `npm start`", () => {
     expect(stdout).toContain(
       "Session success after 3 hop(s); AT's end-of-session notification → 200 OK",
     );
+  });
+
+  it("simulate ussd without --input: reads each choice from what the user types", async () => {
+    const { code, stdout } = await user.run(
+      "simulate",
+      ["ussd", "--phone", "+254711000306"],
+      "2\n",
+    );
+    expect(code).toBe(0);
+    expect(stdout).toContain("│ 2. My phone number");
+    expect(stdout).toContain("│ Your phone number is +254711000306");
+    expect(stdout).toContain("Session success after 2 hop(s)");
   });
 
   it("simulate sms: the message, its reply from the outbox, and the reply's delivery report", async () => {
@@ -165,7 +177,7 @@ describe("each command as a user runs it, against `npm start`", () => {
     await expect
       .poll(() => out, { timeout: 15_000 })
       .toMatch(/sms\.optout {10}MyBrand#\+254711000304 {2}\+254711000304 {2}senderId=MyBrand/);
-    follow.kill("SIGINT");
+    ctrlC(follow);
     expect(await exited).toBe(0);
   });
 

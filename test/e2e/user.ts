@@ -16,7 +16,11 @@ export interface UserStack {
   /** Waits until `npm start` has printed a line matching `pattern`. */
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<string>;
   /** `npm run <script> -- args`: runs scripts/<file>.ts as a child process. */
-  run(script: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  run(
+    script: string,
+    args: string[],
+    input?: string,
+  ): Promise<{ code: number; stdout: string; stderr: string }>;
   /** Starts a long-running command (e.g. `records --follow`). */
   spawn(script: string, args: string[]): ChildProcess;
   stop(): Promise<number | null>;
@@ -35,6 +39,8 @@ export async function startUserStack(): Promise<UserStack> {
       cwd,
       env: { ...process.env, POWERTOOLS_LOG_LEVEL: "WARN", PORT: "", CALLBACK_KEY: "" },
       stdio: ["ignore", "pipe", "pipe"],
+      // Its own process group, so that Ctrl-C can be sent as a terminal sends it (see ctrlC).
+      detached: true,
     },
   );
   let output = "";
@@ -66,9 +72,9 @@ export async function startUserStack(): Promise<UserStack> {
     state,
     output: () => output,
     waitForOutput,
-    run: (script, args) =>
+    run: (script, args, input) =>
       new Promise((resolve) => {
-        execFile(
+        const child = execFile(
           TSX,
           [join(ROOT, "scripts", `${script}.ts`), ...args],
           { cwd, env },
@@ -80,18 +86,30 @@ export async function startUserStack(): Promise<UserStack> {
             });
           },
         );
+        // What the user types; without it, input is closed at once (nobody at the keyboard).
+        child.stdin?.end(input ?? "");
       }),
     spawn: (script, args) =>
       spawn(TSX, [join(ROOT, "scripts", `${script}.ts`), ...args], {
         cwd,
         env,
         stdio: ["ignore", "pipe", "pipe"],
+        detached: true,
       }),
     async stop() {
-      child.kill("SIGINT");
+      ctrlC(child);
       const code = await exited;
       rmSync(cwd, { recursive: true, force: true });
       return code;
     },
   };
+}
+
+/**
+ * Ctrl-C as a terminal delivers it: SIGINT to the whole process group (tsx and the script it
+ * runs). Signalling tsx alone makes it relay the signal and, on a busy machine, kill the
+ * script if it has not acknowledged within 60 ms.
+ */
+export function ctrlC(child: ChildProcess) {
+  if (child.pid) process.kill(-child.pid, "SIGINT");
 }

@@ -202,3 +202,25 @@ describe("logs", () => {
     expect(lines.join("")).not.toContain("254711000119");
   });
 });
+
+describe("failure lines name the callback", () => {
+  it("logs the AT id, masked, and says when a message leaves for the dead-letter queue", async () => {
+    const { handler } = await import("../../functions/handlers/recorder");
+    const error = vi.spyOn(logger, "error").mockImplementation(() => undefined);
+    const last = {
+      ...sqsRecord(
+        "last-try",
+        JSON.stringify({ ...goodEnvelope(), v: 2, id: "ATXid_254711000111" }),
+      ),
+    };
+    last.attributes = {
+      ...last.attributes,
+      ApproximateReceiveCount: String(EVENTS_QUEUE.maxReceiveCount),
+    };
+    await handler({ Records: [last] }, {} as never);
+    expect(error).toHaveBeenCalledWith(
+      "record",
+      expect.objectContaining({ atId: "ATXid_25471****111", outcome: "dead-lettered" }),
+    );
+  });
+});

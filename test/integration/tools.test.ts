@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Inspector, startInspector } from "../../local/inspector/server";
-import { dlq } from "../../scripts/commands/dlq";
+import { dlq, stagePairs } from "../../scripts/commands/dlq";
 import { followRecords } from "../../scripts/commands/follow";
 import { suppressions } from "../../scripts/commands/suppressions";
 import { localDocumentClient } from "../../scripts/local-state";
@@ -173,6 +173,49 @@ describe("npm run simulate", () => {
     ]);
   });
 
+  it("flags a USSD screen over 160 characters, and follows Redirect and Reject in voice XML", async () => {
+    const seen: string[] = [];
+    const app: Server = createServer(async (req, res) => {
+      let body = "";
+      for await (const chunk of req) body += chunk;
+      const fields = new URLSearchParams(body);
+      const path = (req.url ?? "").split("?")[0];
+      seen.push(
+        `${path} ${fields.get("text") ?? fields.get("isActive") ?? fields.get("eventType") ?? fields.get("status")}`,
+      );
+      const port = (app.address() as AddressInfo).port;
+      const answers: Record<string, string> = {
+        "/api/ussd/session": fields.get("text")
+          ? "END Bye"
+          : `CON ${"Choose wisely. ".repeat(12)}\n1. Go`,
+        "/api/voice/instruct": `<Response><Say>Moving you</Say><Redirect>http://127.0.0.1:${port}/other</Redirect></Response>`,
+        "/other": "<Response><Reject/></Response>",
+      };
+      res.end(fields.get("isActive") === "0" ? "" : (answers[path ?? ""] ?? "OK"));
+    });
+    await new Promise<void>((r) => app.listen(0, "127.0.0.1", r));
+    const base = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+    const lines: string[] = [];
+    const out = (l: string) => lines.push(l);
+    expect(await simulate(["ussd", "--input", "1", "--url", base, "--key", "k"], { out })).toBe(0);
+    expect(lines.join("\n")).toMatch(
+      /CON, 19\d chars {2}⚠ 19\d characters: over the 160 a Safaricom screen shows/,
+    );
+    lines.length = 0;
+    expect(await simulate(["voice", "--url", base, "--key", "k"], { out })).toBe(0);
+    app.close();
+    expect(lines.join("\n")).toContain("Say: Moving you\n  Redirect: http://127.0.0.1:");
+    expect(lines.join("\n")).toContain("Reject: the call is rejected");
+    expect(lines.at(-1)).toMatch(/^Call ended \(CALL_REJECTED\)/);
+    expect(seen.slice(2)).toEqual([
+      "/api/ussd/status Success",
+      "/api/voice/instruct 1",
+      "/other 1",
+      "/other 0",
+      "/api/voice/events SessionEnded",
+    ]);
+  });
+
   it("posts every other callback kind with AT's fields, each accepted and recorded", async () => {
     const oneShot = KINDS.filter((k) => !["ussd", "sms", "voice"].includes(k));
     for (const kind of oneShot) {
@@ -231,6 +274,20 @@ describe("npm run simulate", () => {
 });
 
 describe("npm run dlq", () => {
+  it("finds a deployed stage's queues by the names CloudFormation gives them", () => {
+    const base = "https://sqs.eu-west-1.amazonaws.com/123456789012";
+    const urls = [
+      `${base}/AtCallbacks-prod-EventsQueue4C7AF1FB-k3JfX9aQ2mZp`,
+      `${base}/AtCallbacks-prod-EventsQueueDeadLetterQueue3E12EAC3-Qw8rT1yU5iOp`,
+      `${base}/AtCallbacks-prod-RepliesQueueE2DF3189-Zx2cV4bN6mLk`,
+      `${base}/AtCallbacks-prod-RepliesQueueDeadLetterQueueB1EF5A09-Jh7gF3dS1aPo`,
+    ];
+    expect(stagePairs(urls)).toEqual([
+      { name: "events", url: urls[0], dlqUrl: urls[1] },
+      { name: "replies", url: urls[2], dlqUrl: urls[3] },
+    ]);
+  });
+
   it("lists dead letters with their route, AT id and reason, redrives them, and purges", async () => {
     const envelope = {
       v: 1,

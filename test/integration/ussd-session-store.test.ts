@@ -59,6 +59,14 @@ describe("USSD session state in DynamoDB", () => {
     expect(await store.get("ATUid_expiring")).toBeUndefined();
   });
 
+  it("stops waiting on the table once the request's deadline has passed", async () => {
+    const store = dynamoSessionStore<string>(local.documents, local.stack.services.tableName);
+    const passed = AbortSignal.abort();
+    await expect(store.get("ATUid_late", passed)).rejects.toThrow(/abort/i);
+    await expect(store.put("ATUid_late", "state", 60, passed)).rejects.toThrow(/abort/i);
+    expect(await store.get("ATUid_late")).toBeUndefined();
+  });
+
   it("keeps session state out of the records", async () => {
     expect(await local.records()).toEqual([]);
   });

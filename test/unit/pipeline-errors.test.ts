@@ -1,7 +1,8 @@
 import type { Context } from "aws-lambda";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { ClientError } from "../../functions/ingest/http";
 import { callbackHandler, type Handled } from "../../functions/ingest/pipeline";
+import { logger } from "../../functions/shared/logger";
 
 const KEY = "unit-key";
 const event = (body: string, contentType = "application/x-www-form-urlencoded") => ({
@@ -26,6 +27,25 @@ const handlerFailingWith = (error: unknown) =>
 
 const invoke = (handler: ReturnType<typeof handlerFailingWith>, body: string, type?: string) =>
   handler(event(body, type) as never, {} as Context);
+
+describe("a 503 names the callback it failed", () => {
+  it("logs the AT id, phone numbers masked, so the retry can be traced", async () => {
+    const error = vi.spyOn(logger, "error").mockImplementation(() => undefined);
+    try {
+      const answer = await invoke(
+        handlerFailingWith(new Error("queue down")),
+        "id=ATXid_254711000111&status=Sent",
+      );
+      expect(answer.statusCode).toBe(503);
+      expect(error).toHaveBeenCalledWith(
+        "callback",
+        expect.objectContaining({ atId: "ATXid_25471****111", outcome: "failed" }),
+      );
+    } finally {
+      error.mockRestore();
+    }
+  });
+});
 
 describe("only our own refusals become a 4xx", () => {
   it("answers 503 to a downstream error, whatever its message says", async () => {

@@ -43,6 +43,8 @@ export interface UssdRequest {
   readonly networkCode?: string;
   /** All inputs so far joined with `*`; empty (or absent) on the first request. */
   readonly text?: string;
+  /** The request's deadline, passed on to the session store's calls. */
+  readonly signal?: AbortSignal;
 }
 
 export interface UssdContext<S = unknown> {
@@ -344,7 +346,9 @@ async function replay<S>(
   progress: { screenId: string },
 ): Promise<UssdAnswer> {
   const box: StateBox<S> = {
-    value: menu.session ? await menu.session.store.get(request.sessionId) : undefined,
+    value: menu.session
+      ? await menu.session.store.get(request.sessionId, request.signal)
+      : undefined,
     changed: false,
   };
   const inputs: Record<string, string> = {};
@@ -379,7 +383,12 @@ async function replay<S>(
 
   const body = render(menu, loaded, page, error);
   if (menu.session && box.changed && box.value !== undefined) {
-    await menu.session.store.put(request.sessionId, box.value, menu.session.ttlSeconds);
+    await menu.session.store.put(
+      request.sessionId,
+      box.value,
+      menu.session.ttlSeconds,
+      request.signal,
+    );
   }
   return {
     body,

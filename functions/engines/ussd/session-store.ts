@@ -1,12 +1,13 @@
 /**
  * Per-session state port used by the USSD engine when a menu opts in with `session: { store, ttlSeconds }`.
  *
- *   interface SessionStore<S> { get(sessionId): Promise<S | undefined>; put(sessionId, state, ttlSeconds): Promise<void> }
+ *   interface SessionStore<S> { get(sessionId, signal?): Promise<S | undefined>; put(sessionId, state, ttlSeconds, signal?): Promise<void> }
+ *   (`signal`: the request's deadline; a store that waits on a service gives up when it aborts)
  *   class InMemorySessionStore<S> implements SessionStore<S>   // for tests and local runs
  */
 export interface SessionStore<S> {
-  get(sessionId: string): Promise<S | undefined>;
-  put(sessionId: string, state: S, ttlSeconds: number): Promise<void>;
+  get(sessionId: string, signal?: AbortSignal): Promise<S | undefined>;
+  put(sessionId: string, state: S, ttlSeconds: number, signal?: AbortSignal): Promise<void>;
 }
 
 interface StoredState<S> {
