@@ -60,7 +60,7 @@ describe("USSD session state in DynamoDB", () => {
   });
 
   it("stops waiting on the table once the request's deadline has passed", async () => {
-    const store = dynamoSessionStore<string>(local.documents, local.stack.services.tableName);
+    const store = dynamoSessionStore(local.documents, local.stack.services.tableName, v.string());
     const passed = AbortSignal.abort();
     await expect(store.get("ATUid_late", passed)).rejects.toThrow(/abort/i);
     await expect(store.put("ATUid_late", "state", 60, passed)).rejects.toThrow(/abort/i);
