@@ -1,8 +1,11 @@
 /**
  * `npm run bench`: what our code costs, as ratios to a baseline measured in the same run
  * (absolute times depend on the machine; ratios travel). Loops are bounded; network traffic
- * stays on 127.0.0.1.
+ * stays on 127.0.0.1. Progress goes to stderr; `--json FILE` also writes every figure as JSON.
+ *
+ *   npm run bench -- [--rounds 3] [--requests 1500] [--sessions 300] [--json FILE] [--pipeline-only]
  */
+import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parse } from "node:querystring";
@@ -17,11 +20,42 @@ import { logger } from "../functions/shared/logger";
 import { asciiJson, type EventQueue } from "../functions/shared/sqs";
 import { toRecordItem } from "../functions/table/records";
 import { startLocalStack } from "../local/stack";
+import { cli } from "../scripts/cli";
 import { coldLoads, printColdLoads } from "./cold-load";
+import { pipelineSection } from "./goals";
 
 // Imports run first: the logger already exists, so silence it rather than its environment.
 logger.setLogLevel("SILENT");
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
+
+const { values } = cli(
+  "Usage: npm run bench -- [--rounds N] [--requests N] [--sessions N] [--json FILE] [--pipeline-only]",
+  {
+    rounds: { type: "string", default: "3" },
+    requests: { type: "string", default: "1500" },
+    sessions: { type: "string", default: "300" },
+    json: { type: "string" },
+    "pipeline-only": { type: "boolean", default: false },
+  },
+);
+
+// 0. The goals: the local pipeline and USSD against the seed's Flask sample (bench/goals.ts).
+const goals = await pipelineSection({
+  rounds: Number(values.rounds),
+  requests: Number(values.requests),
+  sessions: Number(values.sessions),
+});
+const writeJson = (extra: Record<string, unknown>) => {
+  if (!values.json) return;
+  mkdirSync(new URL(".", `file://${process.cwd()}/${values.json}`).pathname, { recursive: true });
+  writeFileSync(values.json, `${JSON.stringify({ ...goals, ...extra }, null, 2)}\n`);
+  process.stderr.write(`[bench] results written to ${values.json}\n`);
+};
+if (values["pipeline-only"]) {
+  writeJson({});
+  process.exit(0);
+}
+process.stderr.write("[bench] micro-benchmarks (in-process ratios)...\n");
 
 const SMS =
   "date=2026-11-30+10%3A30%3A00&from=%2B254711000111&id=ATXid_9f1a2b3c4d5e&linkId=SampleLinkId123&text=Hello%2C+I+need+help&to=20880&networkCode=63902";
@@ -157,4 +191,11 @@ for (const [what, , r] of rows) {
 }
 
 // 5. Cold load of each deployed bundle against `node -e 0` (bench/cold-load.ts).
-printColdLoads(await coldLoads());
+process.stderr.write("[bench] cold loads of the deployed bundles...\n");
+const cold = await coldLoads();
+printColdLoads(cold);
+
+writeJson({
+  micro: rows.map(([what, baseline, r]) => ({ what, baseline, ...r })),
+  coldLoads: cold,
+});

@@ -26,6 +26,8 @@ export function startPoller(options: {
   functionName: string;
   worker: SqsWorker;
   onError: (error: unknown) => void;
+  /** Batches in flight at once (concurrent invocations); 1 by default. */
+  concurrency?: number;
   /** Lambda ends an invocation at the function timeout; so does the poller. */
   timeoutMs?: number;
 }): Poller {
@@ -95,7 +97,7 @@ export function startPoller(options: {
       }
     }
   };
-  const finished = loop();
+  const finished = Promise.all(Array.from({ length: options.concurrency ?? 1 }, loop));
 
   return {
     async stop() {

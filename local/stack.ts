@@ -1,16 +1,23 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { SQSClient } from "@aws-sdk/client-sqs";
+import { Worker } from "node:worker_threads";
+import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyStructuredResultV2,
   Context,
 } from "aws-lambda";
-import { ROUTES, routeKey, WORKERS } from "../functions/routes";
+import { ROUTES, routeKey } from "../functions/routes";
 import { lambdaContext, PayloadTooLarge, readBody, toHttpApiEvent, writeResult } from "./apigw";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./constants";
-import { type Poller, type SqsWorker, startPoller } from "./poller";
-import { type LocalServices, type ServiceOptions, startServices } from "./services";
+import {
+  type LocalServices,
+  type ServiceEndpoints,
+  type ServiceOptions,
+  startServices,
+} from "./services";
+import { startWorkers, type Workers } from "./workers";
+import type { WorkersThreadMessage } from "./workers-thread";
 
 type HttpHandler = (
   event: APIGatewayProxyEventV2,
@@ -22,8 +29,20 @@ export interface LocalStackOptions extends ServiceOptions {
   port: number;
   callbackKey: string;
   onError?: (error: unknown) => void;
+  /**
+   * Run the queue workers on a thread of their own (`npm start`), so that recording never
+   * delays an answer; in-process otherwise (tests that intercept the workers' calls).
+   */
+  workersOnThread?: boolean;
   /** Told of every routed request and its answer (the local inspector listens here). */
   onExchange?: (exchange: Exchange) => void;
+}
+
+/** Messages still on the queues: callbacks not yet recorded, replies not yet sent. */
+export interface QueueBacklog {
+  events: number;
+  replies: number;
+  deadLetters: number;
 }
 
 /** One callback request as the local server received it, and what it answered. */
@@ -48,6 +67,14 @@ export interface Exchange {
 export interface LocalStack {
   url: string;
   services: LocalServices;
+  /** What the queues hold right now (waiting, in flight or delayed). */
+  backlog(): Promise<QueueBacklog>;
+  /**
+   * Stops accepting callbacks (every new request gets 503, so AT retries later), lets the
+   * requests already accepted finish, and waits until the workers have emptied the queues or
+   * `timeoutMs` has passed. Returns what is left.
+   */
+  drain(timeoutMs: number): Promise<QueueBacklog>;
   stop(): Promise<void>;
 }
 
@@ -87,27 +114,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     credentials: LOCAL_CREDENTIALS,
     useQueueUrlAsEndpoint: false,
   });
-  const queues = {
-    events: { url: services.eventsQueueUrl, arn: services.eventsQueueArn },
-    replies: { url: services.repliesQueueUrl, arn: services.repliesQueueArn },
-  } satisfies Record<(typeof WORKERS)[number]["queue"], { url: string; arn: string }>;
-  const pollers: Poller[] = [];
-  // One poller per worker, on its own queue, as one event source mapping per worker on AWS.
-  for (const worker of WORKERS) {
-    const module = (await import(`../${worker.entry}`)) as { handler: SqsWorker };
-    pollers.push(
-      startPoller({
-        client: sqs,
-        queueUrl: queues[worker.queue].url,
-        queueArn: queues[worker.queue].arn,
-        functionName: worker.name,
-        worker: module.handler,
-        onError,
-      }),
-    );
-  }
+  const workers = options.workersOnThread
+    ? await startWorkersThread(services, onError)
+    : await startWorkers(services, onError);
 
+  let accepting = true;
+  let inFlight = 0;
+  let settled: (() => void) | undefined;
   const server: Server = createServer(async (req, res) => {
+    if (!accepting) {
+      res.writeHead(503, { "content-type": "text/plain; charset=utf-8", "retry-after": "60" });
+      res.end("stopping: not accepting callbacks, try again later");
+      return;
+    }
+    inFlight++;
     try {
       const path = new URL(req.url ?? "/", "http://localhost").pathname;
       const target = handlers.get(`${req.method} ${path}`);
@@ -131,22 +151,100 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       onError(error);
       res.writeHead(500, { "content-type": "text/plain; charset=utf-8" });
       res.end("internal error");
+    } finally {
+      inFlight--;
+      if (inFlight === 0) settled?.();
     }
   });
   await new Promise<void>((resolve) => server.listen(options.port, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
+  const depth = async (queueUrl: string) => {
+    const { Attributes = {} } = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: [
+          "ApproximateNumberOfMessages",
+          "ApproximateNumberOfMessagesNotVisible",
+          "ApproximateNumberOfMessagesDelayed",
+        ],
+      }),
+    );
+    return Object.values(Attributes).reduce((sum, n) => sum + Number(n), 0);
+  };
+  const backlog = async (): Promise<QueueBacklog> => {
+    const [events, replies, eventsDlq, repliesDlq] = await Promise.all(
+      [
+        services.eventsQueueUrl,
+        services.repliesQueueUrl,
+        services.eventsDlqUrl,
+        services.repliesDlqUrl,
+      ].map(depth),
+    );
+    return {
+      events: events ?? 0,
+      replies: replies ?? 0,
+      deadLetters: (eventsDlq ?? 0) + (repliesDlq ?? 0),
+    };
+  };
+
   return {
     url,
     services,
+    backlog,
+    async drain(timeoutMs) {
+      accepting = false;
+      const deadline = Date.now() + timeoutMs;
+      if (inFlight > 0) {
+        await Promise.race([
+          new Promise<void>((resolve) => {
+            settled = resolve;
+          }),
+          new Promise((resolve) => setTimeout(resolve, timeoutMs)),
+        ]);
+      }
+      for (;;) {
+        const left = await backlog();
+        if ((left.events === 0 && left.replies === 0) || Date.now() >= deadline) return left;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
     async stop() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await Promise.all(pollers.map((p) => p.stop()));
+      await workers.stop();
       sqs.destroy();
       await services.stop();
+    },
+  };
+}
+
+/** The workers of `startWorkers` on their own thread; the environment is copied to it. */
+async function startWorkersThread(
+  services: LocalServices,
+  onError: (error: unknown) => void,
+): Promise<Workers> {
+  const { stop: _, ...endpoints } = services;
+  const thread = new Worker(new URL("./thread.mjs", import.meta.url), {
+    workerData: { entry: "./workers-thread.ts", ...endpoints } satisfies ServiceEndpoints & {
+      entry: string;
+    },
+  });
+  const exited = new Promise<void>((resolve) => thread.once("exit", () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    thread.on("message", (message: WorkersThreadMessage) => {
+      if (message.type === "ready") resolve();
+      else if (message.type === "error") onError(new Error(message.message));
+    });
+    thread.once("error", reject);
+    exited.then(() => reject(new Error("the local workers thread exited while starting")));
+  });
+  return {
+    async stop() {
+      thread.postMessage({ type: "stop" });
+      await exited;
     },
   };
 }

@@ -7,6 +7,8 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/constants";
 export const LOCAL_STATE_FILE = ".local/stack.json";
 
 export interface LocalState {
+  /** The `npm start` process that wrote this file (absent in files of older versions). */
+  pid?: number;
   /** Where the callback routes are served, and the first valid callback key. */
   url?: string;
   callbackKey?: string;
@@ -19,6 +21,29 @@ export interface LocalState {
   eventsDlqUrl: string;
   repliesQueueUrl: string;
   repliesDlqUrl: string;
+}
+
+/**
+ * The state of another `npm start` still running in this checkout, if any: two would share (and
+ * the first to stop would delete) the one state file the other scripts read.
+ */
+export function runningStack(): (LocalState & { pid: number }) | undefined {
+  if (!existsSync(LOCAL_STATE_FILE)) return undefined;
+  let state: LocalState;
+  try {
+    state = JSON.parse(readFileSync(LOCAL_STATE_FILE, "utf8")) as LocalState;
+  } catch {
+    return undefined;
+  }
+  const { pid } = state;
+  if (typeof pid !== "number" || pid === process.pid) return undefined;
+  try {
+    process.kill(pid, 0); // signal 0: only asks whether the process exists
+    return { ...state, pid };
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === "EPERM" ? { ...state, pid } : undefined;
+  }
 }
 
 export interface TableTarget {

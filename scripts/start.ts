@@ -8,11 +8,13 @@ import type { LocalStack } from "../local/stack";
 import { startLocalStack } from "../local/stack";
 import { cli } from "./cli";
 import { localCallbackKey, localPorts } from "./local-config";
-import { LOCAL_STATE_FILE, type LocalState } from "./local-state";
+import { LOCAL_STATE_FILE, type LocalState, runningStack } from "./local-state";
 
 const USAGE = `Usage: npm start -- [--port 9000] [--data-dir DIR] [--visibility-timeout SECONDS]
-                 [--dynamodb-endpoint URL]
+                 [--dynamodb-endpoint URL] [--drain-seconds 10]
 Runs every route locally with embedded SQS and DynamoDB, the workers, and the inspector page.
+--data-dir DIR keeps the table and every queued callback across restarts and crashes; on Ctrl-C
+the stack answers 503 and records what is queued for up to --drain-seconds before exiting.
 --dynamodb-endpoint uses that DynamoDB (AWS's DynamoDB Local, http://127.0.0.1:8000) instead.
 Ports: PORT (routes, default 9000), INSPECTOR_PORT, SQS_PORT, DYNAMODB_PORT (default: the
 three ports after PORT).`;
@@ -20,11 +22,23 @@ const { values, fail, orFail } = cli(USAGE, {
   port: { type: "string", default: process.env.PORT ?? "9000" },
   "data-dir": { type: "string" },
   "visibility-timeout": { type: "string" },
+  "drain-seconds": { type: "string", default: "10" },
   "dynamodb-endpoint": { type: "string" },
 });
 const dynamodbEndpoint = values["dynamodb-endpoint"];
 if (dynamodbEndpoint !== undefined && !/^https?:\/\/[^/]+/.test(dynamodbEndpoint)) {
   fail(`--dynamodb-endpoint must be a URL like http://127.0.0.1:8000, not ${dynamodbEndpoint}`);
+}
+const dataDir = values["data-dir"];
+const drainSeconds = Number(values["drain-seconds"]);
+if (!(drainSeconds >= 0))
+  fail(`--drain-seconds must be a number ≥ 0, not ${values["drain-seconds"]}`);
+const other = runningStack();
+if (other) {
+  console.error(
+    `Another npm start is running in this checkout (pid ${other.pid}${other.url ? `, ${other.url}` : ""}). Stop it first (Ctrl-C in its terminal): both would use ${LOCAL_STATE_FILE}, which the other npm scripts read.`,
+  );
+  process.exit(1);
 }
 const ports = orFail(() => localPorts(values.port, process.env));
 const visibility = values["visibility-timeout"];
@@ -64,7 +78,8 @@ stack = await orFailAsync(() =>
     dynamodbPort: ports.dynamodb,
     callbackKey,
     onExchange: inspector.record,
-    ...(values["data-dir"] ? { dataDir: values["data-dir"] } : {}),
+    workersOnThread: true,
+    ...(dataDir ? { dataDir } : {}),
     ...(visibilityTimeoutSeconds === undefined ? {} : { visibilityTimeoutSeconds }),
     ...(dynamodbEndpoint ? { dynamodbEndpoint } : {}),
   }).catch((error: unknown) => {
@@ -78,6 +93,7 @@ inspector.watch();
 
 const firstKey = callbackKey.split(",")[0] ?? "";
 const state: LocalState = {
+  pid: process.pid,
   url: stack.url,
   callbackKey: firstKey,
   inspectorUrl: inspector.url,
@@ -114,10 +130,15 @@ console.log(
 );
 console.log(`  SQS       ${state.sqsEndpoint}  queues events, events-dlq, replies, replies-dlq`);
 console.log(
-  values["data-dir"]
-    ? `  Data      ${values["data-dir"]} (the table survives restarts)`
-    : "  Data      in memory: records are lost when this stops (--data-dir DIR keeps them)",
+  dataDir
+    ? `  Data      ${dataDir}: the table, and every queued callback, written to disk before its 200.\n            A crash (even kill -9) loses nothing acknowledged: the next start records it.`
+    : "  Data      in memory. Ctrl-C records what is queued before exiting, but a crash (kill -9, a\n            closed terminal, a power cut) loses every record and every callback answered 200 and\n            not yet recorded. Keep them: npm start -- --data-dir .local/data",
 );
+if (stack.services.recovered > 0) {
+  console.log(
+    `  Recovered ${stack.services.recovered} queued message(s) from the last run: recording them (and sending the replies still due) now.`,
+  );
+}
 if (visibilityTimeoutSeconds !== undefined) {
   console.log(
     `  Retries   a failed message comes back after ${visibilityTimeoutSeconds} s (--visibility-timeout)`,
@@ -147,12 +168,41 @@ console.log(
 );
 console.log("Structured logs follow. Ctrl-C stops everything.\n");
 
+let interrupted: () => void = () => undefined;
 let stopping = false;
 const shutdown = async () => {
-  if (stopping) return;
+  if (stopping) {
+    interrupted();
+    return;
+  }
   stopping = true;
-  console.log("\nStopping...");
-  await stack?.stop();
+  const running = stack as LocalStack;
+  console.log(
+    `\nStopping: new callbacks get 503 (AT retries them); recording what is queued, for up to ${drainSeconds} s (Ctrl-C again to stop now)...`,
+  );
+  const left = await Promise.race([
+    running.drain(drainSeconds * 1000),
+    new Promise<void>((resolve) => {
+      interrupted = resolve;
+    }).then(() => running.backlog()),
+  ]);
+  if (left.events + left.replies === 0) {
+    console.log("Everything acknowledged is recorded and every reply due is sent.");
+  } else {
+    console.log(
+      `Left on the queues: ${left.events} callback(s) not yet recorded, ${left.replies} reply job(s) not yet done. ${
+        dataDir
+          ? `Kept in ${dataDir}: the next npm start -- --data-dir ${dataDir} records them.`
+          : "Lost: this run had no --data-dir."
+      }`,
+    );
+  }
+  if (left.deadLetters > 0) {
+    console.log(
+      `${left.deadLetters} message(s) in the dead-letter queues${dataDir ? "" : " (lost with this run)"}: npm run dlq -- list`,
+    );
+  }
+  await running.stop();
   await inspector.stop();
   // Another `npm start` in this checkout may have taken the file over since: leave it to that one.
   if (existsSync(LOCAL_STATE_FILE) && readFileSync(LOCAL_STATE_FILE, "utf8") === stateText) {

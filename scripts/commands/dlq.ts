@@ -148,6 +148,12 @@ export async function dlq(
           else {
             out(line(found));
             out(`why: ${found.reason}`);
+            if (!target.local) {
+              const worker = found.queue === "events" ? "recorder" : "replier";
+              out(
+                `logs: in CloudWatch Logs Insights, on the ${worker} function's log group: fields @timestamp, error.name, error.message | filter sqsMessageId = "${found.messageId}"`,
+              );
+            }
             out(`body: ${prettyBody(found.body)}`);
           }
           return 0;

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { UsageError } from "../commands/command";
+import { loadOutputs, output, readCallbackKey, type StackOutputs } from "../deployed-stack";
 import { readLocalState } from "../local-state";
 
 /** Where callbacks go: the running local stack, or a deployment (`--url --key`). */
@@ -7,6 +8,8 @@ export interface Target {
   baseUrl: string;
   key: string;
   local: boolean;
+  /** A deployed stage's records table (from its outputs), where replies are read. */
+  table?: { tableName: string; region: string };
 }
 
 export type Fields = Record<string, string | number>;
@@ -24,7 +27,41 @@ export interface Io {
   ask?(prompt: string): Promise<string | undefined>;
 }
 
-export function resolveTarget(options: { url?: string | undefined; key?: string | undefined }) {
+export interface TargetOptions {
+  url?: string | undefined;
+  key?: string | undefined;
+  stage?: string | undefined;
+  region?: string | undefined;
+  "describe-stacks"?: string | undefined;
+}
+
+/**
+ * Where to post: `--url` (with `--key`), a deployed `--stage` (its API endpoint, callback key
+ * and table from the stack's outputs), or the running local stack.
+ */
+export async function resolveTarget(options: TargetOptions): Promise<Target> {
+  if (options.stage) {
+    let outputs: StackOutputs;
+    try {
+      outputs = loadOutputs({
+        stage: options.stage,
+        region: options.region,
+        describeStacksFile: options["describe-stacks"],
+      });
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    const baseUrl = output(outputs, "ApiEndpoint").replace(/\/+$/, "");
+    const region = options.region ?? /\.execute-api\.([a-z0-9-]+)\./.exec(baseUrl)?.[1];
+    const key = options.key ?? (await readCallbackKey(output(outputs, "CallbackKeySecretArn")));
+    const tableName = outputs.get("TableName")?.value;
+    return {
+      baseUrl,
+      key,
+      local: false,
+      ...(tableName && region ? { table: { tableName, region } } : {}),
+    };
+  }
   if (options.url) {
     const key = options.key ?? process.env.CALLBACK_KEY?.split(",")[0];
     if (!key) throw new UsageError("--key (or CALLBACK_KEY) is needed with --url");

@@ -15,10 +15,12 @@ import { smsRoundTrip } from "./sms";
 import { dialUssd } from "./ussd";
 import { placeCall } from "./voice";
 
-export const USAGE = `Usage: npm run simulate -- <kind> [options] [--json] [--url BASE --key KEY]
+export const USAGE = `Usage: npm run simulate -- <kind> [options] [--json]
+                              [--url BASE --key KEY | --stage S [--region R] [--key KEY]]
 
 An Africa's Talking phone in the terminal: posts each callback exactly as AT does, to the
-local stack started by \`npm start\`, or to a deployment (--url https://… --key KEY).
+local stack started by \`npm start\`, to a deployed stage (its URL, key and table read from
+the stack's outputs and key secret), or to any deployment (--url https://… --key KEY).
 
 Interactive kinds (follow the application's answers):
   ussd     --code '*384*1#' --phone +254711000111 [--input 1,1]     walk a USSD menu, then
@@ -81,6 +83,8 @@ const OPTIONS = {
   table: { type: "string" },
   region: { type: "string" },
   endpoint: { type: "string" },
+  stage: { type: "string" },
+  "describe-stacks": { type: "string" },
   help: { type: "boolean", default: false },
 } satisfies ParseArgsConfig["options"];
 
@@ -235,7 +239,7 @@ export async function simulate(argv: string[], io: Io): Promise<number> {
     );
   }
   if (positionals.length > 1) throw new UsageError(`unexpected argument ${positionals[1]}`);
-  const target = resolveTarget(v);
+  const target = await resolveTarget(v);
   const phone = phoneOf(v);
   const ok = (status: number) => status >= 200 && status < 300;
 
@@ -268,9 +272,13 @@ export async function simulate(argv: string[], io: Io): Promise<number> {
       const waitSeconds = Number(v.wait);
       if (!(waitSeconds >= 0)) throw new UsageError(`--wait must be seconds, not ${v.wait}`);
       let table: TableTarget | undefined;
-      if (target.local || v.table) {
+      if (target.local || v.table || target.table) {
         try {
-          table = resolveTable({ table: v.table, region: v.region, endpoint: v.endpoint });
+          table = resolveTable({
+            table: v.table ?? target.table?.tableName,
+            region: v.region ?? target.table?.region,
+            endpoint: v.endpoint,
+          });
         } catch (error) {
           throw new UsageError((error as Error).message);
         }

@@ -1,5 +1,3 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { App, Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { describe, expect, it } from "vitest";
@@ -35,17 +33,12 @@ const acknowledgments: Ack[] = app.node.findAll().flatMap((construct) =>
 );
 
 describe("cdk-nag AwsSolutions", () => {
-  it("synthesises with no unacknowledged finding (errors and warnings alike)", () => {
-    const assembly = app.synth();
-    const report = JSON.parse(
-      readFileSync(join(assembly.directory, "validation-report.json"), "utf8"),
-    ) as {
-      pluginReports: { pluginName: string; violations?: unknown[] }[];
-    };
-    const findings = report.pluginReports.flatMap((r) => r.violations ?? []);
-    expect(findings).toEqual([]);
+  it("finds no unacknowledged finding (errors and warnings alike)", () => {
+    // The pack `cdk synth` runs as a validation plugin (defineApp registers it), run directly:
+    // the same rules and acknowledgments, without the 10-20 s CDK spends building the
+    // plugin's report for a whole synth.
     expect(new AwsSolutionsChecks(app).validateScope(app).violations).toEqual([]);
-  }, 60_000); // a full synth with every check: ~9 s idle, over 20 s on a busy 2-core machine
+  });
 
   it("acknowledges only these rules, each with a written reason", () => {
     expect(new Set(acknowledgments.map((a) => a.rule))).toEqual(

@@ -55,8 +55,9 @@ describe("acceptance property over HTTP", () => {
       expect(records, `${request.route.name} ${id}`).toHaveLength(1);
       expect(records[0]?.payload).toEqual(fields);
     }
-    // Refused requests left nothing: every record in the table is one of the accepted ones.
-    await new Promise((r) => setTimeout(r, 500));
+    // Refused requests left nothing: once the events queue is empty every queued callback is
+    // recorded, and every record in the table is one of the accepted ones.
+    await local.waitUntilIdle("events");
     const everything = await local.records();
     const callbackRecords = everything.filter((r) => r.type !== "sms.reply");
     expect(callbackRecords).toHaveLength(accepted.length);

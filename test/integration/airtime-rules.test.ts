@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dynamoPendingTransactions } from "../../functions/table/airtime-pending";
 import { airtimePendingKey } from "../../functions/table/keys";
 import { routePath, startTestStack, type TestStack } from "../support/local";
+import { runScript } from "../support/run-script";
 
 // The handler reads its rules at cold start, as on Lambda: set them before the stack imports it.
 Object.assign(process.env, {
@@ -140,31 +141,22 @@ describe("airtime validation against requests the application registered", () =>
 
 describe("npm run airtime:pending", () => {
   it("registers a request from the shell that the next validation accepts", async () => {
-    const { execFile } = await import("node:child_process");
     const { services } = local.stack;
-    const output = await new Promise<string>((resolve, reject) =>
-      execFile(
-        "npx",
-        [
-          "tsx",
-          "scripts/airtime-pending.ts",
-          "--transaction-id",
-          "ATQid_from_cli",
-          "--phone",
-          "+254711000124",
-          "--currency",
-          "kes",
-          "--amount",
-          "100",
-          "--endpoint",
-          services.dynamodbEndpoint,
-          "--table",
-          services.tableName,
-        ],
-        { env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" } },
-        (error, stdout) => (error ? reject(error) : resolve(stdout)),
-      ),
-    );
+    const { code, stdout: output } = await runScript("scripts/airtime-pending.ts", [
+      "--transaction-id",
+      "ATQid_from_cli",
+      "--phone",
+      "+254711000124",
+      "--currency",
+      "kes",
+      "--amount",
+      "100",
+      "--endpoint",
+      services.dynamodbEndpoint,
+      "--table",
+      services.tableName,
+    ]);
+    expect(code).toBe(0);
     expect(output.trim()).toBe("registered ATQid_from_cli: KES 100 to +254711000124");
     expect(await ask({ transactionId: "ATQid_from_cli" })).toBe("Validated");
   });

@@ -9,6 +9,7 @@ import {
   parsedFields,
 } from "../support/fixtures";
 import { routePath, startTestStack, type TestStack } from "../support/local";
+import { runScript } from "../support/run-script";
 
 /** What AT hears back for each route when all is well. */
 const EXPECTED_ANSWERS: Record<string, { contentType: RegExp; body: (b: string) => boolean }> = {
@@ -227,29 +228,20 @@ describe("refusals: a clear 4xx, in the route's format, and nothing queued or re
 });
 
 describe("npm run records", () => {
-  const run = async (...args: string[]) => {
-    const { execFile } = await import("node:child_process");
-    return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(
-        process.execPath, // node with tsx's loader: one process, not npx → tsx → node
-        [
-          "--import",
-          "tsx",
-          "scripts/records.ts",
-          "--endpoint",
-          local.stack.services.dynamodbEndpoint,
-          "--table",
-          local.stack.services.tableName,
-          ...args,
-        ],
-        { env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" } },
-        (error, stdout, stderr) =>
-          resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-      );
-    });
-  };
+  const run = (...args: string[]) =>
+    runScript("scripts/records.ts", [
+      "--endpoint",
+      local.stack.services.dynamodbEndpoint,
+      "--table",
+      local.stack.services.tableName,
+      ...args,
+    ]);
 
   it("prints one JSON object per record with type, id, receivedAt, phoneNumber and payload", async () => {
+    // The reply worker runs on its own: wait for it rather than race it.
+    await local.waitForRecords({ id: "ATXid_9f1a2b3c4d5e" }, (records) =>
+      records.some((r) => r.type === "sms.reply" && (r as { state?: string }).state === "sent"),
+    );
     const { code, stdout } = await run("--id", "ATXid_9f1a2b3c4d5e", "--json");
     expect(code).toBe(0);
     const lines = stdout

@@ -112,7 +112,8 @@ describe("bodies that cannot be stored as sent are refused up front", () => {
   });
 
   it("leaves nothing behind for any of them: no record, nothing queued, nothing dead-lettered", async () => {
-    await new Promise((r) => setTimeout(r, 500));
+    // Once the events queue is empty, anything that had been queued is recorded or dead-lettered.
+    await local.waitUntilIdle("events");
     for (const { id } of HOSTILE) expect(await local.records({ id }), id).toEqual([]);
     const { services } = local.stack;
     expect(await local.queueDepth(services.eventsQueueUrl)).toBe(0);

@@ -40,7 +40,9 @@ describe("smoke test", () => {
       });
       expect(r.atId.startsWith(SMOKE_PREFIX)).toBe(true);
     }
-    // Harmless: no reply was queued for the smoke SMS (its sender is not a phone number).
+    // Harmless: no reply was queued for the smoke SMS (its sender is not a phone number). Once
+    // both queues are empty, a reply job, had there been one, would have left its record.
+    await local.waitUntilIdle();
     const sms = await local.records({ id: results[0]?.atId ?? "" });
     expect(sms.map((r) => r.type)).toEqual(["sms.incoming"]);
     expect(local.errors).toEqual([]);

@@ -1,6 +1,8 @@
 import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
@@ -251,6 +253,42 @@ describe("npm run simulate", () => {
     expect(JSON.parse(text).request.fields).toMatchObject({ amount: 250, currencyCode: "UGX" });
     await expect(run(["sms-nope"])).rejects.toThrow(/unknown kind sms-nope/);
     await expect(run(["opt-out", "--set", "novalue"])).rejects.toThrow(/--set takes field=value/);
+  });
+
+  it("targets a deployed stage by its stack outputs (here a recorded describe-stacks answer)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "describe-stacks-"));
+    const file = join(dir, "describe-stacks.json");
+    writeFileSync(
+      file,
+      JSON.stringify({
+        Stacks: [
+          {
+            StackName: "AtCallbacks-dev",
+            Outputs: [
+              { OutputKey: "ApiEndpoint", OutputValue: t.stack.url },
+              { OutputKey: "TableName", OutputValue: t.stack.services.tableName },
+            ],
+          },
+        ],
+      }),
+    );
+    const lines: string[] = [];
+    const argv = [
+      "opt-out",
+      "--phone",
+      "+254711000210",
+      "--stage",
+      "dev",
+      "--describe-stacks",
+      file,
+    ];
+    const code = await simulate([...argv, "--key", TEST_KEY], { out: (l) => lines.push(l) });
+    rmSync(dir, { recursive: true });
+    expect(code).toBe(0);
+    expect(lines).toEqual([
+      "→ POST /api/sms/opt-out  senderId=MyBrand phoneNumber=+254711000210",
+      "← 200  OK",
+    ]);
   });
 
   it("runs as a script: a scripted USSD walk through `tsx scripts/simulate.ts`", async () => {

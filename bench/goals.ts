@@ -1,0 +1,180 @@
+/**
+ * The figures the project is held to (README "Performance"), each measured against the seed's
+ * Flask sample in the same run: pipeline throughput on distinct delivery reports (and whether
+ * the recorder keeps up), USSD latency at 50 concurrent sessions.
+ */
+import { cpus, loadavg } from "node:os";
+import {
+  type Contender,
+  deliveryReportRound,
+  findFlask,
+  log,
+  type RoundResult,
+  recordedReports,
+  startFlask,
+  startStack,
+  ussdRound,
+} from "./pipeline";
+
+export interface Goal {
+  goal: string;
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+const median = (xs: readonly number[]) =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+const spread = (xs: readonly number[]) =>
+  `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
+
+export async function pipelineSection(options: {
+  rounds: number;
+  requests: number;
+  sessions: number;
+}) {
+  const since = new Date(Date.now() - 60_000).toISOString();
+  const flask = findFlask();
+  const contenders: Contender[] = [];
+  const started = async (start: () => Promise<Contender>) => {
+    const c = await start();
+    contenders.push(c);
+    log(`${c.name} listening at ${c.url}`);
+    return c;
+  };
+  const machine = { cpus: cpus().length, loadavgAtStart: loadavg()[0] };
+  log(`machine: ${machine.cpus} cores, load average ${machine.loadavgAtStart?.toFixed(1)}`);
+  try {
+    const baseline = "python" in flask ? await started(() => startFlask(flask.python)) : undefined;
+    if ("missing" in flask) log(`${flask.missing}: comparing with the goal of 600 req/s instead`);
+    const memory = await started(() => startStack("npm start", []));
+    const durable = await started(() => startStack("npm start --data-dir", ["--data-dir", "data"]));
+
+    // Alternating rounds, the order rotated each round, so that a busier moment of a shared
+    // machine does not fall on one contender.
+    const line = [baseline, memory, durable].filter((c): c is Contender => c !== undefined);
+    const reports: RoundResult[] = [];
+    for (let round = 1; round <= options.rounds; round++) {
+      const order = line.map((_, i) => line[(i + round - 1) % line.length] as Contender);
+      for (const c of order) {
+        const r = await deliveryReportRound(c, round, options.requests);
+        reports.push(r);
+        log(
+          `delivery reports round ${round}/${options.rounds}: ${c.name.padEnd(21)} ${r.reqPerSec.toFixed(0).padStart(5)} req/s  p99 ${r.p99Ms.toFixed(0)} ms${r.recordedPerSec === undefined ? "" : `  recorded ${r.recordedPerSec.toFixed(0)}/s, backlog ${r.backlogAtEnd}, drained ${r.drainAfterSec?.toFixed(1)} s later`}`,
+        );
+      }
+    }
+    const ussd: (RoundResult & { wrongAnswers: number })[] = [];
+    const ussdLine = [baseline, memory].filter((c): c is Contender => c !== undefined);
+    for (let round = 1; round <= Math.max(2, options.rounds - 1); round++) {
+      for (const c of round % 2 ? ussdLine : [...ussdLine].reverse()) {
+        const r = await ussdRound(c, round, options.sessions);
+        ussd.push(r);
+        log(
+          `USSD round ${round}: ${c.name.padEnd(21)} ${r.requests} hops, p50 ${r.p50Ms.toFixed(0)} ms, p99 ${r.p99Ms.toFixed(0)} ms${r.wrongAnswers ? `, ${r.wrongAnswers} wrong answers` : ""}`,
+        );
+      }
+    }
+
+    // Acknowledged = recorded, per stack, over every round.
+    const accounting = [];
+    for (const c of [memory, durable]) {
+      if (!c.stack) continue;
+      const acknowledged = reports
+        .filter((r) => r.contender === c.name)
+        .reduce((n, r) => n + r.acknowledged, 0);
+      accounting.push({
+        contender: c.name,
+        acknowledged,
+        recorded: await recordedReports(c.stack, since),
+      });
+    }
+
+    // Ratios per round (each contender against the baseline of the same round).
+    const of = (name: string) => reports.filter((r) => r.contender === name);
+    const ratios = (name: string) =>
+      baseline
+        ? of(name).map((r, i) => r.reqPerSec / (of(baseline.name)[i]?.reqPerSec ?? Number.NaN))
+        : of(name).map((r) => r.reqPerSec / 600);
+    const keepsUp = (name: string) =>
+      of(name).map((r) => (r.recordedPerSec ?? 0) / Math.max(1, r.reqPerSec));
+    const memoryRatios = ratios(memory.name);
+    const durableRatios = ratios(durable.name);
+    const ussdP99 = ussd.filter((r) => r.contender === memory.name).map((r) => r.p99Ms);
+    const baselineName = baseline ? "the Flask sample" : "600 req/s";
+    const goals: Goal[] = [
+      {
+        goal: `pipeline throughput, distinct delivery reports at 10 concurrent (npm start / ${baselineName})`,
+        target: "≥ 1.5×",
+        measured: `${median(memoryRatios).toFixed(2)}× (rounds ${spread(memoryRatios)})`,
+        met: median(memoryRatios) >= 1.5,
+      },
+      {
+        goal: `the same with --data-dir (journal fsync'd before each 200) / ${baselineName}`,
+        target: "≥ 1.5×",
+        measured: `${median(durableRatios).toFixed(2)}× (rounds ${spread(durableRatios)})`,
+        met: median(durableRatios) >= 1.5,
+      },
+      {
+        goal: "acknowledged = recorded (every round, both stacks)",
+        target: "equal",
+        measured: accounting.map((a) => `${a.acknowledged} = ${a.recorded}`).join(", "),
+        met: accounting.every((a) => a.acknowledged === a.recorded),
+      },
+      {
+        goal: "recorder keeps up: records written during a round / callbacks acknowledged",
+        target: "≥ 0.95",
+        measured: `npm start ${spread(keepsUp(memory.name))}, --data-dir ${spread(keepsUp(durable.name))}`,
+        met: [...keepsUp(memory.name), ...keepsUp(durable.name)].every((x) => x >= 0.95),
+      },
+      {
+        goal: "USSD hop p99 at 50 concurrent sessions, no thinking time (npm start)",
+        target: "≤ 100 ms",
+        measured: `${median(ussdP99).toFixed(0)} ms (rounds ${ussdP99.map((x) => x.toFixed(0)).join(", ")})`,
+        met: median(ussdP99) <= 100,
+      },
+    ];
+
+    console.log("\nGoals (measured in this run; ratios against the baseline of the same round)\n");
+    for (const g of goals) {
+      console.log(`${g.met ? "met    " : "NOT MET"}  ${g.goal}: ${g.measured} (goal ${g.target})`);
+    }
+    console.log("\nDelivery reports, per contender (medians of the rounds)\n");
+    console.log(
+      `${"".padEnd(24)}${"req/s".padStart(8)}${"p50 ms".padStart(9)}${"p99 ms".padStart(9)}`,
+    );
+    for (const c of line) {
+      const rs = of(c.name);
+      console.log(
+        `${c.name.padEnd(24)}${median(rs.map((r) => r.reqPerSec))
+          .toFixed(0)
+          .padStart(8)}${median(rs.map((r) => r.p50Ms))
+          .toFixed(0)
+          .padStart(9)}${median(rs.map((r) => r.p99Ms))
+          .toFixed(0)
+          .padStart(9)}`,
+      );
+    }
+    console.log("\nUSSD hops at 50 concurrent sessions (medians of the rounds)\n");
+    for (const c of ussdLine) {
+      const rs = ussd.filter((r) => r.contender === c.name);
+      console.log(
+        `${c.name.padEnd(24)}${median(rs.map((r) => r.reqPerSec))
+          .toFixed(0)
+          .padStart(
+            8,
+          )} hops/s  p50 ${median(rs.map((r) => r.p50Ms)).toFixed(0)} ms  p99 ${median(rs.map((r) => r.p99Ms)).toFixed(0)} ms`,
+      );
+    }
+    return {
+      machine: { ...machine, loadavgAtEnd: loadavg()[0] },
+      baseline: baseline ? "flask" : "600 req/s",
+      goals,
+      deliveryReports: reports,
+      ussd,
+      accounting,
+    };
+  } finally {
+    await Promise.all(contenders.map((c) => c.stop()));
+  }
+}

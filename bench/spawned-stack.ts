@@ -1,0 +1,89 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { LocalState } from "../scripts/local-state";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+export interface SpawnedStack {
+  child: ChildProcess;
+  url: string;
+  state: LocalState;
+  /** Everything it printed so far (stdout and stderr). */
+  output(): string;
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** Resolves with the exit code (or signal) once the process has ended. */
+  exited: Promise<number | string>;
+}
+
+/**
+ * `npm start` as a user runs it (scripts/start.ts through tsx, in its own process), working in
+ * `cwd` so that its `.local/` state stays out of the checkout.
+ */
+export async function spawnStack(
+  cwd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<SpawnedStack> {
+  const child = spawn(
+    process.execPath,
+    // Node itself with tsx's loader (the tsx CLI would run the script in a second process,
+    // which a SIGKILL of the first would not reach).
+    [
+      "--import",
+      pathToFileURL(join(root, "node_modules/tsx/dist/loader.mjs")).href,
+      join(root, "scripts/start.ts"),
+      ...args,
+    ],
+    {
+      cwd,
+      env: {
+        ...process.env,
+        POWERTOOLS_LOG_LEVEL: "ERROR",
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+        ...env,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let text = "";
+  const listeners = new Set<() => void>();
+  const onData = (chunk: Buffer) => {
+    text += chunk.toString();
+    for (const listener of listeners) listener();
+  };
+  child.stdout?.on("data", onData);
+  child.stderr?.on("data", onData);
+  const exited = new Promise<number | string>((resolve) =>
+    child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown")),
+  );
+  const waitForOutput = (pattern: RegExp, timeoutMs = 25_000) =>
+    new Promise<RegExpMatchArray>((resolve, reject) => {
+      const check = () => {
+        const match = text.match(pattern);
+        if (!match) return;
+        done();
+        resolve(match);
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`never printed ${pattern}; printed:\n${text}`));
+      }, timeoutMs);
+      const ended = () => {
+        done();
+        reject(new Error(`exited before printing ${pattern}; printed:\n${text}`));
+      };
+      const done = () => {
+        clearTimeout(timer);
+        listeners.delete(check);
+        child.off("exit", ended);
+      };
+      listeners.add(check);
+      child.once("exit", ended);
+      check();
+    });
+  const [, url = ""] = await waitForOutput(/running locally at (http:\/\/\S+)/);
+  const state = JSON.parse(readFileSync(join(cwd, ".local/stack.json"), "utf8")) as LocalState;
+  return { child, url, state, output: () => text, waitForOutput, exited };
+}

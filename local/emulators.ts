@@ -1,0 +1,283 @@
+/**
+ * The embedded AWS services, run on their own thread (see services.ts): fauxqs for SQS and
+ * dynalite for DynamoDB on loopback ports, the queues and table created as the CDK stack
+ * creates them, and, with a data directory, the queues journaled so that a crash loses nothing.
+ */
+import { mkdirSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { parentPort, workerData } from "node:worker_threads";
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  DynamoDBClient,
+  UpdateTimeToLiveCommand,
+} from "@aws-sdk/client-dynamodb";
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import dynalite from "dynalite";
+import { buildApp } from "fauxqs";
+import { EVENTS_QUEUE, REPLIES_QUEUE } from "../functions/settings";
+import { TABLE } from "../functions/table/keys";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./constants";
+import { QueueJournal } from "./journal";
+import type { ServiceEndpoints, ServiceOptions, ThreadMessage } from "./services";
+
+/** What this project uses of fauxqs's queue store (fauxqs 1.9, which we pin). */
+interface FauxQueue {
+  name: string;
+  spy?: { addMessage(event: SpyEvent): void };
+  enqueue(message: FauxMessage): void;
+  purge(): void;
+}
+interface FauxMessage {
+  messageId: string;
+  body: string;
+  messageAttributes: Record<string, unknown>;
+  sentTimestamp: number;
+}
+interface FauxStore {
+  getQueueByName(name: string): FauxQueue | undefined;
+  listQueues(): FauxQueue[];
+}
+interface SpyEvent {
+  service: string;
+  queueName?: string;
+  messageId?: string;
+  body?: string;
+  messageAttributes?: Record<string, unknown>;
+  status: string;
+}
+
+// fauxqs exports no way to reach its queues from outside; its store classes are plain modules
+// of the package, so the store is built here and handed to its app.
+const fauxqsDir = import.meta.resolve("fauxqs");
+const internal = async <T>(path: string) => (await import(new URL(path, fauxqsDir).href)) as T;
+const { SqsStore } = await internal<{
+  SqsStore: (new () => FauxStore) & {
+    createMessage(body: string, attributes?: Record<string, unknown>): FauxMessage;
+  };
+}>("./sqs/sqsStore.js");
+const { SnsStore } = await internal<{ SnsStore: new () => unknown }>("./sns/snsStore.js");
+const { S3Store } = await internal<{ S3Store: new () => unknown }>("./s3/s3Store.js");
+
+async function start(options: ServiceOptions): Promise<{
+  endpoints: ServiceEndpoints;
+  stop(): Promise<void>;
+}> {
+  const dynamo = options.dynamodbEndpoint
+    ? undefined
+    : await startDynalite(options.dataDir, options.dynamodbPort);
+  const dynamodbEndpoint = options.dynamodbEndpoint ?? dynamo?.endpoint ?? "";
+  const tableName = options.tableName ?? "records";
+  await createTable(dynamodbEndpoint, tableName);
+
+  const store = new SqsStore();
+  const sqs = buildApp({
+    logger: false,
+    stores: { sqsStore: store, snsStore: new SnsStore(), s3Store: new S3Store() } as never,
+  });
+  const journal = options.dataDir ? QueueJournal.open(options.dataDir) : undefined;
+  // Nothing is answered (a send, a delete) before the journal entries it caused are on disk.
+  if (journal) {
+    sqs.addHook("onSend", async (_request: unknown, _reply: unknown, payload: unknown) => {
+      await journal.durable();
+      return payload;
+    });
+  }
+  // fauxqs's queue URLs name the host `sqs.<region>.localhost`, which clients must not call:
+  // they use the endpoint instead (useQueueUrlAsEndpoint: false).
+  const sqsEndpoint = (await sqs.listen({ port: options.sqsPort ?? 0, host: "127.0.0.1" })).replace(
+    "localhost",
+    "127.0.0.1",
+  );
+  const queues = await createQueues(sqsEndpoint, options.visibilityTimeoutSeconds);
+
+  let recovered = 0;
+  if (journal) {
+    for (const m of journal.messages()) {
+      const queue = store.getQueueByName(m.queue);
+      if (!queue) continue;
+      const message = SqsStore.createMessage(m.body, m.attributes);
+      message.messageId = m.id;
+      message.sentTimestamp = m.sentAt;
+      queue.enqueue(message);
+      recovered++;
+    }
+    for (const queue of store.listQueues()) journalQueue(queue, journal);
+  }
+
+  return {
+    endpoints: { sqsEndpoint, dynamodbEndpoint, tableName, recovered, ...queues },
+    async stop() {
+      await sqs.close();
+      journal?.close();
+      if (options.dropTableOnStop) await dropTable(dynamodbEndpoint, tableName);
+      if (dynamo) await new Promise<void>((resolve) => dynamo.server.close(() => resolve()));
+    },
+  };
+}
+
+/** Journals every message put on the queue (sent, or moved to it as a dead letter) or removed. */
+function journalQueue(queue: FauxQueue, journal: QueueJournal) {
+  queue.spy = {
+    addMessage(event) {
+      if (event.service !== "sqs" || !event.messageId) return;
+      if (event.status === "published") {
+        journal.put({
+          queue: queue.name,
+          id: event.messageId,
+          body: event.body ?? "",
+          ...(event.messageAttributes && Object.keys(event.messageAttributes).length > 0
+            ? { attributes: event.messageAttributes }
+            : {}),
+          sentAt: Date.now(),
+        });
+      } else if (event.status === "consumed") journal.delete(event.messageId);
+      // "dlq": the move is journaled as the dead-letter queue's "published".
+    },
+  };
+  const purge = queue.purge.bind(queue);
+  queue.purge = () => {
+    journal.purge(queue.name);
+    purge();
+  };
+}
+
+async function startDynalite(dataDir: string | undefined, port = 0) {
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const dynamo = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(dataDir ? { path: dataDir } : {}),
+  });
+  await new Promise<void>((resolve, reject) => {
+    dynamo.once("error", reject);
+    dynamo.listen(port, "127.0.0.1", () => resolve());
+  });
+  return { server: dynamo, endpoint: `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}` };
+}
+
+const tableClient = (endpoint: string) =>
+  new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+
+async function dropTable(endpoint: string, tableName: string) {
+  const client = tableClient(endpoint);
+  await client.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined);
+  client.destroy();
+}
+
+async function createTable(endpoint: string, tableName: string) {
+  const client = tableClient(endpoint);
+  const s = "S" as const;
+  const index = (name: string, pk: string, sk: string) => ({
+    IndexName: name,
+    KeySchema: [
+      { AttributeName: pk, KeyType: "HASH" as const },
+      { AttributeName: sk, KeyType: "RANGE" as const },
+    ],
+    Projection: { ProjectionType: "ALL" as const },
+  });
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [
+          TABLE.partitionKey,
+          TABLE.sortKey,
+          TABLE.byPhone.partitionKey,
+          TABLE.byPhone.sortKey,
+          TABLE.byType.partitionKey,
+          TABLE.byType.sortKey,
+        ].map((AttributeName) => ({ AttributeName, AttributeType: s })),
+        KeySchema: [
+          { AttributeName: TABLE.partitionKey, KeyType: "HASH" },
+          { AttributeName: TABLE.sortKey, KeyType: "RANGE" },
+        ],
+        GlobalSecondaryIndexes: [
+          index(TABLE.byPhone.indexName, TABLE.byPhone.partitionKey, TABLE.byPhone.sortKey),
+          index(TABLE.byType.indexName, TABLE.byType.partitionKey, TABLE.byType.sortKey),
+        ],
+      }),
+    );
+  } catch (error) {
+    // An on-disk table survives restarts.
+    if (!(error instanceof Error && error.name === "ResourceInUseException")) throw error;
+  }
+  await client
+    .send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
+      }),
+    )
+    .catch(() => undefined); // dynalite does not implement TTL; DynamoDB Local and AWS do.
+  client.destroy();
+}
+
+async function createQueues(endpoint: string, visibilityTimeoutSeconds: number | undefined) {
+  const client = new SQSClient({
+    endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    useQueueUrlAsEndpoint: false,
+  });
+  const create = async (name: string, attributes: Record<string, string>) => {
+    const { QueueUrl } = await client.send(
+      new CreateQueueCommand({ QueueName: name, Attributes: attributes }),
+    );
+    const { Attributes } = await client.send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }),
+    );
+    if (!QueueUrl || !Attributes?.QueueArn) throw new Error(`could not create local queue ${name}`);
+    return { url: QueueUrl, arn: Attributes.QueueArn };
+  };
+  const withDlq = async (name: string, settings: typeof EVENTS_QUEUE | typeof REPLIES_QUEUE) => {
+    const dlq = await create(`${name}-dlq`, {
+      MessageRetentionPeriod: String(settings.dlqRetentionDays * 86_400),
+    });
+    const queue = await create(name, {
+      VisibilityTimeout: String(visibilityTimeoutSeconds ?? settings.visibilityTimeoutSeconds),
+      MessageRetentionPeriod: String(settings.retentionDays * 86_400),
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: dlq.arn,
+        maxReceiveCount: String(settings.maxReceiveCount),
+      }),
+    });
+    return { queue, dlq };
+  };
+  const events = await withDlq("events", EVENTS_QUEUE);
+  const replies = await withDlq("replies", REPLIES_QUEUE);
+  client.destroy();
+  return {
+    eventsQueueUrl: events.queue.url,
+    eventsQueueArn: events.queue.arn,
+    eventsDlqUrl: events.dlq.url,
+    repliesQueueUrl: replies.queue.url,
+    repliesQueueArn: replies.queue.arn,
+    repliesDlqUrl: replies.dlq.url,
+  };
+}
+
+const port = parentPort;
+if (port) {
+  const post = (message: ThreadMessage) => port.postMessage(message);
+  try {
+    const services = await start(workerData as ServiceOptions);
+    port.once("message", async () => {
+      await services.stop();
+      post({ type: "stopped" });
+      port.close();
+    });
+    post({ type: "ready", endpoints: services.endpoints });
+  } catch (error) {
+    const { code, port: taken } = error as NodeJS.ErrnoException & { port?: number };
+    post({
+      type: "failed",
+      message: error instanceof Error ? error.message : String(error),
+      ...(code ? { code } : {}),
+      ...(taken ? { port: taken } : {}),
+    });
+    port.close();
+  }
+}

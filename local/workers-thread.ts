@@ -1,0 +1,26 @@
+/** The queue workers on a thread of their own (`workersOnThread`), so they never delay an answer. */
+import { parentPort, workerData } from "node:worker_threads";
+import type { ServiceEndpoints } from "./services";
+import { startWorkers } from "./workers";
+
+export type WorkersThreadMessage =
+  | { type: "ready" }
+  | { type: "error"; message: string }
+  | { type: "stopped" };
+
+const port = parentPort;
+if (port) {
+  const post = (message: WorkersThreadMessage) => port.postMessage(message);
+  const workers = await startWorkers(workerData as ServiceEndpoints, (error) =>
+    post({
+      type: "error",
+      message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    }),
+  );
+  port.once("message", async () => {
+    await workers.stop();
+    post({ type: "stopped" });
+    port.close();
+  });
+  post({ type: "ready" });
+}
