@@ -2,6 +2,8 @@ import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-p
 import type { Context, SQSEvent } from "aws-lambda";
 import { recorder } from "../record/recorder";
 import type { ReplyJob } from "../reply/job";
+import { WORKER_TIMEOUT_SECONDS } from "../settings";
+import { requestDeadline, withInvocationDeadline } from "../shared/deadline";
 import { documentClient } from "../shared/dynamodb";
 import { loadRecorderConfig } from "../shared/env";
 import { sqsQueue } from "../shared/sqs";
@@ -23,4 +25,11 @@ const processor = new BatchProcessor(EventType.SQS);
  * thrown, so the worker-errors alarm means a crash, not a poison message.
  */
 export const handler = async (event: SQSEvent, context: Context) =>
-  processPartialResponse(event, recordOne, processor, { context, throwOnFullBatchFailure: false });
+  withInvocationDeadline(
+    requestDeadline(WORKER_TIMEOUT_SECONDS * 1000, context?.getRemainingTimeInMillis?.()),
+    () =>
+      processPartialResponse(event, recordOne, processor, {
+        context,
+        throwOnFullBatchFailure: false,
+      }),
+  );
