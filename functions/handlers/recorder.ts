@@ -3,7 +3,8 @@ import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import { parseEnvelope } from "../ingest/envelope";
 import { applyCallbackEffects } from "../record/effects";
 import { type ReplyJob, replyJobFor } from "../reply/job";
-import { EVENTS_QUEUE } from "../settings";
+import { EVENTS_QUEUE, WORKER_TIMEOUT_SECONDS } from "../settings";
+import { requestDeadline, withInvocationDeadline } from "../shared/deadline";
 import { documentClient } from "../shared/dynamodb";
 import { loadRecorderConfig } from "../shared/env";
 import { describeError, logger } from "../shared/logger";
@@ -83,4 +84,11 @@ function atIdIn(body: string): string | undefined {
  * thrown, so the worker-errors alarm means a crash, not a poison message.
  */
 export const handler = async (event: SQSEvent, context: Context) =>
-  processPartialResponse(event, recordOne, processor, { context, throwOnFullBatchFailure: false });
+  withInvocationDeadline(
+    requestDeadline(WORKER_TIMEOUT_SECONDS * 1000, context?.getRemainingTimeInMillis?.()),
+    () =>
+      processPartialResponse(event, recordOne, processor, {
+        context,
+        throwOnFullBatchFailure: false,
+      }),
+  );

@@ -7,7 +7,8 @@ import { emfCount } from "../reply/metrics";
 import { outboxSender } from "../reply/outbox";
 import { loadReplyPolicy } from "../reply/policy";
 import { processReplyJob, type ReplyDeps, RetryLater, type SmsSender } from "../reply/worker";
-import { REPLIES_QUEUE, REPLY_RETRY } from "../settings";
+import { REPLIES_QUEUE, REPLY_RETRY, WORKER_TIMEOUT_SECONDS } from "../settings";
+import { requestDeadline, withInvocationDeadline } from "../shared/deadline";
 import { documentClient } from "../shared/dynamodb";
 import { loadReplierConfig } from "../shared/env";
 import { describeError, logger } from "../shared/logger";
@@ -116,7 +117,11 @@ function replyOne(context: Context) {
 
 /** Partial batch failures: a job to retry comes back alone, and after maxReceiveCount goes to the DLQ. */
 export const handler = async (event: SQSEvent, context: Context) =>
-  processPartialResponse(event, replyOne(context), processor, {
-    context,
-    throwOnFullBatchFailure: false,
-  });
+  withInvocationDeadline(
+    requestDeadline(WORKER_TIMEOUT_SECONDS * 1000, context?.getRemainingTimeInMillis?.()),
+    () =>
+      processPartialResponse(event, replyOne(context), processor, {
+        context,
+        throwOnFullBatchFailure: false,
+      }),
+  );

@@ -1,3 +1,5 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+
 /**
  * Deadline guard shared by the USSD engine and the airtime validation handler.
  *
@@ -66,4 +68,31 @@ export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefine
       },
     );
   });
+}
+
+const invocationDeadline = new AsyncLocalStorage<AbortSignal>();
+
+/**
+ * Runs a worker invocation under its deadline: every call made through a client passed to
+ * `boundByInvocation` (the shared DynamoDB and SQS clients), however deep in the code, gives up
+ * when it passes, so the worker still reports its batch before Lambda ends it.
+ */
+export const withInvocationDeadline = <T>(signal: AbortSignal, work: () => Promise<T>) =>
+  invocationDeadline.run(signal, work);
+
+interface WithMiddleware {
+  middlewareStack: {
+    add(
+      middleware: (next: (args: never) => Promise<unknown>) => (args: never) => Promise<unknown>,
+      options: { step: "initialize"; name: string },
+    ): void;
+  };
+}
+
+export function boundByInvocation<C extends WithMiddleware>(client: C): C {
+  client.middlewareStack.add(
+    (next) => (args) => untilAborted(next(args), invocationDeadline.getStore()),
+    { step: "initialize", name: "invocationDeadline" },
+  );
+  return client;
 }

@@ -1,12 +1,15 @@
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { Envelope } from "../ingest/envelope";
 import { AWS_CALL } from "../settings";
+import { boundByInvocation } from "./deadline";
 
 /**
  * One client per container. The endpoint comes from the environment (AWS_ENDPOINT_URL_SQS
  * locally); the queue URL names the queue, never the host to call.
  */
-export const sqsClient = new SQSClient({ useQueueUrlAsEndpoint: false, ...AWS_CALL });
+export const sqsClient = boundByInvocation(
+  new SQSClient({ useQueueUrlAsEndpoint: false, ...AWS_CALL }),
+);
 
 /** A queue of JSON messages of one kind. */
 export interface MessageQueue<T> {

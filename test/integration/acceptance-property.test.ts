@@ -31,7 +31,7 @@ import {
   generatedRequest,
   sentFields,
 } from "../support/hostile-bodies";
-import { TEST_KEY } from "../support/local";
+import { TEST_KEY, testServiceOptions } from "../support/local";
 
 /**
  * The acceptance property over all 11 routes, thousands of generated requests, driven
@@ -58,7 +58,7 @@ const handlers = new Map<string, HttpHandler>();
 let recorder: Worker;
 
 beforeAll(async () => {
-  services = await startServices({ visibilityTimeoutSeconds: 60 });
+  services = await startServices({ ...testServiceOptions(), visibilityTimeoutSeconds: 60 });
   Object.assign(process.env, handlerEnvironment(services, TEST_KEY));
   for (const route of CALLBACK_ROUTES) {
     handlers.set(

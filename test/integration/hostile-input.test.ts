@@ -122,6 +122,26 @@ describe("bodies that cannot be stored as sent are refused up front", () => {
   });
 });
 
+describe("what the rule accepts, DynamoDB stores and returns unchanged", () => {
+  it("records a body at every limit of the rule exactly as sent", async () => {
+    // 16 levels in all: the body, then 15 nested objects.
+    const deepest = `${'{"a":'.repeat(14)}{"b":1}${"}".repeat(14)}`;
+    const body = `{"requestId":"ATSwpid_limits","status":"Swapped","${"k".repeat(255)}":"long name","n":[1e-130,-9007199254740991,9007199254740991,0.1,-2.5e-7,-0],"nested":${deepest},"text":"Habari 👋 \\u0000 é","":"x"}`;
+    // An empty field name is refused; without it, the rest is at the limits and accepted.
+    const refused = await local.post(routePath("sim-swap-status"), body, {
+      contentType: JSON_TYPE,
+    });
+    expect(refused.status).toBe(400);
+    const accepted = body.replace(',"":"x"', "");
+    const res = await local.post(routePath("sim-swap-status"), accepted, {
+      contentType: JSON_TYPE,
+    });
+    expect(res.status, await res.text()).toBe(200);
+    const [record] = await local.waitForRecords({ id: "ATSwpid_limits" }, (r) => r.length > 0);
+    expect(record?.payload).toEqual(JSON.parse(JSON.stringify(JSON.parse(accepted))));
+  });
+});
+
 describe("one schema owns the required fields", () => {
   it("validates airtime whose phoneNumber is a JSON number, as the callback schema accepts it", async () => {
     const res = await local.post(

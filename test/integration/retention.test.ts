@@ -6,11 +6,12 @@ import { messageLinkKey, TABLE } from "../../functions/table/keys";
 import { dynamoReplies } from "../../functions/table/replies";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/constants";
 import { type LocalServices, startServices } from "../../local/services";
+import { testServiceOptions } from "../support/local";
 
 let services: LocalServices;
 let documents: DynamoDBDocumentClient;
 beforeAll(async () => {
-  services = await startServices();
+  services = await startServices(testServiceOptions());
   documents = DynamoDBDocumentClient.from(
     new DynamoDBClient({
       endpoint: services.dynamodbEndpoint,

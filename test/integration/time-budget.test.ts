@@ -27,6 +27,8 @@ afterAll(async () => {
 });
 
 const ENV_KEYS = [
+  "TABLE_NAME",
+  "REPLIES_QUEUE_URL",
   "AWS_ENDPOINT_URL_DYNAMODB",
   "AWS_ENDPOINT_URL_SQS",
   "AWS_ENDPOINT_URL_SECRETS_MANAGER",
@@ -75,6 +77,34 @@ describe("every call to another service is bounded", () => {
     );
     expect(await settleTime(call, 9_000)).toBeLessThan(8_000);
     await expect(call).rejects.toThrow();
+  }, 15_000);
+
+  it("ends a recorder invocation before Lambda would, reporting the message it could not write", async () => {
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_DYNAMODB: blackHoleUrl,
+      TABLE_NAME: "records",
+      REPLIES_QUEUE_URL: "http://sqs.us-east-1.localhost/000000000000/replies",
+    });
+    const { handler } = await import("../../functions/handlers/recorder");
+    const envelope = {
+      v: 1,
+      type: "sms.delivery",
+      id: "ATXid_stuck1",
+      identity: "ATXid_stuck1#Success#",
+      receivedAt: new Date().toISOString(),
+      route: "sms-delivery-reports",
+      payload: { id: "ATXid_stuck1", status: "Success" },
+    };
+    const record = {
+      messageId: "stuck-1",
+      receiptHandle: "stuck-1",
+      body: JSON.stringify(envelope),
+      attributes: { ApproximateReceiveCount: "1" },
+    };
+    // An invocation with 1.5 s left: the table never answers, the worker must still report.
+    const result = handler({ Records: [record] } as never, lambdaContext("recorder", 1_500));
+    expect(await settleTime(result, 9_000)).toBeLessThan(2_500);
+    await expect(result).resolves.toEqual({ batchItemFailures: [{ itemIdentifier: "stuck-1" }] });
   }, 15_000);
 
   it("answers USSD within its budget when Secrets Manager never answers: 503, in AT's format", async () => {
