@@ -31,43 +31,12 @@ export async function postLoad(options: LoadOptions): Promise<LoadResult> {
   const count = (status: number | "error") => {
     statuses[status] = (statuses[status] ?? 0) + 1;
   };
-  const one = (i: number) =>
-    new Promise<void>((resolve) => {
-      const body = options.body(i);
-      const started = performance.now();
-      const req = request(
-        options.url(i),
-        {
-          method: "POST",
-          agent,
-          headers: {
-            "content-type": "application/x-www-form-urlencoded",
-            "content-length": Buffer.byteLength(body),
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () => {
-            latencies.push(performance.now() - started);
-            count(res.statusCode ?? 0);
-            options.onResponse?.(i, res.statusCode ?? 0, Buffer.concat(chunks).toString());
-            resolve();
-          });
-          res.on("error", () => {
-            count("error");
-            options.onResponse?.(i, "error", "");
-            resolve();
-          });
-        },
-      );
-      req.on("error", () => {
-        count("error");
-        options.onResponse?.(i, "error", "");
-        resolve();
-      });
-      req.end(body);
-    });
+  const one = async (i: number) => {
+    const answer = await postForm(agent, options.url(i), options.body(i));
+    if (answer.status !== "error") latencies.push(answer.ms);
+    count(answer.status);
+    options.onResponse?.(i, answer.status, answer.body);
+  };
   const started = performance.now();
   await Promise.all(
     Array.from({ length: options.concurrency }, async () => {
@@ -82,3 +51,40 @@ export async function postLoad(options: LoadOptions): Promise<LoadResult> {
 /** The value below which `p` (0..1) of the sorted values lie. */
 export const percentile = (sorted: readonly number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN;
+
+/** One form POST on `agent`'s kept-alive connections: its status (or `error`), body and time. */
+export function postForm(
+  agent: Agent,
+  url: string,
+  body: string,
+): Promise<{ status: number | "error"; body: string; ms: number }> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const failed = () => resolve({ status: "error", body: "", ms: performance.now() - started });
+    const req = request(
+      url,
+      {
+        method: "POST",
+        agent,
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          "content-length": Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString(),
+            ms: performance.now() - started,
+          }),
+        );
+        res.on("error", failed);
+      },
+    );
+    req.on("error", failed);
+    req.end(body);
+  });
+}

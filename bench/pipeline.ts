@@ -6,17 +6,15 @@
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
+import { Agent } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { queryRecords } from "../functions/table/record-store";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/constants";
-import { percentile, postLoad } from "./load";
-import { type SpawnedStack, spawnStack } from "./spawned-stack";
+import { percentile, postForm, postLoad } from "./load";
+import { recordsOf, type SpawnedStack, spawnStack } from "./spawned-stack";
 
 const KEY = "bench-key-0123456789";
 const FLASK_APP = fileURLToPath(new URL("flask_sample.py", import.meta.url));
@@ -180,23 +178,8 @@ export async function deliveryReportRound(
 
 /** Delivery reports the stack recorded since `since` (each id once: the table key). */
 export async function recordedReports(stack: SpawnedStack, since: string): Promise<number> {
-  const documents = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint: stack.state.dynamodbEndpoint,
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-    }),
-  );
-  try {
-    const records = await queryRecords(documents, stack.state.tableName, {
-      type: "sms.delivery",
-      since,
-      limit: 1_000_000,
-    });
-    return new Set(records.map((r) => r.id)).size;
-  } finally {
-    documents.destroy();
-  }
+  const records = await recordsOf(stack, "sms.delivery", since);
+  return new Set(records.map((r) => r.id)).size;
 }
 
 /**
@@ -214,36 +197,16 @@ export async function ussdRound(
   let wrongAnswers = 0;
   let next = 0;
   const started = performance.now();
-  const { Agent, request } = await import("node:http");
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  const hop = (session: number, text: string) =>
-    new Promise<string>((resolve) => {
-      const body = `sessionId=ATUid_bench${round}_${contender.name.replace(/\W/g, "")}_${session}&serviceCode=%2A384%23&phoneNumber=%2B254711000111&networkCode=63902&text=${encodeURIComponent(text)}`;
-      const t = performance.now();
-      const req = request(
-        `${contender.url}/api/ussd/session${contender.query}`,
-        {
-          method: "POST",
-          agent,
-          headers: {
-            "content-type": "application/x-www-form-urlencoded",
-            "content-length": Buffer.byteLength(body),
-          },
-        },
-        (res) => {
-          let text = "";
-          res.on("data", (c: Buffer) => {
-            text += c.toString();
-          });
-          res.on("end", () => {
-            latencies.push(performance.now() - t);
-            resolve(text);
-          });
-        },
-      );
-      req.on("error", () => resolve(""));
-      req.end(body);
-    });
+  const hop = async (session: number, text: string) => {
+    const answer = await postForm(
+      agent,
+      `${contender.url}/api/ussd/session${contender.query}`,
+      `sessionId=ATUid_bench${round}_${contender.name.replace(/\W/g, "")}_${session}&serviceCode=%2A384%23&phoneNumber=%2B254711000111&networkCode=63902&text=${encodeURIComponent(text)}`,
+    );
+    if (answer.status !== "error") latencies.push(answer.ms);
+    return answer.body;
+  };
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next < sessions) {

@@ -2,6 +2,11 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { queryRecords } from "../functions/table/record-store";
+import type { RecordItem } from "../functions/table/records";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/constants";
 import type { LocalState } from "../scripts/local-state";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -86,4 +91,24 @@ export async function spawnStack(
   const [, url = ""] = await waitForOutput(/running locally at (http:\/\/\S+)/);
   const state = JSON.parse(readFileSync(join(cwd, ".local/stack.json"), "utf8")) as LocalState;
   return { child, url, state, output: () => text, waitForOutput, exited };
+}
+
+/** The records of one type the stack holds, received since `since` (an ISO time). */
+export async function recordsOf(
+  stack: SpawnedStack,
+  type: RecordItem["type"],
+  since: string,
+): Promise<RecordItem[]> {
+  const documents = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint: stack.state.dynamodbEndpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    }),
+  );
+  try {
+    return await queryRecords(documents, stack.state.tableName, { type, since, limit: 1_000_000 });
+  } finally {
+    documents.destroy();
+  }
 }

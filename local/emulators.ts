@@ -1,11 +1,10 @@
 /**
- * The embedded AWS services, run on their own thread (see services.ts): fauxqs for SQS and
+ * The embedded AWS services (see services.ts): fauxqs for SQS and
  * dynalite for DynamoDB on loopback ports, the queues and table created as the CDK stack
  * creates them, and, with a data directory, the queues journaled so that a crash loses nothing.
  */
 import { mkdirSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { parentPort, workerData } from "node:worker_threads";
 import {
   CreateTableCommand,
   DeleteTableCommand,
@@ -19,7 +18,7 @@ import { EVENTS_QUEUE, REPLIES_QUEUE } from "../functions/settings";
 import { TABLE } from "../functions/table/keys";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./constants";
 import { QueueJournal } from "./journal";
-import type { ServiceEndpoints, ServiceOptions, ThreadMessage } from "./services";
+import type { ServiceEndpoints, ServiceOptions } from "./services";
 
 /** What this project uses of fauxqs's queue store (fauxqs 1.9, which we pin). */
 interface FauxQueue {
@@ -59,7 +58,7 @@ const { SqsStore } = await internal<{
 const { SnsStore } = await internal<{ SnsStore: new () => unknown }>("./sns/snsStore.js");
 const { S3Store } = await internal<{ S3Store: new () => unknown }>("./s3/s3Store.js");
 
-async function start(options: ServiceOptions): Promise<{
+export async function startEmulators(options: ServiceOptions): Promise<{
   endpoints: ServiceEndpoints;
   stop(): Promise<void>;
 }> {
@@ -257,27 +256,4 @@ async function createQueues(endpoint: string, visibilityTimeoutSeconds: number |
     repliesQueueArn: replies.queue.arn,
     repliesDlqUrl: replies.dlq.url,
   };
-}
-
-const port = parentPort;
-if (port) {
-  const post = (message: ThreadMessage) => port.postMessage(message);
-  try {
-    const services = await start(workerData as ServiceOptions);
-    port.once("message", async () => {
-      await services.stop();
-      post({ type: "stopped" });
-      port.close();
-    });
-    post({ type: "ready", endpoints: services.endpoints });
-  } catch (error) {
-    const { code, port: taken } = error as NodeJS.ErrnoException & { port?: number };
-    post({
-      type: "failed",
-      message: error instanceof Error ? error.message : String(error),
-      ...(code ? { code } : {}),
-      ...(taken ? { port: taken } : {}),
-    });
-    port.close();
-  }
 }

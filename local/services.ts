@@ -33,6 +33,11 @@ export interface ServiceOptions {
   tableName?: string | undefined;
   /** Delete the table on stop (tests sharing one DynamoDB Local). */
   dropTableOnStop?: boolean | undefined;
+  /**
+   * Run the services on a thread of their own (`npm start`), so that the HTTP server and the
+   * emulators use both cores; in this thread otherwise (tests: one thread less to start).
+   */
+  onThread?: boolean | undefined;
   /** Overrides the deployed visibility timeout (tests use a short one to see redelivery quickly). */
   visibilityTimeoutSeconds?: number | undefined;
   /** Ports for the embedded SQS and DynamoDB; 0 or unset picks free ones. */
@@ -48,13 +53,17 @@ export type ThreadMessage =
 /**
  * Embedded stand-ins for SQS (fauxqs) and DynamoDB (dynalite) on free loopback ports, with
  * the queues (events, replies), their dead-letter queues and the table created as the CDK
- * stack creates them (local/emulators.ts). They run on a thread of their own, so that the
- * HTTP server and the workers on the main thread and the services use both cores.
+ * stack creates them (local/emulators.ts), with the queues journaled to `dataDir`.
  */
 export async function startServices(options: ServiceOptions = {}): Promise<LocalServices> {
+  if (!options.onThread) {
+    const { startEmulators } = await import("./emulators");
+    const { endpoints, stop } = await startEmulators(options);
+    return { ...endpoints, stop };
+  }
   const thread = new Worker(new URL("./thread.mjs", import.meta.url), {
     workerData: {
-      entry: "./emulators.ts",
+      entry: "./emulators-thread.ts",
       dataDir: options.dataDir,
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
       sqsPort: options.sqsPort,

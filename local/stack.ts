@@ -30,10 +30,11 @@ export interface LocalStackOptions extends ServiceOptions {
   callbackKey: string;
   onError?: (error: unknown) => void;
   /**
-   * Run the queue workers on a thread of their own (`npm start`), so that recording never
-   * delays an answer; in-process otherwise (tests that intercept the workers' calls).
+   * Run the embedded services and the queue workers on threads of their own (`npm start`), so
+   * that both cores work and recording never delays an answer; all on this thread otherwise
+   * (tests: quicker to start, and they can intercept the workers' calls).
    */
-  workersOnThread?: boolean;
+  threads?: boolean;
   /** Told of every routed request and its answer (the local inspector listens here). */
   onExchange?: (exchange: Exchange) => void;
 }
@@ -97,7 +98,7 @@ export const handlerEnvironment = (services: LocalServices, callbackKey: string)
  * workers fed by pollers that behave like Lambda's event source mapping.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
-  const services = await startServices(options);
+  const services = await startServices({ ...options, onThread: options.threads });
   // The handlers read their configuration and build their clients once, at import, as on Lambda.
   Object.assign(process.env, handlerEnvironment(services, options.callbackKey));
   const onError = options.onError ?? ((error: unknown) => console.error(error));
@@ -114,7 +115,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     credentials: LOCAL_CREDENTIALS,
     useQueueUrlAsEndpoint: false,
   });
-  const workers = options.workersOnThread
+  const workers = options.threads
     ? await startWorkersThread(services, onError)
     : await startWorkers(services, onError);
 

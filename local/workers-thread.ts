@@ -1,4 +1,4 @@
-/** The queue workers on a thread of their own (`workersOnThread`), so they never delay an answer. */
+/** The queue workers on a thread of their own (`threads`), so they never delay an answer. */
 import { parentPort, workerData } from "node:worker_threads";
 import type { ServiceEndpoints } from "./services";
 import { startWorkers } from "./workers";

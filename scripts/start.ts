@@ -78,7 +78,7 @@ stack = await orFailAsync(() =>
     dynamodbPort: ports.dynamodb,
     callbackKey,
     onExchange: inspector.record,
-    workersOnThread: true,
+    threads: true,
     ...(dataDir ? { dataDir } : {}),
     ...(visibilityTimeoutSeconds === undefined ? {} : { visibilityTimeoutSeconds }),
     ...(dynamodbEndpoint ? { dynamodbEndpoint } : {}),

@@ -1,14 +1,14 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postLoad } from "../../bench/load";
-import { type SpawnedStack, spawnStack } from "../../bench/spawned-stack";
-import { queryRecords } from "../../functions/table/record-store";
+import {
+  recordsOf as recordsOfStack,
+  type SpawnedStack,
+  spawnStack,
+} from "../../bench/spawned-stack";
 import type { RecordItem } from "../../functions/table/records";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/constants";
 import { routePath } from "../support/local";
 
 /**
@@ -50,20 +50,8 @@ const requestTo = (stack: SpawnedStack, round: string) => ({
       : `id=ATXid_${round}${i}&status=Success&phoneNumber=%2B254711000111&retryCount=0`,
 });
 
-const recordsOf = async (stack: SpawnedStack, type: RecordItem["type"]) => {
-  const documents = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint: stack.state.dynamodbEndpoint,
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-    }),
-  );
-  try {
-    return await queryRecords(documents, stack.state.tableName, { type, since, limit: 100_000 });
-  } finally {
-    documents.destroy();
-  }
-};
+const recordsOf = (stack: SpawnedStack, type: RecordItem["type"]) =>
+  recordsOfStack(stack, type, since);
 
 const waitUntil = async (condition: () => Promise<boolean>, what: string, timeoutMs = 15_000) => {
   const deadline = Date.now() + timeoutMs;
