@@ -1,3 +1,4 @@
+import { isFieldObject, type JsonObject, type JsonValue } from "../shared/json";
 import { ClientError } from "./http";
 
 /**
@@ -12,6 +13,8 @@ export const BODY_RULE = {
   maxKeyBytes: 255,
   /** Field names the SDK's marshaller and JavaScript objects treat specially. */
   reservedKeys: ["__proto__", "constructor", "prototype"] as readonly string[],
+  /** Fields of a form body, empty pairs included (Node's querystring reads no more). */
+  maxFormFields: 1000,
   /** Smallest magnitude DynamoDB's Number type holds (zero aside). */
   smallestNumber: 1e-130,
 } as const;
@@ -41,21 +44,21 @@ export function bodyText(body: string | undefined, isBase64Encoded: boolean | un
 }
 
 /**
- * A form body as fields, in an object without a prototype so no name is special; a repeated
- * field becomes the list of its values. Percent-escapes must decode to UTF-8.
- * (Not Node's querystring: it silently drops fields beyond the 1000th.)
+ * Checks a form body for what Middy's urlencode parser (Node's querystring) would silently
+ * change rather than refuse: a `%`-escape that is not UTF-8 (decoded to U+FFFD), a
+ * `__proto__` field (dropped when the parser copies the fields into a plain object), and
+ * fields beyond the 1000th (querystring stops there, counting empty pairs too).
  */
-export function parseForm(text: string): Record<string, unknown> {
-  const fields: Record<string, unknown> = Object.create(null);
-  for (const pair of text.split("&")) {
-    if (pair === "") continue;
-    const at = pair.indexOf("=");
-    const name = decodeFormPart(at < 0 ? pair : pair.slice(0, at));
-    const value = at < 0 ? "" : decodeFormPart(pair.slice(at + 1));
-    const previous = fields[name];
-    fields[name] = previous === undefined ? value : [previous, value].flat();
+export function checkFormBody(text: string): void {
+  const pairs = text.split("&");
+  if (pairs.length > BODY_RULE.maxFormFields) {
+    refuse(`a form has more than ${BODY_RULE.maxFormFields} fields`);
   }
-  return fields;
+  for (const pair of pairs) {
+    const at = pair.indexOf("=");
+    acceptKey(decodeFormPart(at < 0 ? pair : pair.slice(0, at)), pair === "");
+    if (at >= 0) decodeFormPart(pair.slice(at + 1));
+  }
 }
 
 function decodeFormPart(part: string): string {
@@ -71,24 +74,30 @@ function decodeFormPart(part: string): string {
  * objects. `jsonText`, for JSON bodies, lets numbers be checked as they were written: one that
  * a double cannot hold exactly would be stored as a different number.
  */
-export function acceptBody(value: unknown, jsonText?: string): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new ClientError(400, "body must be an object of fields");
-  }
+export function acceptBody(value: unknown, jsonText?: string): JsonObject {
+  if (!isFieldObject(value)) throw new ClientError(400, "body must be an object of fields");
   if (jsonText !== undefined) checkJsonNumbers(jsonText);
-  return copyAccepted(value, 1) as Record<string, unknown>;
+  return copyObject(value, 1);
 }
 
-function copyAccepted(value: unknown, depth: number): unknown {
+function copyAccepted(value: unknown, depth: number): JsonValue {
   if (typeof value === "string") {
     if (!value.isWellFormed()) refuse("a string holds an unpaired UTF-16 surrogate");
     return value;
   }
   if (typeof value === "number") return acceptNumber(value);
-  if (typeof value !== "object" || value === null) return value;
-  if (depth > BODY_RULE.maxDepth) refuse(`nesting is deeper than ${BODY_RULE.maxDepth} levels`);
-  if (Array.isArray(value)) return value.map((item) => copyAccepted(item, depth + 1));
-  const copy: Record<string, unknown> = Object.create(null);
+  if (typeof value === "boolean" || value === null) return value;
+  if (Array.isArray(value)) {
+    checkDepth(depth);
+    return value.map((item) => copyAccepted(item, depth + 1));
+  }
+  if (isFieldObject(value)) return copyObject(value, depth);
+  return refuse(`a value of type ${typeof value} is not JSON`);
+}
+
+function copyObject(value: { readonly [field: string]: unknown }, depth: number): JsonObject {
+  checkDepth(depth);
+  const copy: JsonObject = Object.create(null);
   for (const [key, item] of Object.entries(value)) {
     acceptKey(key);
     copy[key] = copyAccepted(item, depth + 1);
@@ -96,7 +105,13 @@ function copyAccepted(value: unknown, depth: number): unknown {
   return copy;
 }
 
-function acceptKey(key: string): void {
+function checkDepth(depth: number): void {
+  if (depth > BODY_RULE.maxDepth) refuse(`nesting is deeper than ${BODY_RULE.maxDepth} levels`);
+}
+
+/** `emptyPair`: a bare `&&` in a form, which names no field and is skipped by the parser. */
+function acceptKey(key: string, emptyPair = false): void {
+  if (emptyPair) return;
   if (key === "") refuse("a field name is empty");
   if (BODY_RULE.reservedKeys.includes(key)) refuse(`field name ${key} is not allowed`);
   if (!key.isWellFormed()) refuse("a field name holds an unpaired UTF-16 surrogate");

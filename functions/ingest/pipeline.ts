@@ -1,5 +1,6 @@
 import middy from "@middy/core";
 import httpJsonBodyParser from "@middy/http-json-body-parser";
+import httpUrlencodeBodyParser from "@middy/http-urlencode-body-parser";
 import { HttpError } from "@middy/util";
 import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
 import { findRoute, type Route } from "../routes";
@@ -7,7 +8,7 @@ import { MAX_BODY_BYTES, REQUEST_BUDGET_MS } from "../settings";
 import { requestDeadline, untilAborted } from "../shared/deadline";
 import { describeError, logger } from "../shared/logger";
 import { maskPhone, maskPhonesIn } from "../shared/phone";
-import { acceptBody, bodyText, type MediaType, mediaTypeOf, parseForm } from "./body";
+import { acceptBody, bodyText, checkFormBody, type MediaType, mediaTypeOf } from "./body";
 import { isValidCallbackKey } from "./callback-key";
 import { type Callback, parseCallback } from "./callbacks";
 import { ClientError, type HttpAnswer, refusal } from "./http";
@@ -50,7 +51,8 @@ export function callbackHandler(core: (accepted: Accepted) => Promise<Handled>, 
     .use({ before: limitBodySize })
     .use({ before: requireKnownContentType })
     .use(httpJsonBodyParser({ disableContentTypeError: true }))
-    .use({ before: parseFormBody })
+    .use({ before: checkForm })
+    .use(httpUrlencodeBodyParser({ disableContentTypeError: true }))
     .use({ before: applyAcceptanceRule })
     .use({ onError: answerRefusals })
     .handler(async (event) => {
@@ -159,10 +161,10 @@ const withoutContentType = (headers: Event["headers"]) =>
     Object.entries(headers ?? {}).filter(([name]) => name.toLowerCase() !== "content-type"),
   );
 
-/** Form bodies are parsed into null-prototype objects, so no field name is special. */
-async function parseFormBody(request: { event: Event }): Promise<void> {
+/** Refuses, before Middy's parser runs, the form bodies it would silently change. */
+async function checkForm(request: { event: Event }): Promise<void> {
   if (mediaTypeOf(contentType(request.event)) !== "form") return;
-  request.event.body = parseForm(rawBodies.get(request.event) ?? "");
+  checkFormBody(rawBodies.get(request.event) ?? "");
 }
 
 async function applyAcceptanceRule(request: { event: Event }): Promise<void> {
@@ -207,7 +209,7 @@ async function answerRefusals(request: {
 
 function classify(error: unknown): { statusCode: number; reason: string } {
   if (error instanceof ClientError) return { statusCode: error.statusCode, reason: error.message };
-  // Middy's JSON parser reports an unparseable body as a 415 HttpError: a malformed body.
+  // Middy's parsers report an unparseable body as a 415 HttpError: a malformed body.
   if (error instanceof HttpError && isParserError(error)) {
     return { statusCode: 400, reason: `malformed body: ${error.message}` };
   }
@@ -215,9 +217,13 @@ function classify(error: unknown): { statusCode: number; reason: string } {
   return { statusCode: 500, reason: "internal error" };
 }
 
+const PARSERS: readonly unknown[] = [
+  "@middy/http-json-body-parser",
+  "@middy/http-urlencode-body-parser",
+];
 const isParserError = (error: HttpError) =>
   error.statusCode < 500 &&
-  (error.cause as { package?: unknown } | undefined)?.package === "@middy/http-json-body-parser";
+  PARSERS.includes((error.cause as { package?: unknown } | undefined)?.package);
 
 /** The AT id of a request that got as far as its schema, phone numbers masked, for failure lines. */
 const atIds = new WeakMap<Event, string>();

@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { parse as parseQuery } from "node:querystring";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { acceptBody, mediaTypeOf, parseForm } from "../../functions/ingest/body";
+import { acceptBody, checkFormBody, mediaTypeOf } from "../../functions/ingest/body";
 import { type CallbackBody, callbackPhones, parseCallback } from "../../functions/ingest/callbacks";
 import { envelopeOf } from "../../functions/ingest/envelope";
 import { ROUTES } from "../../functions/routes";
@@ -366,7 +367,10 @@ export async function startInspector(options: {
 function parsePayload(body: string, contentType: string): unknown {
   try {
     const media = mediaTypeOf(contentType);
-    if (media === "form") return acceptBody(parseForm(body));
+    if (media === "form") {
+      checkFormBody(body);
+      return acceptBody(parseQuery(body));
+    }
     if (media === "json") return acceptBody(JSON.parse(body), body);
     return undefined;
   } catch {

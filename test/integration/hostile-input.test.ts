@@ -52,6 +52,20 @@ const HOSTILE: { name: string; route: string; type: string; body: string; id: st
     id: "ATXid_ctor5",
   },
   {
+    name: "a form field named __proto__, which a form parser would drop",
+    route: "sms-delivery-reports",
+    type: FORM_TYPE,
+    body: "id=ATXid_formproto11&status=Success&%5F%5Fproto__=x",
+    id: "ATXid_formproto11",
+  },
+  {
+    name: "a form with more fields than a form parser reads",
+    route: "sms-delivery-reports",
+    type: FORM_TYPE,
+    body: `id=ATXid_manyfields12&${Array.from({ length: 1000 }, (_, i) => `f${i}=`).join("&")}&status=Success`,
+    id: "ATXid_manyfields12",
+  },
+  {
     name: "a JSON constructor object",
     route: "airtime-status",
     type: JSON_TYPE,

@@ -83,4 +83,10 @@ describe("only our own refusals become a 4xx", () => {
     expect(answer.statusCode).toBe(400);
     expect(answer.body).toMatch(/^malformed body: /);
   });
+
+  it("answers 400 to a form the urlencode parser cannot read (its error recognised by type)", async () => {
+    const answer = await invoke(handlerFailingWith(new Error("unreached")), "not-a-form");
+    expect(answer.statusCode).toBe(400);
+    expect(answer.body).toMatch(/^malformed body: /);
+  });
 });
