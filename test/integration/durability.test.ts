@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -121,6 +121,16 @@ describe("started again on the same --data-dir", () => {
       expect(sent, id).toBeLessThanOrEqual(1);
     }
     expect(second.output()).toMatch(/Recovered \d+ queued message/);
+  });
+
+  it("refuses a second npm start in the same folder, leaving the first one's state alone", async () => {
+    const before = readFileSync(join(work, ".local/stack.json"), "utf8");
+    const refused = await spawnStack(work, ["--port", "0"], { CALLBACK_KEY: KEY }).then(
+      () => "started",
+      (error: Error) => error.message,
+    );
+    expect(refused).toMatch(/Another npm start is running in this checkout \(pid \d+/);
+    expect(readFileSync(join(work, ".local/stack.json"), "utf8")).toBe(before);
   });
 
   it("on SIGTERM answers 503 to new callbacks, records what it acknowledged, then exits", async () => {
