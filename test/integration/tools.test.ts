@@ -1,10 +1,8 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Inspector, startInspector } from "../../local/inspector/server";
@@ -15,7 +13,6 @@ import { localDocumentClient } from "../../scripts/local-state";
 import { KINDS, simulate } from "../../scripts/simulate/main";
 import { startTestStack, TEST_KEY, type TestStack } from "../support/local";
 
-const ROOT = join(import.meta.dirname, "..", "..");
 let t: TestStack;
 let inspector: Inspector;
 
@@ -289,25 +286,6 @@ describe("npm run simulate", () => {
       "→ POST /api/sms/opt-out  senderId=MyBrand phoneNumber=+254711000210",
       "← 200  OK",
     ]);
-  });
-
-  it("runs as a script: a scripted USSD walk through `tsx scripts/simulate.ts`", async () => {
-    const { stdout } = await promisify(execFile)(
-      join(ROOT, "node_modules", ".bin", "tsx"),
-      [
-        join(ROOT, "scripts", "simulate.ts"),
-        "ussd",
-        "--input",
-        "2",
-        "--url",
-        t.stack.url,
-        "--key",
-        TEST_KEY,
-      ],
-      { cwd: ROOT },
-    );
-    expect(stdout).toContain("│ Your phone number is +254711000111");
-    expect(stdout).toContain("Session success after 2 hop(s)");
   });
 });
 
