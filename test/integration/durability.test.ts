@@ -28,6 +28,8 @@ const start = async () => {
     ["--port", "0", "--data-dir", dataDir, "--drain-seconds", "6"],
     {
       CALLBACK_KEY: KEY,
+      // A duplicate reply job backs off while another one sends: briefly, so drains are short.
+      REPLY_RETRY_BASE_SECONDS: "1",
     },
   );
   running.push(stack);
