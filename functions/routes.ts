@@ -1,4 +1,5 @@
 import type { CallbackType } from "./ingest/callbacks";
+import type { QUEUES } from "./settings";
 
 /**
  * The one route table: the CDK stack and the local server are both built from it.
@@ -19,8 +20,12 @@ export interface Route {
   answer: AnswerStyle;
   /** Where this URL goes in the AT dashboard. */
   dashboard: string;
-  /** Interactive routes that keep state (USSD sessions, pending airtime requests) use the records table. */
-  tableAccess?: "readwrite";
+  /**
+   * The records table, for an interactive route that keeps state: `airtime-pending` consumes
+   * (deletes) the pending airtime requests the application registered, and may touch no other
+   * item (IAM `dynamodb:LeadingKeys` on `AIRTIME#`).
+   */
+  tableAccess?: "airtime-pending";
 }
 
 const ACK_ENTRY = "functions/handlers/ack.ts";
@@ -116,7 +121,7 @@ export const ROUTES: readonly Route[] = [
     answer: "airtime",
     dashboard: "Airtime → Airtime Callback URLs → Validation Callback URL",
     // Pending requests registered by the application (AIRTIME_REQUIRE_PENDING).
-    tableAccess: "readwrite",
+    tableAccess: "airtime-pending",
   },
   {
     name: "airtime-status",
@@ -140,16 +145,43 @@ export const ROUTES: readonly Route[] = [
   },
 ];
 
+/** The work queues (settings in settings.ts `QUEUES`). */
+export type QueueName = keyof typeof QUEUES;
+
+/** What a worker may do besides consuming its own queue: the stack grants exactly this. */
+export interface WorkerGrants {
+  /** Single items and one-partition queries on the records table. */
+  readonly table?: "items-and-queries";
+  /** Queues it sends to (their URL as `<NAME>_QUEUE_URL`). */
+  readonly sendsTo?: readonly QueueName[];
+  /** Delays its own messages' retries (ChangeMessageVisibility; its queue's URL). */
+  readonly delaysRetries?: boolean;
+  /** Reads the AT credentials secret (`AT_CREDENTIALS_SECRET_ARN`). */
+  readonly atCredentials?: boolean;
+}
+
 /** Queue consumers, invoked by the SQS event source mapping (or the local poller). */
 export interface Worker {
   name: string;
   entry: string;
-  queue: "events" | "replies";
+  queue: QueueName;
+  grants: WorkerGrants;
 }
 
 export const WORKERS: readonly Worker[] = [
-  { name: "recorder", entry: "functions/handlers/recorder.ts", queue: "events" },
-  { name: "replier", entry: "functions/handlers/replier.ts", queue: "replies" },
+  {
+    name: "recorder",
+    entry: "functions/handlers/recorder.ts",
+    queue: "events",
+    // Records, SMS effects (suppressions, reply delivery status, subscriptions); reply jobs.
+    grants: { table: "items-and-queries", sendsTo: ["replies"] },
+  },
+  {
+    name: "replier",
+    entry: "functions/handlers/replier.ts",
+    queue: "replies",
+    grants: { table: "items-and-queries", delaysRetries: true, atCredentials: true },
+  },
 ];
 
 export const routeKey = (r: Pick<Route, "method" | "path">) => `${r.method} ${r.path}`;

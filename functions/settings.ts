@@ -25,6 +25,9 @@ export const EVENTS_QUEUE = WORK_QUEUE;
  */
 export const REPLIES_QUEUE = WORK_QUEUE;
 
+/** Every work queue by name (the route table's `QueueName`). */
+export const QUEUES = { events: EVENTS_QUEUE, replies: REPLIES_QUEUE } as const;
+
 /** Backoff between reply attempts after a retryable AT failure (set with ChangeMessageVisibility). */
 export const REPLY_RETRY = { baseDelaySeconds: 20, maxDelaySeconds: 300 } as const;
 

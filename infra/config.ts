@@ -1,5 +1,7 @@
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
+import * as v from "valibot";
 import { parseAirtimeRules } from "../functions/engines/airtime/validation";
+import { parseReplyKeywords } from "../functions/reply/policy";
 import { LONGEST_MESSAGE_LIFE_DAYS } from "../functions/settings";
 
 /** Deployment settings, read from CDK context (`-c key=value` or cdk.json). */
@@ -67,7 +69,7 @@ export const NO_ALARM_EMAIL = "none";
 
 type ContextReader = (key: string) => unknown;
 
-const LOG_LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "CRITICAL", "SILENT"];
+const LOG_LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "CRITICAL", "SILENT"] as const;
 
 /** Context option → the airtime validation function's environment variable. */
 const AIRTIME_CONTEXT = {
@@ -76,55 +78,152 @@ const AIRTIME_CONTEXT = {
   airtimeLimits: "AIRTIME_LIMITS",
   airtimeRequirePending: "AIRTIME_REQUIRE_PENDING",
 } as const;
+const AIRTIME_OPTIONS = [
+  "airtimeAllowedIps",
+  "airtimeCurrencies",
+  "airtimeLimits",
+  "airtimeRequirePending",
+] as const satisfies readonly (keyof typeof AIRTIME_CONTEXT)[];
+
+const isBlank = (value: unknown) => value === undefined || value === null || value === "";
+/** A context option: blank (unset, null, "") is unset, anything else must pass `schema`. */
+const option = <T>(schema: v.GenericSchema<unknown, T>) =>
+  v.pipe(
+    v.unknown(),
+    v.transform((value) => (isBlank(value) ? undefined : value)),
+    v.optional(schema),
+  );
+
+const text = v.string("must be a string");
+const toNumber = (value: unknown) => (typeof value === "string" ? Number(value) : value);
+const positiveInteger = v.pipe(
+  v.unknown(),
+  v.check(
+    (value) => {
+      const n = toNumber(value);
+      return typeof n === "number" && Number.isInteger(n) && n > 0;
+    },
+    (issue) => `must be a positive integer, got ${JSON.stringify(issue.input)}`,
+  ),
+  v.transform((value) => Number(value)),
+);
+const flag = v.pipe(
+  v.unknown(),
+  v.check(
+    (value) => value === true || value === false || value === "true" || value === "false",
+    (issue) => `must be true or false, got ${JSON.stringify(issue.input)}`,
+  ),
+  v.transform((value) => value === true || value === "true"),
+);
+/** A `MaximumConcurrency` of an event source mapping. */
+const maxConcurrency = v.pipe(
+  positiveInteger,
+  v.minValue(2, "must be between 2 and 1000 (Lambda's bounds)"),
+  v.maxValue(1000, "must be between 2 and 1000 (Lambda's bounds)"),
+);
+const RETENTION_DAYS = Object.values(RetentionDays).filter(
+  (d): d is RetentionDays => typeof d === "number" && d > 0,
+);
+/** Airtime rules are passed on as the function's environment, as text. */
+const airtimeOption = option(v.pipe(v.unknown(), v.transform(String)));
+
+/** The context options, each with the schema of its value (-c strings and cdk.json JSON alike). */
+const contextSchema = v.object({
+  stageName: option(
+    v.pipe(
+      text,
+      v.regex(
+        /^[A-Za-z][A-Za-z0-9-]{0,39}$/,
+        (issue) =>
+          `"${issue.input}" must start with a letter and contain only letters, digits and '-' (max 40)`,
+      ),
+    ),
+  ),
+  throttleRate: option(positiveInteger),
+  throttleBurst: option(positiveInteger),
+  logRetentionDays: option(
+    v.pipe(
+      positiveInteger,
+      v.picklist(RETENTION_DAYS, `must be one of ${RETENTION_DAYS.join(", ")}`),
+    ),
+  ),
+  alarmEmail: option(
+    v.pipe(
+      text,
+      v.check(
+        (email) => email === NO_ALARM_EMAIL || /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email),
+        (issue) => `"${issue.input}" is not an e-mail address`,
+      ),
+    ),
+  ),
+  interactiveReservedConcurrency: option(
+    v.union([v.literal(0), v.literal("0"), positiveInteger], (issue) => {
+      return `must be 0 or a positive integer, got ${JSON.stringify(issue.input)}`;
+    }),
+  ),
+  recorderMaxConcurrency: option(maxConcurrency),
+  replierMaxConcurrency: option(maxConcurrency),
+  tracing: option(flag),
+  // Records (replies included) must outlive any queued message: a job redriven from a
+  // dead-letter queue after its reply expired would find no reply and send the SMS again.
+  recordTtlDays: option(
+    v.pipe(
+      positiveInteger,
+      v.minValue(
+        LONGEST_MESSAGE_LIFE_DAYS,
+        (issue) =>
+          `${issue.input} is shorter than a queued message can live (${LONGEST_MESSAGE_LIFE_DAYS} days: queue plus dead-letter queue retention); use at least ${LONGEST_MESSAGE_LIFE_DAYS}`,
+      ),
+    ),
+  ),
+  destroyable: option(flag),
+  logLevel: option(
+    v.pipe(
+      text,
+      v.transform((level) => level.toUpperCase()),
+      v.picklist(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(", ")}`),
+    ),
+  ),
+  airtimeAllowedIps: airtimeOption,
+  airtimeCurrencies: airtimeOption,
+  airtimeLimits: airtimeOption,
+  airtimeRequirePending: airtimeOption,
+  airtimeDeadlineMs: option(positiveInteger),
+  atShortcode: option(text),
+  // An empty template is meaningful: no replies at all.
+  smsReplyTemplate: v.pipe(
+    v.unknown(),
+    v.transform((value) => (value === null ? undefined : value)),
+    v.optional(text),
+  ),
+  smsReplyKeywords: option(text),
+  atPremiumKeywords: option(text),
+});
 
 /**
- * Parses and checks the context, failing synthesis with a clear message. Values given with
- * `-c` arrive as strings, values in cdk.json keep their JSON type: both are accepted.
+ * Parses and checks the context, failing synthesis with a clear message that names the option.
+ * Values given with `-c` arrive as strings, values in cdk.json keep their JSON type: both are
+ * accepted. Settings a function checks at cold start are checked here with the same code.
  */
 export function readConfig(context: ContextReader): StageConfig {
-  const stageName = text(context, "stageName") ?? DEFAULTS.stageName;
-  if (!/^[A-Za-z][A-Za-z0-9-]{0,39}$/.test(stageName)) {
-    throw new Error(
-      `context stageName "${stageName}" must start with a letter and contain only letters, digits and '-' (max 40)`,
-    );
+  const raw = Object.fromEntries(Object.keys(contextSchema.entries).map((k) => [k, context(k)]));
+  const result = v.safeParse(contextSchema, raw);
+  if (!result.success) {
+    const [issue] = result.issues;
+    throw new Error(`context ${issue ? `${v.getDotPath(issue)} ${issue.message}` : "is invalid"}`);
   }
-  const logRetentionDays =
-    positiveInteger(context, "logRetentionDays") ?? DEFAULTS.logRetentionDays;
-  if (!Object.values(RetentionDays).includes(logRetentionDays)) {
-    const allowed = Object.values(RetentionDays).filter((d) => typeof d === "number" && d > 0);
-    throw new Error(`context logRetentionDays must be one of ${allowed.join(", ")}`);
-  }
-  const destroyable = flag(context, "destroyable") ?? DEFAULTS.destroyable;
-  const alarmSetting = text(context, "alarmEmail");
-  if (alarmSetting === undefined && !destroyable) {
+  const c = result.output;
+  const stageName = c.stageName ?? DEFAULTS.stageName;
+  const destroyable = c.destroyable ?? DEFAULTS.destroyable;
+  if (c.alarmEmail === undefined && !destroyable) {
     throw new Error(
       `stage ${stageName} has no alarmEmail: its alarms would reach nobody. Pass -c alarmEmail=you@example.com (or set it in cdk.json), or -c alarmEmail=${NO_ALARM_EMAIL} if you subscribe the AlarmTopicArn output yourself; dev stages: -c destroyable=true`,
     );
   }
-  const alarmEmail = alarmSetting === NO_ALARM_EMAIL ? undefined : alarmSetting;
-  if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) {
-    throw new Error(`context alarmEmail "${alarmEmail}" is not an e-mail address`);
-  }
-  const maxConcurrency = (key: string, fallback: number) => {
-    const n = positiveInteger(context, key) ?? fallback;
-    if (n < 2 || n > 1000)
-      throw new Error(`context ${key} must be between 2 and 1000 (Lambda's bounds)`);
-    return n;
-  };
-  const reserved = context("interactiveReservedConcurrency");
-  const interactiveReserved =
-    reserved === 0 || reserved === "0"
-      ? 0
-      : (positiveInteger(context, "interactiveReservedConcurrency") ??
-        DEFAULTS.interactiveReservedConcurrency);
-  const logLevel = text(context, "logLevel")?.toUpperCase();
-  if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel)) {
-    throw new Error(`context logLevel must be one of ${LOG_LEVELS.join(", ")}`);
-  }
   const airtime: Record<string, string> = {};
-  for (const [key, variable] of Object.entries(AIRTIME_CONTEXT)) {
-    const value = context(key);
-    if (value !== undefined && value !== null && value !== "") airtime[variable] = String(value);
+  for (const key of AIRTIME_OPTIONS) {
+    const value = c[key];
+    if (value !== undefined) airtime[AIRTIME_CONTEXT[key]] = value;
   }
   try {
     parseAirtimeRules(airtime);
@@ -133,69 +232,37 @@ export function readConfig(context: ContextReader): StageConfig {
       `context airtime rules: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
-  const deadline = positiveInteger(context, "airtimeDeadlineMs");
-  if (deadline !== undefined) airtime.AIRTIME_DEADLINE_MS = String(deadline);
-  return {
-    stageName,
-    throttleRate: positiveInteger(context, "throttleRate") ?? DEFAULTS.throttleRate,
-    throttleBurst: positiveInteger(context, "throttleBurst") ?? DEFAULTS.throttleBurst,
-    logRetentionDays,
-    alarmEmail,
-    concurrency: {
-      interactiveReserved,
-      recorderMax: maxConcurrency("recorderMaxConcurrency", DEFAULTS.recorderMaxConcurrency),
-      replierMax: maxConcurrency("replierMaxConcurrency", DEFAULTS.replierMaxConcurrency),
-    },
-    tracing: flag(context, "tracing") ?? DEFAULTS.tracing,
-    recordTtlDays: recordTtlDays(context),
-    destroyable,
-    logLevel,
-    airtime,
-    replies: {
-      shortcode: text(context, "atShortcode"),
-      // An empty template is meaningful: no replies at all.
-      template: context("smsReplyTemplate") === "" ? "" : text(context, "smsReplyTemplate"),
-      keywords: text(context, "smsReplyKeywords"),
-      premiumKeywords: text(context, "atPremiumKeywords"),
-    },
-  };
-}
-
-function text(context: ContextReader, key: string): string | undefined {
-  const value = context(key);
-  if (value === undefined || value === null || value === "") return undefined;
-  if (typeof value !== "string") throw new Error(`context ${key} must be a string`);
-  return value;
-}
-
-function positiveInteger(context: ContextReader, key: string): number | undefined {
-  const value = context(key);
-  if (value === undefined || value === null || value === "") return undefined;
-  const n = typeof value === "string" ? Number(value) : value;
-  if (typeof n !== "number" || !Number.isInteger(n) || n <= 0) {
-    throw new Error(`context ${key} must be a positive integer, got ${JSON.stringify(value)}`);
-  }
-  return n;
-}
-
-function flag(context: ContextReader, key: string): boolean | undefined {
-  const value = context(key);
-  if (value === undefined || value === null || value === "") return undefined;
-  if (value === true || value === "true") return true;
-  if (value === false || value === "false") return false;
-  throw new Error(`context ${key} must be true or false, got ${JSON.stringify(value)}`);
-}
-
-/**
- * Records (replies included) must outlive any queued message: a job redriven from a dead-letter
- * queue after its reply expired would find no reply and send the SMS a second time.
- */
-function recordTtlDays(context: ContextReader): number | undefined {
-  const days = positiveInteger(context, "recordTtlDays");
-  if (days !== undefined && days < LONGEST_MESSAGE_LIFE_DAYS) {
+  if (c.airtimeDeadlineMs !== undefined) airtime.AIRTIME_DEADLINE_MS = String(c.airtimeDeadlineMs);
+  try {
+    parseReplyKeywords(c.smsReplyKeywords);
+  } catch (error) {
     throw new Error(
-      `context recordTtlDays ${days} is shorter than a queued message can live (${LONGEST_MESSAGE_LIFE_DAYS} days: queue plus dead-letter queue retention); use at least ${LONGEST_MESSAGE_LIFE_DAYS}`,
+      `context smsReplyKeywords: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
-  return days;
+  return {
+    stageName,
+    throttleRate: c.throttleRate ?? DEFAULTS.throttleRate,
+    throttleBurst: c.throttleBurst ?? DEFAULTS.throttleBurst,
+    logRetentionDays: c.logRetentionDays ?? DEFAULTS.logRetentionDays,
+    alarmEmail: c.alarmEmail === NO_ALARM_EMAIL ? undefined : c.alarmEmail,
+    concurrency: {
+      interactiveReserved: Number(
+        c.interactiveReservedConcurrency ?? DEFAULTS.interactiveReservedConcurrency,
+      ),
+      recorderMax: c.recorderMaxConcurrency ?? DEFAULTS.recorderMaxConcurrency,
+      replierMax: c.replierMaxConcurrency ?? DEFAULTS.replierMaxConcurrency,
+    },
+    tracing: c.tracing ?? DEFAULTS.tracing,
+    recordTtlDays: c.recordTtlDays,
+    destroyable,
+    logLevel: c.logLevel,
+    airtime,
+    replies: {
+      shortcode: c.atShortcode,
+      template: c.smsReplyTemplate,
+      keywords: c.smsReplyKeywords,
+      premiumKeywords: c.atPremiumKeywords,
+    },
+  };
 }

@@ -10,21 +10,21 @@ import {
 } from "aws-cdk-lib";
 import { MathExpression, Metric, Stats } from "aws-cdk-lib/aws-cloudwatch";
 import { AttributeType, BillingMode, ProjectionType, Table } from "aws-cdk-lib/aws-dynamodb";
-import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
-import { METRIC_NAMESPACE } from "../functions/reply/metrics";
-import { ROUTES, type Route, WORKERS, type Worker } from "../functions/routes";
-import * as settings from "../functions/settings";
-import { WORKER_TIMEOUT_SECONDS } from "../functions/settings";
+import { METRIC_NAMESPACE, METRIC_SERVICE } from "../functions/reply/metrics";
+import { type QueueName, ROUTES, type Route, WORKERS, type Worker } from "../functions/routes";
+import { QUEUES, WORKER_TIMEOUT_SECONDS } from "../functions/settings";
 import { TABLE } from "../functions/table/keys";
 import type { StageConfig } from "./config";
 import { Alarms } from "./constructs/alarms";
-import { AppFunction } from "./constructs/app-function";
+import type { AppFunction } from "./constructs/app-function";
 import { CallbackApi } from "./constructs/callback-api";
-import { type QueueSettings, WorkQueue } from "./constructs/work-queue";
-
-type QueueName = Worker["queue"];
+import { OperationsDashboard } from "./constructs/dashboard";
+import { QueueWorker } from "./constructs/queue-worker";
+import { RouteFunction } from "./constructs/route-function";
+import { WorkQueue } from "./constructs/work-queue";
+import { pascal } from "./names";
 
 /** The queue every HTTP route sends its events to. */
 const ROUTE_QUEUE: QueueName = "events";
@@ -36,44 +36,25 @@ const WORKER_FUNCTION = { memorySize: 256, timeoutSeconds: WORKER_TIMEOUT_SECOND
 const MAX_MESSAGE_AGE_SECONDS = 300;
 /** Share of API requests (percent) answered with a 5xx that raises the alarm. */
 const MAX_5XX_PERCENT = 5;
+/** Share of API requests (percent) refused with a 4xx (bad key, bad body, throttled)… */
+const MAX_4XX_PERCENT = 10;
+/** …once there are this many requests in 5 minutes (a single bad request is not an incident). */
+const MIN_REQUESTS_FOR_RATES = 20;
+/** A dead letter older than this is about to be forgotten (DLQs keep messages 14 days). */
+const MAX_DEAD_LETTER_AGE_SECONDS = 3 * 86_400;
+/** Refusals of replies by AT that someone must act on (top up, sender id, API key). */
+const OPERATOR_REFUSALS = [
+  "InsufficientBalance",
+  "RiskHold",
+  "InvalidSenderId",
+  "HTTP401",
+  "HTTP403",
+];
+/** Refusals of replies by AT, of any status, in 15 minutes that raise the alarm. */
+const MAX_REPLY_REFUSALS = 10;
 
 /** Route entries are relative to the repository root, whatever the working directory. */
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
-
-const TABLE_ITEM_ACTIONS = [
-  "dynamodb:GetItem",
-  "dynamodb:PutItem",
-  "dynamodb:UpdateItem",
-  "dynamodb:DeleteItem",
-  "dynamodb:ConditionCheckItem",
-];
-
-/** What Lambda needs to poll a queue for a function (AWSLambdaSQSQueueExecutionRole). */
-const EVENT_SOURCE_ACTIONS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"];
-
-/** Reply state, suppression list and subscriptions: single items and one-partition queries. */
-const REPLY_STORE_ACTIONS = [
-  "dynamodb:GetItem",
-  "dynamodb:PutItem",
-  "dynamodb:UpdateItem",
-  "dynamodb:Query",
-];
-
-/** What each worker does besides consuming its own queue; the stack grants exactly this. */
-interface WorkerAccess {
-  readonly tableActions: readonly string[];
-  /** Queues it sends to (their URL as `<NAME>_QUEUE_URL`). */
-  readonly sendsTo?: readonly QueueName[];
-  /** Delays its own messages' retries (ChangeMessageVisibility). */
-  readonly delaysRetries?: boolean;
-  /** Reads the AT credentials secret (`AT_CREDENTIALS_SECRET_ARN`). */
-  readonly atCredentials?: boolean;
-}
-
-const WORKER_ACCESS: Record<string, WorkerAccess> = {
-  recorder: { tableActions: REPLY_STORE_ACTIONS, sendsTo: ["replies"] },
-  replier: { tableActions: REPLY_STORE_ACTIONS, delaysRetries: true, atCredentials: true },
-};
 
 export interface AtCallbacksStackProps extends StackProps {
   readonly config: StageConfig;
@@ -96,6 +77,8 @@ export class AtCallbacksStack extends Stack {
   readonly routeFunctions = new Map<string, AppFunction>();
   /** By worker name. */
   readonly workerFunctions = new Map<string, AppFunction>();
+  readonly dashboard: OperationsDashboard;
+  private readonly stageName: string;
 
   constructor(scope: Construct, id: string, props: AtCallbacksStackProps) {
     super(scope, id, props);
@@ -103,6 +86,7 @@ export class AtCallbacksStack extends Stack {
     const routes = props.routes ?? ROUTES;
     const workers = props.workers ?? WORKERS;
     const stateful = config.destroyable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    this.stageName = config.stageName;
 
     this.table = this.recordsTable(config.destroyable, stateful);
 
@@ -135,13 +119,14 @@ export class AtCallbacksStack extends Stack {
       this.queues.set(
         name,
         new WorkQueue(this, `${pascal(name)}Queue`, {
-          settings: queueSettings(name),
+          settings: QUEUES[name],
           consumerTimeoutSeconds: WORKER_FUNCTION.timeoutSeconds,
         }),
       );
     }
     this.alarms = new Alarms(this, "Alarms", { email: config.alarmEmail });
     this.api = new CallbackApi(this, "Callbacks", {
+      stageName: config.stageName,
       throttleRate: config.throttleRate,
       throttleBurst: config.throttleBurst,
       logRetention: config.logRetentionDays,
@@ -156,6 +141,13 @@ export class AtCallbacksStack extends Stack {
     for (const worker of workers) this.addWorker(worker, config);
 
     this.addAlarms();
+    this.dashboard = new OperationsDashboard(this, "Operations", {
+      stageName: config.stageName,
+      api: this.api,
+      queues: this.queues,
+      functions: new Map([...this.routeFunctions, ...this.workerFunctions]),
+      replierLogs: this.workerFunctions.get("replier")?.logGroup,
+    });
     this.addOutputs(routes);
   }
 
@@ -188,74 +180,49 @@ export class AtCallbacksStack extends Stack {
   }
 
   private addRoute(route: Route, config: StageConfig): void {
-    const { queue } = this.queue(ROUTE_QUEUE);
-    const readwrite = route.tableAccess === "readwrite";
-    const fn = new AppFunction(this, `${pascal(route.name)}Route`, {
+    const fn = new RouteFunction(this, `${pascal(route.name)}Route`, {
+      route,
       entry: `${REPO_ROOT}${route.entry}`,
-      description: `AT callback ${route.method} ${route.path} (${route.kind})`,
       ...ROUTE_FUNCTION,
       logRetention: config.logRetentionDays,
+      eventsQueue: this.queue(ROUTE_QUEUE).queue,
+      callbackKeySecret: this.callbackKeySecret,
+      table: this.table,
+      // AT waits on interactive routes: a queue backlog or a burst elsewhere cannot take their
+      // executions (reserved concurrency is also their ceiling).
+      reservedConcurrency:
+        route.kind === "interactive" && config.concurrency.interactiveReserved > 0
+          ? config.concurrency.interactiveReserved
+          : undefined,
+      tracing: config.tracing,
       environment: {
-        EVENTS_QUEUE_URL: queue.queueUrl,
-        CALLBACK_KEY_SECRET_ARN: this.callbackKeySecret.secretArn,
-        ...(readwrite ? { TABLE_NAME: this.table.tableName } : {}),
+        ...commonEnvironment(config),
         ...(route.answer === "airtime" ? config.airtime : {}),
-        ...(config.logLevel ? { POWERTOOLS_LOG_LEVEL: config.logLevel } : {}),
       },
     });
-    fn.role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ["sqs:SendMessage"], resources: [queue.queueArn] }),
-    );
-    fn.role.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ["secretsmanager:GetSecretValue"],
-        resources: [this.callbackKeySecret.secretArn],
-      }),
-    );
-    if (readwrite) {
-      fn.role.addToPrincipalPolicy(
-        new PolicyStatement({ actions: TABLE_ITEM_ACTIONS, resources: [this.table.tableArn] }),
-      );
-      fn.role.addToPrincipalPolicy(
-        new PolicyStatement({
-          actions: ["dynamodb:Query"],
-          resources: [
-            this.table.tableArn,
-            ...[TABLE.byPhone, TABLE.byType].map(
-              (i) => `${this.table.tableArn}/index/${i.indexName}`,
-            ),
-          ],
-        }),
-      );
-    }
     this.api.addRoute(route, fn.function);
     this.routeFunctions.set(route.name, fn);
   }
 
   private addWorker(worker: Worker, config: StageConfig): void {
-    const { queue, settings } = this.queue(worker.queue);
-    const access = WORKER_ACCESS[worker.name];
-    if (!access)
-      throw new Error(`infra/stack.ts has no WORKER_ACCESS entry for worker ${worker.name}`);
-    const sendsTo = (access.sendsTo ?? []).map((name) => ({ name, queue: this.queue(name).queue }));
     const replies = config.replies;
-    const fn = new AppFunction(this, `${pascal(worker.name)}Worker`, {
+    const fn = new QueueWorker(this, `${pascal(worker.name)}Worker`, {
+      worker,
       entry: `${REPO_ROOT}${worker.entry}`,
-      description: `Worker ${worker.name}: consumes the ${worker.queue} queue`,
       ...WORKER_FUNCTION,
       logRetention: config.logRetentionDays,
+      queues: (name) => this.queue(name),
+      table: this.table,
+      atCredentialsSecret: this.atCredentialsSecret,
+      maxConcurrency:
+        worker.name === "replier" ? config.concurrency.replierMax : config.concurrency.recorderMax,
+      tracing: config.tracing,
       environment: {
-        TABLE_NAME: this.table.tableName,
+        ...commonEnvironment(config),
         ...(config.recordTtlDays ? { RECORD_TTL_DAYS: String(config.recordTtlDays) } : {}),
-        ...(config.logLevel ? { POWERTOOLS_LOG_LEVEL: config.logLevel } : {}),
-        ...Object.fromEntries(
-          [...sendsTo, ...(access.delaysRetries ? [{ name: worker.queue, queue }] : [])].map(
-            (q) => [`${q.name.toUpperCase()}_QUEUE_URL`, q.queue.queueUrl],
-          ),
-        ),
-        ...(access.atCredentials
+        // The reply policy goes to the worker that talks to AT.
+        ...(worker.grants.atCredentials
           ? {
-              AT_CREDENTIALS_SECRET_ARN: this.atCredentialsSecret.secretArn,
               ...(replies.shortcode ? { AT_SHORTCODE: replies.shortcode } : {}),
               ...(replies.template !== undefined ? { SMS_REPLY_TEMPLATE: replies.template } : {}),
               ...(replies.keywords ? { SMS_REPLY_KEYWORDS: replies.keywords } : {}),
@@ -264,41 +231,6 @@ export class AtCallbacksStack extends Stack {
           : {}),
       },
     });
-    fn.role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: [...access.tableActions], resources: [this.table.tableArn] }),
-    );
-    for (const target of sendsTo) {
-      fn.role.addToPrincipalPolicy(
-        new PolicyStatement({ actions: ["sqs:SendMessage"], resources: [target.queue.queueArn] }),
-      );
-    }
-    if (access.atCredentials) {
-      fn.role.addToPrincipalPolicy(
-        new PolicyStatement({
-          actions: ["secretsmanager:GetSecretValue"],
-          resources: [this.atCredentialsSecret.secretArn],
-        }),
-      );
-    }
-    // Exactly what the event source mapping needs to poll (SqsEventSource would also grant
-    // GetQueueUrl and ChangeMessageVisibility, which the mapping does not use).
-    fn.role.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: [
-          ...EVENT_SOURCE_ACTIONS,
-          ...(access.delaysRetries ? ["sqs:ChangeMessageVisibility"] : []),
-        ],
-        resources: [queue.queueArn],
-      }),
-    );
-    const mapping = fn.function.addEventSourceMapping(`${pascal(worker.queue)}Queue`, {
-      eventSourceArn: queue.queueArn,
-      batchSize: settings.batchSize,
-      maxBatchingWindow: Duration.seconds(settings.maxBatchingWindowSeconds),
-      reportBatchItemFailures: true,
-    });
-    // CloudFormation checks the role's permissions when it creates the mapping.
-    mapping.node.addDependency(fn.role);
     this.workerFunctions.set(worker.name, fn);
   }
 
@@ -322,6 +254,14 @@ export class AtCallbacksStack extends Stack {
         evaluationPeriods: 3,
         description: `The oldest message in the ${name} queue is over ${MAX_MESSAGE_AGE_SECONDS}s old: the workers are failing or not keeping up.`,
       });
+      alarms.add(`${pascal(name)}DeadLetterAge`, {
+        metric: deadLetterQueue.metricApproximateAgeOfOldestMessage({
+          statistic: Stats.MAXIMUM,
+          period: Duration.hours(1),
+        }),
+        threshold: MAX_DEAD_LETTER_AGE_SECONDS,
+        description: `A message has waited in the ${name} dead-letter queue for over ${MAX_DEAD_LETTER_AGE_SECONDS / 86_400} days; SQS deletes it after ${settings.dlqRetentionDays}. Fix the cause and redrive it (docs/deploy.md).`,
+      });
     }
     for (const [name, fn] of this.workerFunctions) {
       alarms.add(`${pascal(name)}Errors`, {
@@ -339,31 +279,79 @@ export class AtCallbacksStack extends Stack {
     }
     if (this.workerFunctions.has("replier")) {
       alarms.add("ReplyUnknown", {
-        metric: new Metric({
-          namespace: METRIC_NAMESPACE,
-          metricName: "ReplyUnknown",
-          dimensionsMap: { service: "at-callbacks" },
-          statistic: Stats.SUM,
-          period: Duration.minutes(5),
-        }),
+        metric: this.replyMetric("ReplyUnknown"),
         threshold: 1,
         description:
           "A reply's fate is unknown (the worker crashed or AT did not answer after the request was sent): it is not resent. Check with the customer or AT's SMS logs (docs/replies.md).",
       });
+      alarms.add("ReplyRefusedNeedsOperator", {
+        metric: new MathExpression({
+          expression: OPERATOR_REFUSALS.map((_, i) => `FILL(s${i}, 0)`).join(" + "),
+          usingMetrics: Object.fromEntries(
+            OPERATOR_REFUSALS.map((status, i) => [
+              `s${i}`,
+              this.replyMetric("ReplyRejected", { status }),
+            ]),
+          ),
+          period: Duration.minutes(5),
+          label: "replies refused by AT for a reason only an operator can fix",
+        }),
+        threshold: 1,
+        description: `AT refused a reply with ${OPERATOR_REFUSALS.join(", ")}: top up the AT account, fix the sender id or the API key. Replies are retried and wait in the replies dead-letter queue; redrive them once fixed (docs/replies.md).`,
+      });
+      alarms.add("ReplyRefusals", {
+        metric: this.replyMetric("ReplyRejected", {}, Duration.minutes(15)),
+        threshold: MAX_REPLY_REFUSALS,
+        description: `AT refused ${MAX_REPLY_REFUSALS} or more replies in 15 minutes (any status: see the dashboard's "Replies refused by AT, by status").`,
+      });
     }
     const api = this.api.api;
-    alarms.add("Api5xxRate", {
-      metric: new MathExpression({
-        expression: "IF(requests > 0, 100 * errors / requests, 0)",
-        usingMetrics: {
-          errors: api.metricServerError({ statistic: Stats.SUM }),
-          requests: api.metricCount({ statistic: Stats.SUM }),
-        },
+    /** Answers of one kind as a percentage of requests, 0 below `minRequests` in the period. */
+    const shareOfRequests = (answers: Metric, label: string, minRequests: number) =>
+      new MathExpression({
+        expression: `IF(requests >= ${minRequests}, 100 * answers / requests, 0)`,
+        usingMetrics: { answers, requests: api.metricCount({ statistic: Stats.SUM }) },
         period: Duration.minutes(5),
-        label: "5xx answers (% of requests)",
-      }),
+        label,
+      });
+    alarms.add("Api5xxRate", {
+      metric: shareOfRequests(
+        api.metricServerError({ statistic: Stats.SUM }),
+        "5xx answers (% of requests)",
+        1,
+      ),
       threshold: MAX_5XX_PERCENT,
       description: `Over ${MAX_5XX_PERCENT}% of AT callbacks were answered with a 5xx: AT retries them, but see the function logs.`,
+    });
+    alarms.add("Api4xxRate", {
+      metric: shareOfRequests(
+        api.metricClientError({ statistic: Stats.SUM }),
+        "4xx answers (% of requests)",
+        MIN_REQUESTS_FOR_RATES,
+      ),
+      threshold: MAX_4XX_PERCENT,
+      description: `Over ${MAX_4XX_PERCENT}% of AT callbacks were refused with a 4xx: a callback key changed without the AT dashboard (403), AT sends a shape we refuse (400), or the throttle (429). AT gives up on refused callbacks: see the access log.`,
+    });
+    alarms.add("ApiThrottled", {
+      metric: this.api.metricRefusals("429"),
+      threshold: 1,
+      description:
+        "AT callbacks were refused with 429 (over the API throttle): AT does not retry them all. Raise throttleRate/throttleBurst (docs/deploy.md).",
+    });
+  }
+
+  /** A reply metric of this stage (functions/reply/metrics.ts): `service`, `stage`, and more. */
+  private replyMetric(
+    metricName: string,
+    dimensions: Record<string, string> = {},
+    period = Duration.minutes(5),
+  ): Metric {
+    return new Metric({
+      namespace: METRIC_NAMESPACE,
+      metricName,
+      dimensionsMap: { service: METRIC_SERVICE, stage: this.stageName, ...dimensions },
+      statistic: Stats.SUM,
+      period,
     });
   }
 
@@ -394,35 +382,10 @@ export class AtCallbacksStack extends Stack {
   }
 }
 
-/**
- * A queue's settings are `<NAME>_QUEUE` in functions/settings.ts (`EVENTS_QUEUE` for the
- * `events` queue), so a new queue is one definition there plus its worker in WORKERS.
- */
-export function queueSettings(name: string): QueueSettings {
-  const key = `${name.toUpperCase()}_QUEUE`;
-  const value: unknown = (settings as Record<string, unknown>)[key];
-  const fields: (keyof QueueSettings)[] = [
-    "visibilityTimeoutSeconds",
-    "maxReceiveCount",
-    "dlqRetentionDays",
-    "batchSize",
-    "maxBatchingWindowSeconds",
-  ];
-  if (typeof value !== "object" || value === null) {
-    throw new Error(`functions/settings.ts exports no ${key} for the "${name}" queue`);
-  }
-  const record = value as Record<string, unknown>;
-  for (const field of fields) {
-    if (typeof record[field] !== "number") throw new Error(`${key}.${field} must be a number`);
-  }
-  return value as QueueSettings;
-}
-
-/** `sms-twoway` → `SmsTwoway`: construct ids and output names. */
-export function pascal(name: string): string {
-  return name
-    .split(/[^A-Za-z0-9]+/)
-    .filter(Boolean)
-    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
-    .join("");
+/** What every function gets: the stage (metrics' `stage` dimension) and the log level. */
+function commonEnvironment(config: StageConfig): Record<string, string> {
+  return {
+    STAGE: config.stageName,
+    ...(config.logLevel ? { POWERTOOLS_LOG_LEVEL: config.logLevel } : {}),
+  };
 }

@@ -1,8 +1,9 @@
 import "./quiet-sdk";
+import * as v from "valibot";
 import { toE164 } from "../functions/shared/phone";
 import { queryRecords, type RecordFilter } from "../functions/table/record-store";
 import type { RecordItem } from "../functions/table/records";
-import { RECORD_TYPES, type RecordType } from "../functions/table/records";
+import { RECORD_TYPES } from "../functions/table/records";
 import { cli } from "./cli";
 import { followRecords } from "./commands/follow";
 import { resolveTable } from "./local-state";
@@ -37,9 +38,8 @@ if (values.help) {
 const limit = Number(values.limit);
 if (!Number.isInteger(limit) || limit < 1)
   fail(`--limit must be a positive integer, not ${values.limit}`);
-if (values.type && !(RECORD_TYPES as readonly string[]).includes(values.type)) {
-  fail(`--type must be one of ${RECORD_TYPES.join(", ")}`);
-}
+const type = values.type ? v.safeParse(v.picklist(RECORD_TYPES), values.type) : undefined;
+if (type && !type.success) fail(`--type must be one of ${RECORD_TYPES.join(", ")}`);
 if (values.since && Number.isNaN(Date.parse(values.since)))
   fail(`--since must be an ISO date, not ${values.since}`);
 const phone =
@@ -50,7 +50,7 @@ const phone =
 const { client, tableName } = orFail(() => resolveTable(values));
 const filter: RecordFilter = {
   limit,
-  ...(values.type ? { type: values.type as RecordType } : {}),
+  ...(type?.success ? { type: type.output } : {}),
   ...(phone ? { phone } : {}),
   ...(values.id ? { id: values.id } : {}),
   ...(values.since ? { since: new Date(values.since).toISOString() } : {}),

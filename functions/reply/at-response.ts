@@ -1,3 +1,5 @@
+import * as v from "valibot";
+
 /**
  * What AT's SMS API answered, reduced to what the reply worker must decide: was the message
  * accepted, refused for this recipient (final), worth retrying (it certainly did not leave),
@@ -58,27 +60,33 @@ const ACCEPTED_CODES = new Set([100, 101, 102]);
 export const TEMPORARY_RECIPIENT_CODES: ReadonlySet<number> = new Set([401, 405, 500, 501]);
 export const BLACKLISTED_CODE = 406;
 
-interface Recipient {
-  statusCode?: unknown;
-  number?: unknown;
-  status?: unknown;
-  cost?: unknown;
-  messageId?: unknown;
-}
+/** AT's send answer; every field is read as text, whatever its JSON type. */
+const recipientSchema = v.looseObject({
+  statusCode: v.optional(v.unknown()),
+  number: v.optional(v.unknown()),
+  status: v.optional(v.unknown()),
+  cost: v.optional(v.unknown()),
+  messageId: v.optional(v.unknown()),
+});
+const sendAnswerSchema = v.looseObject({
+  SMSMessageData: v.looseObject({
+    Message: v.optional(v.unknown()),
+    // Anything but a list of recipients counts as none.
+    Recipients: v.optional(v.fallback(v.array(recipientSchema), []), []),
+  }),
+});
 
 const str = (v: unknown) => (v === undefined || v === null ? undefined : String(v));
 
 /** Parses a send answer (`{"SMSMessageData":{"Message","Recipients":[…]}}`) for one recipient. */
 export function parseSendResponse(data: unknown, to: string): SendOutcome {
-  const smd =
-    typeof data === "object" && data !== null
-      ? (data as { SMSMessageData?: { Message?: unknown; Recipients?: unknown } }).SMSMessageData
-      : undefined;
-  if (!smd || typeof smd !== "object") {
+  const answer = v.safeParse(sendAnswerSchema, data);
+  if (!answer.success) {
     // Not the shape AT documents: we cannot tell whether it was sent.
     return { kind: "ambiguous", reason: `unexpected answer: ${preview(data)}` };
   }
-  const recipients = Array.isArray(smd.Recipients) ? (smd.Recipients as Recipient[]) : [];
+  const smd = answer.output.SMSMessageData;
+  const recipients = smd.Recipients;
   const mine = recipients.find((r) => str(r.number) === to) ?? recipients[0];
   const message = str(smd.Message) ?? "";
   if (!mine) {
@@ -137,14 +145,25 @@ const NOT_SENT_CODES = new Set([
   "DEPTH_ZERO_SELF_SIGNED_CERT",
 ]);
 
-interface ErrorLike {
-  name?: unknown;
-  code?: unknown;
-  message?: unknown;
-  cause?: unknown;
-  response?: { status?: unknown; data?: unknown };
-  isAxiosError?: unknown;
-}
+/** What the SDK may reject with, read field by field (an axios error, a Node error, a body). */
+const errorLikeSchema = v.looseObject({
+  code: v.optional(v.unknown()),
+  message: v.optional(v.unknown()),
+  cause: v.optional(
+    v.fallback(v.looseObject({ code: v.optional(v.unknown()) }), { code: undefined }),
+    {
+      code: undefined,
+    },
+  ),
+  response: v.optional(
+    v.fallback(v.looseObject({ status: v.optional(v.unknown()), data: v.optional(v.unknown()) }), {
+      status: undefined,
+      data: undefined,
+    }),
+    { status: undefined, data: undefined },
+  ),
+  isAxiosError: v.optional(v.unknown()),
+});
 
 /**
  * Classifies what the SDK rejected with: an axios error (HTTP status or network error), the
@@ -154,14 +173,14 @@ export function classifySendError(error: unknown, to: string): SendOutcome {
   if (typeof error !== "object" || error === null) {
     return { kind: "ambiguous", reason: `unexpected rejection: ${preview(error)}` };
   }
-  const e = error as ErrorLike;
   if (!(error instanceof Error) && "SMSMessageData" in error) {
     // The SDK resolves only on 201; another 2xx with AT's usual body is still an answer.
     return parseSendResponse(error, to);
   }
-  const httpStatus = typeof e.response?.status === "number" ? e.response.status : undefined;
+  const e = v.parse(errorLikeSchema, error);
+  const httpStatus = typeof e.response.status === "number" ? e.response.status : undefined;
   if (httpStatus !== undefined) {
-    const reason = `HTTP ${httpStatus}: ${preview(e.response?.data)}`;
+    const reason = `HTTP ${httpStatus}: ${preview(e.response.data)}`;
     // A gateway timeout comes from in front of AT's API, which may still have taken the message.
     if (httpStatus === 504) return { kind: "ambiguous", reason: `${reason}; AT may have sent it` };
     // Redirects are not followed (they would carry the API key to another host): the answer
@@ -174,9 +193,7 @@ export function classifySendError(error: unknown, to: string): SendOutcome {
     if (httpStatus === 401 || httpStatus === 403) return { kind: "retryable", reason, httpStatus };
     return { kind: "rejected", status: `HTTP${httpStatus}`, reason };
   }
-  const code = [e.code, (e.cause as ErrorLike | undefined)?.code].find(
-    (c): c is string => typeof c === "string",
-  );
+  const code = [e.code, e.cause.code].find((c): c is string => typeof c === "string");
   const message = typeof e.message === "string" ? e.message : String(error);
   if (code && NOT_SENT_CODES.has(code)) return { kind: "retryable", reason: `${code}: ${message}` };
   if (code === "ECONNABORTED" || code === "ETIMEDOUT") {

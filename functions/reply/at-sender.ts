@@ -6,6 +6,7 @@ import endpoints from "africastalking/lib/common.js";
 import SmsService from "africastalking/lib/sms.js";
 // The SDK calls the default axios instance of axios's CommonJS build; this is that instance.
 import sdkAxios from "axios/dist/node/axios.cjs";
+import * as v from "valibot";
 import { AT_REQUEST } from "../settings";
 import { AT_HOST_REFUSED, classifySendError, parseSendResponse } from "./at-response";
 import type { SmsSender } from "./worker";
@@ -149,24 +150,33 @@ export function atSmsSender(
   };
 }
 
+const CREDENTIALS_SHAPE = 'JSON {"username":"…","apiKey":"…"}';
+const credentialsSchema = v.object({
+  username: v.pipe(v.string(), v.nonEmpty()),
+  apiKey: v.pipe(v.string(), v.nonEmpty()),
+});
+
 /** Reads `{"username","apiKey"}` (the Secrets Manager secret's JSON). */
 export function parseAtCredentials(json: string): AtCredentials {
   let value: unknown;
   try {
     value = JSON.parse(json);
   } catch {
-    throw new Error('the AT credentials secret must be JSON {"username":"…","apiKey":"…"}');
+    throw new Error(`the AT credentials secret must be ${CREDENTIALS_SHAPE}`);
   }
-  const v = (value ?? {}) as Record<string, unknown>;
-  if (typeof v.username !== "string" || !v.username || typeof v.apiKey !== "string" || !v.apiKey) {
-    throw new Error('the AT credentials secret must be JSON {"username":"…","apiKey":"…"}');
+  const result = v.safeParse(credentialsSchema, value);
+  if (!result.success) {
+    const field = result.issues[0] ? v.getDotPath(result.issues[0]) : null;
+    throw new Error(
+      `the AT credentials secret must be ${CREDENTIALS_SHAPE}${field ? ` (${field} is missing or empty)` : ""}`,
+    );
   }
-  if (v.username === PLACEHOLDER_USERNAME) {
+  if (result.output.username === PLACEHOLDER_USERNAME) {
     throw new Error(
       "the AT credentials secret still holds the placeholder the stack created: put your AT username and API key in it",
     );
   }
-  return { username: v.username, apiKey: v.apiKey };
+  return result.output;
 }
 
 /** What the CDK stack puts in the AT credentials secret until the operator replaces it. */

@@ -1,4 +1,6 @@
+import * as v from "valibot";
 import { PoisonMessageError } from "../ingest/envelope";
+import { describeIssues, isFieldObject } from "../shared/json";
 import { type RecordItem, recordedCallback } from "../table/records";
 
 /** The replies-queue message: one per (re)recorded incoming SMS. Duplicates are expected. */
@@ -38,6 +40,16 @@ export function replyJobFor(item: RecordItem): ReplyJob | undefined {
   };
 }
 
+const present = v.pipe(v.string("is missing"), v.nonEmpty("is missing"));
+const replyJobSchema = v.looseObject({
+  inboundId: present,
+  recipient: present,
+  shortcode: v.string("is missing"),
+  text: v.string("is missing"),
+  linkId: v.optional(v.string("is not a string")),
+  receivedAt: present,
+});
+
 export function parseReplyJob(body: string): ReplyJob {
   let value: unknown;
   try {
@@ -45,24 +57,23 @@ export function parseReplyJob(body: string): ReplyJob {
   } catch {
     throw new PoisonMessageError("reply job is not JSON");
   }
-  if (typeof value !== "object" || value === null) {
-    throw new PoisonMessageError("reply job is not an object");
+  if (!isFieldObject(value)) throw new PoisonMessageError("reply job is not an object");
+  if (value.v !== 1 || value.kind !== "sms.reply") {
+    throw new PoisonMessageError(`unsupported reply job ${String(value.kind)} v${String(value.v)}`);
   }
-  const j = value as Record<string, unknown>;
-  if (j.v !== 1 || j.kind !== "sms.reply") {
-    throw new PoisonMessageError(`unsupported reply job ${String(j.kind)} v${String(j.v)}`);
+  const result = v.safeParse(replyJobSchema, value);
+  if (!result.success) {
+    throw new PoisonMessageError(`reply job field ${describeIssues(result.issues)}`);
   }
-  for (const key of ["inboundId", "recipient", "receivedAt"] as const) {
-    if (typeof j[key] !== "string" || j[key] === "") {
-      throw new PoisonMessageError(`reply job field ${key} is missing`);
-    }
-  }
-  for (const key of ["shortcode", "text"] as const) {
-    if (typeof j[key] !== "string")
-      throw new PoisonMessageError(`reply job field ${key} is missing`);
-  }
-  if (j.linkId !== undefined && typeof j.linkId !== "string") {
-    throw new PoisonMessageError("reply job linkId is not a string");
-  }
-  return j as unknown as ReplyJob;
+  const { inboundId, recipient, shortcode, text, linkId, receivedAt } = result.output;
+  return {
+    v: 1,
+    kind: "sms.reply",
+    inboundId,
+    recipient,
+    shortcode,
+    text,
+    ...(linkId === undefined ? {} : { linkId }),
+    receivedAt,
+  };
 }

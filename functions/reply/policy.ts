@@ -1,3 +1,6 @@
+import * as v from "valibot";
+import { isFieldObject, parseJsonSetting } from "../shared/json";
+
 /**
  * The reply policy: what we answer to an incoming two-way SMS. Pure; configured from the
  * environment (docs/replies.md):
@@ -31,29 +34,37 @@ export interface Inbound {
 export function loadReplyPolicy(env: Record<string, string | undefined>): ReplyPolicy {
   const onLambda = Boolean(env.AWS_LAMBDA_FUNCTION_NAME);
   const template = env.SMS_REPLY_TEMPLATE ?? (onLambda ? "" : DEFAULT_TEMPLATE);
-  let keywords: Record<string, string> = {};
-  const raw = env.SMS_REPLY_KEYWORDS;
-  if (raw !== undefined && raw.trim() !== "") {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw);
-    } catch {
-      throw new Error("SMS_REPLY_KEYWORDS must be a JSON object of keyword to reply text");
-    }
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-      throw new Error("SMS_REPLY_KEYWORDS must be a JSON object of keyword to reply text");
-    }
-    keywords = {};
-    for (const [k, v] of Object.entries(parsed)) {
-      if (typeof v !== "string") throw new Error(`SMS_REPLY_KEYWORDS.${k} must be a string`);
-      keywords[k.trim().toUpperCase()] = v;
-    }
-  }
+  const keywords = parseReplyKeywords(env.SMS_REPLY_KEYWORDS);
   const premiumKeywords = (env.AT_PREMIUM_KEYWORDS ?? "")
     .split(",")
     .map((k) => k.trim())
     .filter((k) => k.length > 0);
-  return Object.freeze({ template, keywords: Object.freeze(keywords), premiumKeywords });
+  return Object.freeze({ template, keywords, premiumKeywords });
+}
+
+const keywordsSchema = v.pipe(
+  v.custom<object>(isFieldObject),
+  v.record(v.string(), v.string("must be a string")),
+  // Matched against the first word, upper-cased.
+  v.transform((map) =>
+    Object.fromEntries(Object.entries(map).map(([k, text]) => [k.trim().toUpperCase(), text])),
+  ),
+);
+
+/**
+ * `SMS_REPLY_KEYWORDS`, checked: the replier at cold start and the stack at synthesis read it
+ * with this one function, so a value the replier would refuse never deploys.
+ */
+export function parseReplyKeywords(raw: string | undefined): Readonly<Record<string, string>> {
+  if (raw === undefined || raw.trim() === "") return Object.freeze({});
+  return Object.freeze(
+    parseJsonSetting(
+      "SMS_REPLY_KEYWORDS",
+      keywordsSchema,
+      raw,
+      "a JSON object of keyword to reply text",
+    ),
+  );
 }
 
 /**

@@ -31,3 +31,23 @@ export function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string 
 /** An object of fields, not a list or a scalar. */
 export const isFieldObject = (value: unknown): value is { readonly [field: string]: unknown } =>
   typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** A JSON text parsed, then checked by a schema; errors name the setting and the field. */
+export function parseJsonSetting<S extends v.GenericSchema>(
+  name: string,
+  schema: S,
+  text: string,
+  expected: string,
+): v.InferOutput<S> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new Error(`${name} must be ${expected}`);
+  }
+  const result = v.safeParse(schema, value);
+  if (result.success) return result.output;
+  const [issue] = result.issues;
+  const path = issue ? v.getDotPath(issue) : null;
+  throw new Error(path ? `${name}.${path} ${issue?.message}` : `${name} must be ${expected}`);
+}

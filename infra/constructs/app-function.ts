@@ -1,6 +1,6 @@
 import { Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
 import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
-import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
+import { Architecture, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
@@ -14,6 +14,10 @@ export interface AppFunctionProps {
   readonly timeoutSeconds: number;
   readonly logRetention: RetentionDays;
   readonly environment: Record<string, string>;
+  /** Executions reserved for (and the most allowed to) this function; none unless told. */
+  readonly reservedConcurrency?: number | undefined;
+  /** X-Ray active tracing (Lambda's own segments; no tracing SDK in the bundle). */
+  readonly tracing?: boolean | undefined;
 }
 
 /**
@@ -51,6 +55,10 @@ export class AppFunction extends Construct {
       logGroup: this.logGroup,
       environment: { NODE_OPTIONS, ...props.environment },
       bundling: lambdaBundling,
+      ...(props.reservedConcurrency
+        ? { reservedConcurrentExecutions: props.reservedConcurrency }
+        : {}),
+      tracing: props.tracing ? Tracing.ACTIVE : Tracing.DISABLED,
     });
     Validations.of(this.function).acknowledge({
       id: "AwsSolutions-L1",

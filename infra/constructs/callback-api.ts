@@ -1,4 +1,4 @@
-import { RemovalPolicy } from "aws-cdk-lib";
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
 import {
   HttpApi,
@@ -7,12 +7,16 @@ import {
   LogGroupLogDestination,
 } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
+import { Metric, Stats } from "aws-cdk-lib/aws-cloudwatch";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
-import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
+import { FilterPattern, LogGroup, MetricFilter, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import { METRIC_NAMESPACE } from "../../functions/reply/metrics";
 import type { Route } from "../../functions/routes";
 
 export interface CallbackApiProps {
+  /** Written into every access log line: the `stage` dimension of the refusal metric. */
+  readonly stageName: string;
   readonly throttleRate: number;
   readonly throttleBurst: number;
   readonly logRetention: RetentionDays;
@@ -40,7 +44,10 @@ const ACCESS_LOG_FIELDS = {
 };
 
 /** The HTTP API AT calls: one route per route-table entry, each integrated with its own function. */
+const REFUSALS_METRIC = "ApiRefusals";
+
 export class CallbackApi extends Construct {
+  readonly stageName: string;
   readonly api: HttpApi;
   readonly stage: HttpStage;
   readonly accessLogs: LogGroup;
@@ -62,8 +69,32 @@ export class CallbackApi extends Construct {
       throttle: { rateLimit: props.throttleRate, burstLimit: props.throttleBurst },
       accessLogSettings: {
         destination: new LogGroupLogDestination(this.accessLogs),
-        format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+        format: AccessLogFormat.custom(
+          JSON.stringify({ ...ACCESS_LOG_FIELDS, stage: props.stageName }),
+        ),
       },
+    });
+    this.stageName = props.stageName;
+    // HTTP APIs publish 4xx as one count; which 4xx (403 wrong key, 429 over the throttle)
+    // only the access log knows. One series per status: `ApiRefusals` {stage, status}.
+    new MetricFilter(this, "Refusals", {
+      logGroup: this.accessLogs,
+      filterPattern: FilterPattern.stringValue("$.status", "=", "4*"),
+      metricNamespace: METRIC_NAMESPACE,
+      metricName: REFUSALS_METRIC,
+      metricValue: "1",
+      dimensions: { stage: "$.stage", status: "$.status" },
+    });
+  }
+
+  /** Callbacks refused with `status` (e.g. "429"), from the access log. */
+  metricRefusals(status: string): Metric {
+    return new Metric({
+      namespace: METRIC_NAMESPACE,
+      metricName: REFUSALS_METRIC,
+      dimensionsMap: { stage: this.stageName, status },
+      statistic: Stats.SUM,
+      period: Duration.minutes(5),
     });
   }
 

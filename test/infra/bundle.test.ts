@@ -27,7 +27,7 @@ const entries = [...new Set([...ROUTES.map((r) => r.entry), ...WORKERS.map((w) =
   (entry) => {
     const routes = ROUTES.filter((r) => r.entry === entry);
     const workers = WORKERS.filter((w) => w.entry === entry);
-    const usesTable = routes.some((r) => r.tableAccess === "readwrite");
+    const usesTable = routes.some((r) => r.tableAccess !== undefined);
     const forbidden = [
       ...(routes.length > 0 ? [...HTTP_MUST_NOT_BUNDLE, ...(usesTable ? [] : TABLE_CLIENTS)] : []),
       ...workers.flatMap((w) => WORKER_MUST_NOT_BUNDLE[w.name] ?? []),

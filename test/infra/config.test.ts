@@ -91,6 +91,18 @@ describe("readConfig", () => {
     expect(() => from({ airtimeAllowedIps: "not-an-ip" })).toThrow(/not an IP/);
   });
 
+  it("refuses at synthesis reply keywords the replier would refuse at cold start", () => {
+    expect(from({ smsReplyKeywords: '{"HELP":"Text BAL"}' }).replies.keywords).toBe(
+      '{"HELP":"Text BAL"}',
+    );
+    expect(() => from({ smsReplyKeywords: "HELP=x" })).toThrow(
+      /context smsReplyKeywords: SMS_REPLY_KEYWORDS must be a JSON object/,
+    );
+    expect(() => from({ smsReplyKeywords: '{"HELP":1}' })).toThrow(
+      /SMS_REPLY_KEYWORDS\.HELP must be a string/,
+    );
+  });
+
   it("accepts a log level, case-insensitively, and refuses an unknown one", () => {
     expect(from({ logLevel: "debug" }).logLevel).toBe("DEBUG");
     expect(() => from({ logLevel: "chatty" })).toThrow(/logLevel must be one of/);

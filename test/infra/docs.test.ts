@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ROUTES } from "../../functions/routes";
-import { pascal } from "../../infra/stack";
+import { pascal } from "../../infra/names";
 
 const doc = readFileSync(new URL("../../docs/deploy.md", import.meta.url), "utf8");
 

@@ -18,6 +18,10 @@ const { stack, template } = synthStack({
     airtimeCurrencies: "KES",
     airtimeRequirePending: "true",
     logLevel: "WARN",
+    tracing: "true",
+    interactiveReservedConcurrency: "0",
+    recorderMaxConcurrency: "50",
+    replierMaxConcurrency: "2",
   },
 });
 const resources = template.toJSON().Resources as Record<
@@ -107,5 +111,48 @@ describe("stack options from context", () => {
     const logGroups = Object.values(resources).filter((r) => r.Type === "AWS::Logs::LogGroup");
     expect(logGroups.length).toBeGreaterThan(0);
     for (const group of logGroups) expect(group.Properties.RetentionInDays).toBe(7);
+  });
+
+  it("turns X-Ray tracing on for every function, granting only what X-Ray needs", () => {
+    const functions = Object.values(resources).filter((r) => r.Type === "AWS::Lambda::Function");
+    for (const fn of functions) expect(fn.Properties.TracingConfig).toEqual({ Mode: "Active" });
+    const xray = Object.values(resources)
+      .filter((r) => r.Type === "AWS::IAM::Policy")
+      .flatMap(
+        (p) =>
+          (p.Properties.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] })
+            .Statement,
+      )
+      .filter((st) => JSON.stringify(st.Action).includes("xray:"));
+    expect(xray).toHaveLength(functions.length);
+    for (const st of xray) {
+      // X-Ray has no resource-level permissions: "*" is the only possible resource.
+      expect(st).toMatchObject({
+        Action: ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+        Resource: "*",
+      });
+    }
+  });
+
+  it("takes the concurrency settings: no reservation when 0, the mappings' caps as given", () => {
+    const functions = Object.values(resources).filter((r) => r.Type === "AWS::Lambda::Function");
+    for (const fn of functions) expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    const caps = Object.values(resources)
+      .filter((r) => r.Type === "AWS::Lambda::EventSourceMapping")
+      .map((m) => (m.Properties.ScalingConfig as { MaximumConcurrency: number }).MaximumConcurrency)
+      .sort((a, b) => a - b);
+    expect(caps).toEqual([2, 50]);
+  });
+
+  it("names the stage in metrics and in its own dashboard", () => {
+    const recorder = stack.workerFunctions.get("recorder");
+    if (!recorder) throw new Error("missing recorder");
+    const environment = resources[logicalId(stack, recorder.function)]?.Properties.Environment as {
+      Variables: Record<string, unknown>;
+    };
+    expect(environment.Variables.STAGE).toBe("dev");
+    template.hasResourceProperties("AWS::CloudWatch::Dashboard", {
+      DashboardName: "AtCallbacks-dev",
+    });
   });
 });

@@ -4,7 +4,7 @@ import { ROUTES, routeKey, WORKERS } from "../../functions/routes";
 import { EVENTS_QUEUE, WORKER_TIMEOUT_SECONDS } from "../../functions/settings";
 import { TABLE } from "../../functions/table/keys";
 import { DEFAULTS } from "../../infra/config";
-import { pascal } from "../../infra/stack";
+import { pascal } from "../../infra/names";
 import { dashboardUrls } from "../../scripts/deployed-stack";
 import { grantsOf, logicalId, normalise, synthStack } from "./synth";
 
@@ -154,6 +154,7 @@ describe("functions", () => {
     expect(recorder).toEqual({
       Variables: {
         NODE_OPTIONS: "--enable-source-maps",
+        STAGE: DEFAULTS.stageName,
         TABLE_NAME: ref(stack.table.tableName),
         REPLIES_QUEUE_URL: ref(replies.queueUrl),
       },
@@ -162,6 +163,7 @@ describe("functions", () => {
     expect(replier).toEqual({
       Variables: {
         NODE_OPTIONS: "--enable-source-maps",
+        STAGE: DEFAULTS.stageName,
         TABLE_NAME: ref(stack.table.tableName),
         REPLIES_QUEUE_URL: ref(replies.queueUrl),
         AT_CREDENTIALS_SECRET_ARN: ref(stack.atCredentialsSecret.secretArn),
@@ -190,32 +192,31 @@ describe("least privilege", () => {
           resource: ref(stack.callbackKeySecret.secretArn),
         },
       ];
-      if (route.tableAccess === "readwrite") {
-        const table = ref(stack.table.tableArn);
-        for (const action of [
-          "GetItem",
-          "PutItem",
-          "UpdateItem",
-          "DeleteItem",
-          "ConditionCheckItem",
-          "Query",
-        ]) {
-          expected.push({ action: `dynamodb:${action}`, resource: table });
-        }
-        for (const index of [TABLE.byPhone, TABLE.byType]) {
-          expected.push({
-            action: "dynamodb:Query",
-            resource: { "Fn::Join": ["", [table, `/index/${index.indexName}`]] },
-          });
-        }
+      if (route.tableAccess === "airtime-pending") {
+        // Consuming a pending airtime request (one conditional delete), on AIRTIME# items only.
+        expected.push({
+          action: "dynamodb:DeleteItem",
+          resource: ref(stack.table.tableArn),
+          condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["AIRTIME#*"] } },
+        } as (typeof expected)[number]);
       }
       expect(normalise(grantsOf(template, fnId(route.name)))).toEqual(normalise(expected));
     },
   );
 
+  // Records, replies, suppressions, reply links, subscriptions: never USSD sessions nor
+  // pending airtime requests (each would let a worker forge an answer AT trusts).
   const tableItems = () =>
     ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"].map(
-      (action) => ({ action, resource: ref(stack.table.tableArn) }),
+      (action) => ({
+        action,
+        resource: ref(stack.table.tableArn),
+        condition: {
+          "ForAllValues:StringLike": {
+            "dynamodb:LeadingKeys": ["ID#*", "SUPPRESS#*", "MESSAGE#*", "SUBSCRIPTION#*"],
+          },
+        },
+      }),
     );
 
   it("lets the recorder write records, consume its queue and queue reply jobs, nothing else", () => {
@@ -499,10 +500,169 @@ describe("alarms", () => {
     }
   });
 
+  it("watch each dead-letter queue's oldest message before SQS forgets it (14 days)", () => {
+    const ages = byMetric("ApproximateAgeOfOldestMessage").filter((a) =>
+      [...stack.queues.values()].some(
+        (q) =>
+          JSON.stringify(a.Dimensions) ===
+          JSON.stringify([{ Name: "QueueName", Value: ref(q.deadLetterQueue.queueName) }]),
+      ),
+    );
+    expect(ages).toHaveLength(stack.queues.size);
+    for (const age of ages) expect(age.Threshold).toBe(3 * 86_400);
+  });
+
+  it("watch the API's 4xx rate and every 429 (AT gives up on refused callbacks)", () => {
+    const [rate] = alarms.filter((a) => JSON.stringify(a.Metrics ?? "").includes("4xx"));
+    expect(rate?.Threshold).toBe(10);
+    expect(JSON.stringify(rate?.Metrics)).toContain(
+      "IF(requests >= 20, 100 * answers / requests, 0)",
+    );
+    expect(byMetric("ApiRefusals")).toEqual([
+      expect.objectContaining({
+        Namespace: "AtCallbacks",
+        Dimensions: [
+          { Name: "stage", Value: DEFAULTS.stageName },
+          { Name: "status", Value: "429" },
+        ],
+        Threshold: 1,
+      }),
+    ]);
+  });
+
+  it("watch AT's refusals of replies: by status for what an operator must fix, and in total", () => {
+    const stageDims = [
+      { Name: "service", Value: "at-callbacks" },
+      { Name: "stage", Value: DEFAULTS.stageName },
+    ];
+    const [operator] = alarms.filter((a) =>
+      String(a.AlarmName).endsWith("-ReplyRefusedNeedsOperator"),
+    );
+    const statuses = (
+      (operator?.Metrics ?? []) as { MetricStat?: { Metric: { Dimensions: unknown[] } } }[]
+    )
+      .flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric.Dimensions] : []))
+      .map((d) => (d as { Name: string; Value: string }[]).find((x) => x.Name === "status")?.Value);
+    expect(statuses.sort()).toEqual(
+      ["HTTP401", "HTTP403", "InsufficientBalance", "InvalidSenderId", "RiskHold"].sort(),
+    );
+    expect(operator?.Threshold).toBe(1);
+    const [total] = byMetric("ReplyRejected");
+    expect(total).toMatchObject({ Dimensions: stageDims, Threshold: 10, Period: 900 });
+    const [unknown] = byMetric("ReplyUnknown");
+    expect(unknown).toMatchObject({ Dimensions: stageDims, Threshold: 1 });
+  });
+
   it("watch the API's 5xx rate", () => {
     const [rate] = alarms.filter((a) => JSON.stringify(a.Metrics ?? "").includes("5xx"));
     expect(rate?.Threshold).toBe(5);
-    expect(JSON.stringify(rate?.Metrics)).toContain("100 * errors / requests");
+    expect(JSON.stringify(rate?.Metrics)).toContain(
+      "IF(requests >= 1, 100 * answers / requests, 0)",
+    );
+  });
+});
+
+describe("concurrency", () => {
+  it("reserves executions for every interactive route (AT waits on them), none for the others", () => {
+    for (const route of ROUTES) {
+      const reserved = propsOf(fnId(route.name)).ReservedConcurrentExecutions;
+      expect(reserved, route.name).toBe(
+        route.kind === "interactive" ? DEFAULTS.interactiveReservedConcurrency : undefined,
+      );
+    }
+    for (const worker of WORKERS) {
+      expect(propsOf(fnId(worker.name, stack.workerFunctions)).ReservedConcurrentExecutions).toBe(
+        undefined,
+      );
+    }
+  });
+
+  it("caps what each queue backlog may take (MaximumConcurrency), within an account's 1,000", () => {
+    const expected = {
+      recorder: DEFAULTS.recorderMaxConcurrency,
+      replier: DEFAULTS.replierMaxConcurrency,
+    };
+    for (const worker of WORKERS) {
+      template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+        FunctionName: { Ref: fnId(worker.name, stack.workerFunctions) },
+        ScalingConfig: { MaximumConcurrency: expected[worker.name as keyof typeof expected] },
+      });
+    }
+    const interactive = ROUTES.filter((r) => r.kind === "interactive").length;
+    const reserved = interactive * DEFAULTS.interactiveReservedConcurrency;
+    const backlog = DEFAULTS.recorderMaxConcurrency + DEFAULTS.replierMaxConcurrency;
+    // Lambda keeps 100 unreserved; what is left serves the ack routes.
+    expect(1000 - reserved - backlog).toBeGreaterThanOrEqual(100 + 500);
+  });
+});
+
+describe("metrics carry the stage", () => {
+  it("every function gets STAGE, the stage dimension of its metrics", () => {
+    for (const fn of allFunctions) {
+      const variables = (
+        propsOf(logicalId(stack, fn.function)).Environment as {
+          Variables: Record<string, unknown>;
+        }
+      ).Variables;
+      expect(variables.STAGE, fn.node.id).toBe(DEFAULTS.stageName);
+    }
+  });
+
+  it("the access log names the stage, and a filter counts refusals by stage and status", () => {
+    const [[stageId = ""] = []] = ofType("AWS::ApiGatewayV2::Stage");
+    const format = (propsOf(stageId).AccessLogSettings as { Format: string }).Format;
+    expect(JSON.parse(format)).toMatchObject({ stage: DEFAULTS.stageName });
+    template.hasResourceProperties("AWS::Logs::MetricFilter", {
+      LogGroupName: ref(stack.api.accessLogs.logGroupName),
+      FilterPattern: '{ $.status = "4*" }',
+      MetricTransformations: [
+        {
+          MetricNamespace: "AtCallbacks",
+          MetricName: "ApiRefusals",
+          MetricValue: "1",
+          Dimensions: [
+            { Key: "stage", Value: "$.stage" },
+            { Key: "status", Value: "$.status" },
+          ],
+        },
+      ],
+    });
+  });
+});
+
+describe("operations dashboard", () => {
+  const [[, dashboard] = []] = ofType("AWS::CloudWatch::Dashboard");
+  const join = dashboard?.Properties.DashboardBody as { "Fn::Join": [string, unknown[]] };
+  /** The dashboard's JSON text, references left out; and the references. */
+  const body = join["Fn::Join"][1].filter((p) => typeof p === "string").join("");
+  const refs = JSON.stringify(join["Fn::Join"][1].filter((p) => typeof p !== "string"));
+
+  it("is one per stage, named after the stack", () => {
+    expect(ofType("AWS::CloudWatch::Dashboard")).toHaveLength(1);
+    expect(dashboard?.Properties.DashboardName).toBe(stack.stackName);
+  });
+
+  it("shows callbacks by route and outcome, queues, replies by state and by AT status, Lambda health", () => {
+    for (const title of [
+      "Callbacks by route and outcome (HTTP status)",
+      "API answers",
+      "Queue depth (visible messages)",
+      "Oldest message (seconds)",
+      "Reply jobs by outcome",
+      "Replies refused by AT, by status",
+      "Lambda errors",
+      "Lambda throttles",
+      "Lambda duration p95 (ms)",
+    ]) {
+      expect(body).toContain(title);
+    }
+    expect(body).toContain("stats count(*) as callbacks by routeKey, status");
+    expect(body).toContain(
+      `MetricName=\\"ReplyRejected\\" service=\\"at-callbacks\\" stage=\\"${DEFAULTS.stageName}\\"`,
+    );
+    for (const fn of allFunctions) {
+      expect(refs).toContain(JSON.stringify(ref(fn.function.functionName)));
+    }
   });
 });
 

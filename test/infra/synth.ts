@@ -41,6 +41,8 @@ type Json = Record<string, unknown>;
 export interface Statement {
   readonly action: string;
   readonly resource: unknown;
+  /** The statement's Condition, when it has one. */
+  readonly condition?: unknown;
 }
 
 const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : [value]);
@@ -72,16 +74,16 @@ export function grantsOf(template: Template, functionLogicalId: string): Stateme
   return documents.flatMap((doc) =>
     asArray(doc.Statement).flatMap((s) => {
       const statement = s as Json;
-      if (
-        statement.Effect !== "Allow" ||
-        statement.NotAction ||
-        statement.NotResource ||
-        statement.Condition
-      ) {
+      if (statement.Effect !== "Allow" || statement.NotAction || statement.NotResource) {
         throw new Error(`unexpected statement shape: ${JSON.stringify(statement)}`);
       }
+      const condition = statement.Condition ? { condition: statement.Condition } : {};
       return asArray(statement.Action).flatMap((action) =>
-        asArray(statement.Resource).map((resource) => ({ action: String(action), resource })),
+        asArray(statement.Resource).map((resource) => ({
+          action: String(action),
+          resource,
+          ...condition,
+        })),
       );
     }),
   );
@@ -89,7 +91,7 @@ export function grantsOf(template: Template, functionLogicalId: string): Stateme
 
 /** Order-independent form of a list of grants, for equality assertions. */
 export const normalise = (grants: readonly Statement[]) =>
-  grants.map((g) => JSON.stringify([g.action, g.resource])).sort();
+  grants.map((g) => JSON.stringify([g.action, g.resource, g.condition ?? null])).sort();
 
 /** The logical id of a construct's CloudFormation resource. */
 export function logicalId(

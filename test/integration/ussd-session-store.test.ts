@@ -1,3 +1,4 @@
+import * as v from "valibot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defineMenu, handleUssdRequest } from "../../functions/engines/ussd/engine";
 import { dynamoSessionStore } from "../../functions/table/ussd-sessions";
@@ -13,9 +14,10 @@ afterAll(async () => {
 
 describe("USSD session state in DynamoDB", () => {
   it("keeps state between hops of one session and not across sessions", async () => {
-    const store = dynamoSessionStore<{ visits: number }>(
+    const store = dynamoSessionStore(
       local.documents,
       local.stack.services.tableName,
+      v.object({ visits: v.number() }),
     );
     const menu = defineMenu<{ visits: number }>({
       root: "count",
@@ -45,9 +47,10 @@ describe("USSD session state in DynamoDB", () => {
 
   it("forgets state after its time to live", async () => {
     let now = Date.parse("2026-11-30T10:00:00Z");
-    const store = dynamoSessionStore<string>(
+    const store = dynamoSessionStore(
       local.documents,
       local.stack.services.tableName,
+      v.string(),
       () => now,
     );
     await store.put("ATUid_expiring", "remembered", 60);
@@ -57,7 +60,7 @@ describe("USSD session state in DynamoDB", () => {
   });
 
   it("stops waiting on the table once the request's deadline has passed", async () => {
-    const store = dynamoSessionStore<string>(local.documents, local.stack.services.tableName);
+    const store = dynamoSessionStore(local.documents, local.stack.services.tableName, v.string());
     const passed = AbortSignal.abort();
     await expect(store.get("ATUid_late", passed)).rejects.toThrow(/abort/i);
     await expect(store.put("ATUid_late", "state", 60, passed)).rejects.toThrow(/abort/i);

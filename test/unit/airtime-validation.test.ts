@@ -10,8 +10,8 @@ import {
   type PendingTransactions,
   parseAirtimeRules,
   validateAirtime,
-  withDeadline,
 } from "../../functions/engines/airtime/validation";
+import { withDeadline } from "../../functions/shared/deadline";
 
 /** The seed's sample payload. */
 const SEED = {

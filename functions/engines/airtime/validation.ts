@@ -5,7 +5,6 @@
  *     : Promise<AirtimeDecision>            // { status: "Validated" | "Failed", reason? }; never throws
  *   parseAirtimeRules(env: Record<string, string | undefined>): AirtimeRules   // throws AirtimeConfigError
  *   DEFAULT_AIRTIME_RULES                   // the seed: transactionId, phoneNumber and amount present
- *   withDeadline(promise, ms, fallback)     // re-exported from ../ussd/deadline
  *
  * Environment (all optional; unset or empty = rule off):
  *   AIRTIME_ALLOWED_IPS="1.2.3.4,10.0.0.0/8,2001:db8::/32"   sourceIpAddress allow-list (exact or CIDR)
@@ -20,10 +19,10 @@
  */
 
 import { BlockList, isIP } from "node:net";
+import * as v from "valibot";
 import { requiredFieldsOf } from "../../ingest/callbacks";
+import { isFieldObject } from "../../shared/json";
 import { toE164 } from "../../shared/phone";
-
-export { withDeadline } from "../../shared/deadline";
 
 export type AirtimeField =
   | "transactionId"
@@ -108,10 +107,10 @@ export async function validateAirtime(
   ports: { readonly pending?: PendingTransactions; readonly signal?: AbortSignal } = {},
 ): Promise<AirtimeDecision> {
   try {
-    if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    if (!isFieldObject(body)) {
       return failed("body is not a JSON object");
     }
-    const callback = readCallback(body as Record<string, unknown>);
+    const callback = readCallback(body);
     const problem =
       missingFieldProblem(callback, rules.requiredFields) ??
       amountProblem(callback) ??
@@ -128,7 +127,7 @@ export async function validateAirtime(
   }
 }
 
-function readCallback(body: Record<string, unknown>): AirtimeCallback {
+function readCallback(body: { readonly [field: string]: unknown }): AirtimeCallback {
   const amountText = amountAsText(body.amount);
   return {
     transactionId: text(body.transactionId),
@@ -271,28 +270,75 @@ function ipAllowList(entries: readonly string[]): BlockList {
 
 // --- configuration ----------------------------------------------------------------------------
 
+/** One schema per kind of entry; each issue's message names the variable and the entry. */
+const ipEntry = v.pipe(
+  v.string(),
+  v.check(isIpOrCidr, (issue) => `AIRTIME_ALLOWED_IPS: "${issue.input}" is not an IP or CIDR`),
+);
+const currencyEntry = v.pipe(
+  v.string(),
+  v.regex(/^[A-Z]{3}$/, (issue) => `AIRTIME_CURRENCIES: "${issue.input}" is not a currency code`),
+);
+const LIMIT = /^([A-Za-z]{3}):(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)$/;
+const limitEntry = v.pipe(
+  v.string(),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const [, code, min, max] = LIMIT.exec(dataset.value.replace(/\s+/g, "")) ?? [];
+    if (code === undefined || min === undefined || max === undefined) {
+      addIssue({ message: `AIRTIME_LIMITS: "${dataset.value}" is not CUR:min-max` });
+      return NEVER;
+    }
+    return { code: code.toUpperCase(), min: Number(min), max: Number(max) };
+  }),
+  v.check(
+    (limit) => limit.min <= limit.max,
+    (issue) => `AIRTIME_LIMITS: ${issue.input.code} min is above max`,
+  ),
+);
+const BOOLEANS: Readonly<Record<string, boolean>> = {
+  "": false,
+  false: false,
+  "0": false,
+  no: false,
+  true: true,
+  "1": true,
+  yes: true,
+};
+const booleanSetting = (name: string) =>
+  v.pipe(
+    v.string(),
+    v.transform((value) => value.trim().toLowerCase()),
+    v.picklist(Object.keys(BOOLEANS), (issue) => `${name}: "${issue.input}" is not true or false`),
+    v.transform((value) => BOOLEANS[value] ?? false),
+  );
+
 export function parseAirtimeRules(env: Readonly<Record<string, string | undefined>>): AirtimeRules {
   const problems: string[] = [];
+  /** Every entry through its schema: the valid ones kept, every problem listed. */
+  const each = <T>(schema: v.GenericSchema<string, T>, entries: readonly string[]) =>
+    entries.flatMap((entry) => {
+      const result = v.safeParse(schema, entry);
+      if (result.success) return [result.output];
+      problems.push(...result.issues.map((issue) => issue.message));
+      return [];
+    });
   const allowedSourceIps = listOf(env.AIRTIME_ALLOWED_IPS);
-  for (const entry of allowedSourceIps ?? []) {
-    if (!isIpOrCidr(entry)) problems.push(`AIRTIME_ALLOWED_IPS: "${entry}" is not an IP or CIDR`);
-  }
+  each(ipEntry, allowedSourceIps ?? []);
   const allowedCurrencies = listOf(env.AIRTIME_CURRENCIES)?.map((code) => code.toUpperCase());
-  for (const code of allowedCurrencies ?? []) {
-    if (!/^[A-Z]{3}$/.test(code))
-      problems.push(`AIRTIME_CURRENCIES: "${code}" is not a currency code`);
+  each(currencyEntry, allowedCurrencies ?? []);
+  const amountLimits: Record<string, AmountLimit> = {};
+  for (const { code, min, max } of each(limitEntry, listOf(env.AIRTIME_LIMITS) ?? [])) {
+    if (code in amountLimits) problems.push(`AIRTIME_LIMITS: ${code} is listed twice`);
+    amountLimits[code] = { min, max };
   }
-  const amountLimits = parseLimits(env.AIRTIME_LIMITS, problems);
   for (const code of Object.keys(amountLimits)) {
     if (allowedCurrencies !== undefined && !allowedCurrencies.includes(code)) {
       problems.push(`AIRTIME_LIMITS: ${code} is not in AIRTIME_CURRENCIES`);
     }
   }
-  const requirePending = parseBoolean(
-    env.AIRTIME_REQUIRE_PENDING,
-    "AIRTIME_REQUIRE_PENDING",
-    problems,
-  );
+  const [requirePending = false] = each(booleanSetting("AIRTIME_REQUIRE_PENDING"), [
+    env.AIRTIME_REQUIRE_PENDING ?? "",
+  ]);
   if (problems.length > 0) throw new AirtimeConfigError(problems);
   return Object.freeze({
     requiredFields: DEFAULT_AIRTIME_RULES.requiredFields,
@@ -318,32 +364,4 @@ function isIpOrCidr(entry: string): boolean {
   if (prefix === undefined) return true;
   const bits = Number(prefix);
   return /^\d+$/.test(prefix) && bits <= (version === 4 ? 32 : 128);
-}
-
-const LIMIT = /^([A-Za-z]{3}):(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)$/;
-
-function parseLimits(value: string | undefined, problems: string[]): Record<string, AmountLimit> {
-  const limits: Record<string, AmountLimit> = {};
-  for (const entry of listOf(value) ?? []) {
-    const match = LIMIT.exec(entry.replace(/\s+/g, ""));
-    const [, rawCode, rawMin, rawMax] = match ?? [];
-    if (rawCode === undefined || rawMin === undefined || rawMax === undefined) {
-      problems.push(`AIRTIME_LIMITS: "${entry}" is not CUR:min-max`);
-      continue;
-    }
-    const code = rawCode.toUpperCase();
-    const limit = { min: Number(rawMin), max: Number(rawMax) };
-    if (limit.min > limit.max) problems.push(`AIRTIME_LIMITS: ${code} min is above max`);
-    if (code in limits) problems.push(`AIRTIME_LIMITS: ${code} is listed twice`);
-    limits[code] = limit;
-  }
-  return limits;
-}
-
-function parseBoolean(value: string | undefined, name: string, problems: string[]): boolean {
-  const normalised = (value ?? "").trim().toLowerCase();
-  if (["", "false", "0", "no"].includes(normalised)) return false;
-  if (["true", "1", "yes"].includes(normalised)) return true;
-  problems.push(`${name}: "${value}" is not true or false`);
-  return false;
 }

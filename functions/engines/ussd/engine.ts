@@ -34,7 +34,6 @@ import {
 } from "./render";
 import type { SessionStore } from "./session-store";
 
-export { withDeadline } from "../../shared/deadline";
 export { InMemorySessionStore, type SessionStore } from "./session-store";
 
 export interface UssdRequest {

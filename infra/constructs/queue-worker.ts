@@ -1,0 +1,139 @@
+import { Duration } from "aws-cdk-lib";
+import type { ITable } from "aws-cdk-lib/aws-dynamodb";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import type { RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
+import type { Construct } from "constructs";
+import type { QueueName, Worker, WorkerGrants } from "../../functions/routes";
+import {
+  messageLinkKey,
+  recordPartition,
+  subscriptionKey,
+  suppressionPartition,
+} from "../../functions/table/keys";
+import { pascal } from "../names";
+import { AppFunction } from "./app-function";
+import { onlyKeysStartingWith, prefixOf } from "./table-access";
+import type { WorkQueue } from "./work-queue";
+
+/** What Lambda needs to poll a queue for a function (AWSLambdaSQSQueueExecutionRole). */
+const EVENT_SOURCE_ACTIONS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"];
+
+/** IAM actions of each kind of table access a worker may be granted, and on which items. */
+const TABLE_ACCESS: Record<
+  NonNullable<WorkerGrants["table"]>,
+  { actions: readonly string[]; prefixes: readonly string[] }
+> = {
+  // Records, reply state, suppression list and subscriptions: single items, one-partition
+  // queries. Never USSD sessions or pending airtime requests (an airtime authorisation).
+  "items-and-queries": {
+    actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
+    prefixes: [
+      recordPartition("x"),
+      suppressionPartition("x"),
+      messageLinkKey("x").pk,
+      subscriptionKey("x", "x", "x").pk,
+    ].map(prefixOf),
+  },
+};
+
+export interface QueueWorkerProps {
+  readonly worker: Worker;
+  /** Absolute path of the worker's entry file. */
+  readonly entry: string;
+  readonly memorySize: number;
+  readonly timeoutSeconds: number;
+  readonly logRetention: RetentionDays;
+  /** Every queue of the stack, by name: the worker's own and those it sends to. */
+  readonly queues: (name: QueueName) => WorkQueue;
+  readonly table: ITable;
+  /** The AT credentials, for a worker granted `atCredentials`. */
+  readonly atCredentialsSecret: ISecret;
+  /** Deployment settings for this worker (TTL, log level, reply policy). */
+  readonly environment: Record<string, string>;
+  /** `MaximumConcurrency` of its event source mapping: a backlog takes at most this many. */
+  readonly maxConcurrency: number;
+  readonly tracing?: boolean | undefined;
+}
+
+/**
+ * A queue consumer: its function, the event source mapping on its queue (batches, partial
+ * batch failures), and exactly the grants its WORKERS entry declares.
+ */
+export class QueueWorker extends AppFunction {
+  constructor(scope: Construct, id: string, props: QueueWorkerProps) {
+    const { worker, table, atCredentialsSecret } = props;
+    const { grants } = worker;
+    const own = props.queues(worker.queue);
+    const sendsTo = (grants.sendsTo ?? []).map((name) => ({ name, queue: props.queues(name) }));
+    // A worker that delays its retries needs its own queue's URL (ChangeMessageVisibility).
+    const urls = [
+      ...sendsTo,
+      ...(grants.delaysRetries ? [{ name: worker.queue, queue: own }] : []),
+    ];
+    super(scope, id, {
+      entry: props.entry,
+      description: `Worker ${worker.name}: consumes the ${worker.queue} queue`,
+      memorySize: props.memorySize,
+      timeoutSeconds: props.timeoutSeconds,
+      logRetention: props.logRetention,
+      tracing: props.tracing,
+      environment: {
+        TABLE_NAME: table.tableName,
+        ...Object.fromEntries(
+          urls.map((q) => [`${q.name.toUpperCase()}_QUEUE_URL`, q.queue.queue.queueUrl]),
+        ),
+        ...(grants.atCredentials
+          ? { AT_CREDENTIALS_SECRET_ARN: atCredentialsSecret.secretArn }
+          : {}),
+        ...props.environment,
+      },
+    });
+    if (grants.table) {
+      const access = TABLE_ACCESS[grants.table];
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: [...access.actions],
+          resources: [table.tableArn],
+          conditions: onlyKeysStartingWith(access.prefixes),
+        }),
+      );
+    }
+    for (const target of sendsTo) {
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ["sqs:SendMessage"],
+          resources: [target.queue.queue.queueArn],
+        }),
+      );
+    }
+    if (grants.atCredentials) {
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ["secretsmanager:GetSecretValue"],
+          resources: [atCredentialsSecret.secretArn],
+        }),
+      );
+    }
+    // Exactly what the event source mapping needs to poll (SqsEventSource would also grant
+    // GetQueueUrl and ChangeMessageVisibility, which the mapping does not use).
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: [
+          ...EVENT_SOURCE_ACTIONS,
+          ...(grants.delaysRetries ? ["sqs:ChangeMessageVisibility"] : []),
+        ],
+        resources: [own.queue.queueArn],
+      }),
+    );
+    const mapping = this.function.addEventSourceMapping(`${pascal(worker.queue)}Queue`, {
+      eventSourceArn: own.queue.queueArn,
+      batchSize: own.settings.batchSize,
+      maxBatchingWindow: Duration.seconds(own.settings.maxBatchingWindowSeconds),
+      reportBatchItemFailures: true,
+      maxConcurrency: props.maxConcurrency,
+    });
+    // CloudFormation checks the role's permissions when it creates the mapping.
+    mapping.node.addDependency(this.role);
+  }
+}

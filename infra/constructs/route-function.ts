@@ -1,0 +1,87 @@
+import type { ITable } from "aws-cdk-lib/aws-dynamodb";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import type { RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
+import type { IQueue } from "aws-cdk-lib/aws-sqs";
+import type { Construct } from "constructs";
+import type { Route } from "../../functions/routes";
+import { airtimePendingKey } from "../../functions/table/keys";
+import { AppFunction } from "./app-function";
+import { onlyKeysStartingWith, prefixOf } from "./table-access";
+
+/** What each kind of route table access may do, and on which items (by partition key prefix). */
+const TABLE_ACCESS: Record<
+  NonNullable<Route["tableAccess"]>,
+  { actions: string[]; prefixes: string[] }
+> = {
+  // Consuming a pending request is one conditional DeleteItem (functions/table/airtime-pending.ts).
+  "airtime-pending": {
+    actions: ["dynamodb:DeleteItem"],
+    prefixes: [prefixOf(airtimePendingKey("x").pk)],
+  },
+};
+
+export interface RouteFunctionProps {
+  readonly route: Route;
+  /** Absolute path of the route's entry file. */
+  readonly entry: string;
+  readonly memorySize: number;
+  readonly timeoutSeconds: number;
+  readonly logRetention: RetentionDays;
+  /** Where the route puts its envelopes. */
+  readonly eventsQueue: IQueue;
+  /** The callback keys AT must send as `?key=`. */
+  readonly callbackKeySecret: ISecret;
+  /** The records table, granted only to routes with `tableAccess`. */
+  readonly table: ITable;
+  /** Deployment settings for this route (log level, airtime rules). */
+  readonly environment: Record<string, string>;
+  /** Reserved concurrency (interactive routes: AT waits on them). */
+  readonly reservedConcurrency?: number | undefined;
+  readonly tracing?: boolean | undefined;
+}
+
+/**
+ * The function behind one route of the route table, with its environment and exactly the
+ * grants the route needs: send to the events queue, read the callback key, and the records
+ * table for routes that keep state.
+ */
+export class RouteFunction extends AppFunction {
+  constructor(scope: Construct, id: string, props: RouteFunctionProps) {
+    const { route, eventsQueue, callbackKeySecret, table } = props;
+    const access = route.tableAccess ? TABLE_ACCESS[route.tableAccess] : undefined;
+    super(scope, id, {
+      entry: props.entry,
+      description: `AT callback ${route.method} ${route.path} (${route.kind})`,
+      memorySize: props.memorySize,
+      timeoutSeconds: props.timeoutSeconds,
+      logRetention: props.logRetention,
+      reservedConcurrency: props.reservedConcurrency,
+      tracing: props.tracing,
+      environment: {
+        EVENTS_QUEUE_URL: eventsQueue.queueUrl,
+        CALLBACK_KEY_SECRET_ARN: callbackKeySecret.secretArn,
+        ...(access ? { TABLE_NAME: table.tableName } : {}),
+        ...props.environment,
+      },
+    });
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ["sqs:SendMessage"], resources: [eventsQueue.queueArn] }),
+    );
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ["secretsmanager:GetSecretValue"],
+        resources: [callbackKeySecret.secretArn],
+      }),
+    );
+    if (access) {
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: access.actions,
+          resources: [table.tableArn],
+          conditions: onlyKeysStartingWith(access.prefixes),
+        }),
+      );
+    }
+  }
+}
