@@ -103,7 +103,9 @@ function replyOne(context: Context) {
               VisibilityTimeout: error.delaySeconds,
             }),
           )
-          .catch((e) => logger.warn("reply backoff not set", { error: describeError(e) }));
+          .catch((e) =>
+            logger.warn("reply backoff not set", { ...fields, error: describeError(e) }),
+          );
         logger.warn("reply", { ...fields, outcome: "retry", reason: error.message });
       } else {
         // On its last receive the job goes to the dead-letter queue: say so.

@@ -6,6 +6,7 @@ import { text, xml } from "../ingest/http";
 import { interactive } from "../ingest/interactive";
 import { callbackHandler } from "../ingest/pipeline";
 import { describeError, logger } from "../shared/logger";
+import { maskPhonesIn } from "../shared/phone";
 import { sqsEventQueue } from "../shared/sqs";
 
 const config = loadCallbackConfig();
@@ -14,7 +15,7 @@ const queue = sqsEventQueue(config.eventsQueueUrl);
 const APOLOGY = buildVoiceXml([say("Sorry, something went wrong. Please call again later.")]);
 
 export const handler = callbackHandler(
-  interactive(queue, "voice.call", async ({ body }, { url, signal }) => {
+  interactive(queue, "voice.call", async ({ body, atId }, { url, signal }) => {
     // Every field, unknown ones included: a flow may read what AT adds. A field holding a list
     // or an object is recorded, not read.
     const call: VoiceCallRequest = Object.fromEntries(
@@ -33,7 +34,10 @@ export const handler = callbackHandler(
         ? { answer: text(200, ""), recorded: "", note: "call-ended" }
         : { answer: xml(200, reply.xml), recorded: reply.xml };
     } catch (error) {
-      logger.error("voice flow failed", { error: describeError(error) });
+      logger.error("voice flow failed", {
+        atId: maskPhonesIn(atId),
+        error: describeError(error),
+      });
       return { answer: xml(200, APOLOGY), recorded: APOLOGY, note: "error" };
     }
   }),

@@ -1,0 +1,46 @@
+import { describe, expect, it, vi } from "vitest";
+import { lambdaContext } from "../../local/apigw";
+
+// A flow that throws: the caller hears the apology, and the log line names the call.
+vi.mock("../../functions/engines/voice/flows", async (original) => ({
+  ...(await original<typeof import("../../functions/engines/voice/flows")>()),
+  answerVoiceCall: async () => {
+    throw new Error("flow bug");
+  },
+}));
+
+describe("voice flow failures", () => {
+  it("log the call's AT id, phone numbers masked", async () => {
+    Object.assign(process.env, {
+      AWS_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: "local",
+      AWS_SECRET_ACCESS_KEY: "local",
+      // Nothing listens there: the event cannot be queued, which this test does not look at.
+      AWS_ENDPOINT_URL_SQS: "http://127.0.0.1:9",
+      EVENTS_QUEUE_URL: "http://sqs.us-east-1.localhost/000000000000/events",
+      CALLBACK_KEY: "voice-key",
+    });
+    const { logger } = await import("../../functions/shared/logger");
+    const error = vi.spyOn(logger, "error").mockImplementation(() => undefined);
+    const { handler } = await import("../../functions/handlers/voice-instruct");
+    const answer = await handler(
+      {
+        version: "2.0",
+        routeKey: "POST /api/voice/instruct",
+        rawPath: "/api/voice/instruct",
+        rawQueryString: "key=voice-key",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        queryStringParameters: { key: "voice-key" },
+        requestContext: { timeEpoch: Date.now(), domainName: "example.com" },
+        body: "sessionId=ATVId_254711000111&isActive=1&callerNumber=%2B254711000111",
+        isBase64Encoded: false,
+      } as never,
+      lambdaContext("voice-instruct", 10_000),
+    );
+    expect(answer.body).toContain("Sorry, something went wrong");
+    expect(error).toHaveBeenCalledWith(
+      "voice flow failed",
+      expect.objectContaining({ atId: "ATVId_25471****111" }),
+    );
+  });
+});
