@@ -21,9 +21,9 @@ export interface Route {
   /** Where this URL goes in the AT dashboard. */
   dashboard: string;
   /**
-   * The records table, for an interactive route that keeps state: `airtime-pending` consumes
-   * (deletes) the pending airtime requests the application registered, and may touch no other
-   * item (IAM `dynamodb:LeadingKeys` on `AIRTIME#`).
+   * The records table, for an interactive route that keeps state: `airtime-pending` validates
+   * the pending airtime requests the application registered (a conditional update, a read), and
+   * may touch no other item (IAM `dynamodb:LeadingKeys` on `AIRTIME#`).
    */
   tableAccess?: "airtime-pending";
 }

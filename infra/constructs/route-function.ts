@@ -10,13 +10,14 @@ import { AppFunction } from "./app-function";
 import { onlyKeysStartingWith, prefixOf } from "./table-access";
 
 /** What each kind of route table access may do, and on which items (by partition key prefix). */
-const TABLE_ACCESS: Record<
+export const TABLE_ACCESS: Record<
   NonNullable<Route["tableAccess"]>,
   { actions: string[]; prefixes: string[] }
 > = {
-  // Consuming a pending request is one conditional DeleteItem (functions/table/airtime-pending.ts).
+  // Validating a pending request is one conditional UpdateItem that records the decision, and a
+  // GetItem to say why when it does not match (functions/table/airtime-pending.ts, `validate`).
   "airtime-pending": {
-    actions: ["dynamodb:DeleteItem"],
+    actions: ["dynamodb:UpdateItem", "dynamodb:GetItem"],
     prefixes: [prefixOf(airtimePendingKey("x").pk)],
   },
 };

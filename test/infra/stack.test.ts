@@ -193,12 +193,15 @@ describe("least privilege", () => {
         },
       ];
       if (route.tableAccess === "airtime-pending") {
-        // Consuming a pending airtime request (one conditional delete), on AIRTIME# items only.
-        expected.push({
-          action: "dynamodb:DeleteItem",
-          resource: ref(stack.table.tableArn),
-          condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["AIRTIME#*"] } },
-        } as (typeof expected)[number]);
+        // Validating a pending airtime request (a conditional update, a read to say why not),
+        // on AIRTIME# items only.
+        for (const action of ["dynamodb:UpdateItem", "dynamodb:GetItem"]) {
+          expected.push({
+            action,
+            resource: ref(stack.table.tableArn),
+            condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["AIRTIME#*"] } },
+          } as (typeof expected)[number]);
+        }
       }
       expect(normalise(grantsOf(template, fnId(route.name)))).toEqual(normalise(expected));
     },

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -28,6 +28,8 @@ const start = async () => {
     ["--port", "0", "--data-dir", dataDir, "--drain-seconds", "6"],
     {
       CALLBACK_KEY: KEY,
+      // A duplicate reply job backs off while another one sends: briefly, so drains are short.
+      REPLY_RETRY_BASE_SECONDS: "1",
     },
   );
   running.push(stack);
@@ -121,6 +123,16 @@ describe("started again on the same --data-dir", () => {
       expect(sent, id).toBeLessThanOrEqual(1);
     }
     expect(second.output()).toMatch(/Recovered \d+ queued message/);
+  });
+
+  it("refuses a second npm start in the same folder, leaving the first one's state alone", async () => {
+    const before = readFileSync(join(work, ".local/stack.json"), "utf8");
+    const refused = await spawnStack(work, ["--port", "0"], { CALLBACK_KEY: KEY }).then(
+      () => "started",
+      (error: Error) => error.message,
+    );
+    expect(refused).toMatch(/Another npm start is running in this checkout \(pid \d+/);
+    expect(readFileSync(join(work, ".local/stack.json"), "utf8")).toBe(before);
   });
 
   it("on SIGTERM answers 503 to new callbacks, records what it acknowledged, then exits", async () => {
