@@ -3,6 +3,7 @@ import {
   existsSync,
   fdatasync,
   fsyncSync,
+  mkdirSync,
   openSync,
   readFileSync,
   renameSync,
@@ -64,6 +65,7 @@ export class QueueJournal {
   }
 
   static open(dataDir: string): QueueJournal {
+    mkdirSync(dataDir, { recursive: true });
     return new QueueJournal(join(dataDir, "queues.journal"));
   }
 

@@ -129,10 +129,15 @@ console.log(
   `  DynamoDB  ${state.dynamodbEndpoint}  table ${state.tableName}${dynamodbEndpoint ? " (--dynamodb-endpoint)" : ""}`,
 );
 console.log(`  SQS       ${state.sqsEndpoint}  queues events, events-dlq, replies, replies-dlq`);
+// With --dynamodb-endpoint the records live in that DynamoDB; only the queues are ours to keep.
+const kept = dynamodbEndpoint ? "every queued callback" : "the table, and every queued callback";
+const lost = dynamodbEndpoint
+  ? "every callback answered 200\n            and not yet recorded"
+  : "every record and every callback answered 200 and\n            not yet recorded";
 console.log(
   dataDir
-    ? `  Data      ${dataDir}: the table, and every queued callback, written to disk before its 200.\n            A crash (even kill -9) loses nothing acknowledged: the next start records it.`
-    : "  Data      in memory. Ctrl-C records what is queued before exiting, but a crash (kill -9, a\n            closed terminal, a power cut) loses every record and every callback answered 200 and\n            not yet recorded. Keep them: npm start -- --data-dir .local/data",
+    ? `  Data      ${dataDir}: ${kept}, written to disk before its 200.\n            A crash (even kill -9) loses nothing acknowledged: the next start records it.`
+    : `  Data      in memory. Ctrl-C records what is queued before exiting, but a crash (kill -9, a\n            closed terminal, a power cut) loses ${lost}. Keep them: npm start -- --data-dir .local/data`,
 );
 if (stack.services.recovered > 0) {
   console.log(

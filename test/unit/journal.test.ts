@@ -39,6 +39,14 @@ describe("the local queues' journal", () => {
     ]);
   });
 
+  it("creates its data folder when it does not exist yet (the table may live elsewhere)", async () => {
+    const dir = join(fresh(), "data", "nested");
+    const journal = QueueJournal.open(dir);
+    journal.put(message("events", "a", 1));
+    await journal.durable();
+    expect(QueueJournal.open(dir).messages()).toEqual([message("events", "a", 1)]);
+  });
+
   it("forgets a purged queue's messages", async () => {
     const dir = fresh();
     const journal = QueueJournal.open(dir);
