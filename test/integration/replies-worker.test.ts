@@ -1,7 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { createServer as createTcpServer, type Server } from "node:net";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import sdkAxios from "axios/dist/node/axios.cjs";
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -20,9 +19,8 @@ import {
 import { dynamoRecordStore } from "../../functions/table/record-store";
 import { toRecordItem } from "../../functions/table/records";
 import { dynamoReplyStore, type ReplyItem, type ReplyStore } from "../../functions/table/replies";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/constants";
 import { type LocalServices, startServices } from "../../local/services";
-import { testServiceOptions } from "../support/local";
+import { localDocuments, testServiceOptions } from "../support/local";
 
 /**
  * The reply worker's core with the real AT SDK (HTTP intercepted by nock at AT's host only)
@@ -39,14 +37,7 @@ let store: ReplyStore;
 
 beforeAll(async () => {
   services = await startServices(testServiceOptions());
-  documents = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint: services.dynamodbEndpoint,
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-    }),
-    { marshallOptions: { removeUndefinedValues: true } },
-  );
+  documents = localDocuments(services.dynamodbEndpoint);
   store = dynamoReplyStore(documents, services.tableName);
   nock.disableNetConnect();
   nock.enableNetConnect(/127\.0\.0\.1/);

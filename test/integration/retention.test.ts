@@ -1,24 +1,16 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LONGEST_MESSAGE_LIFE_DAYS, MESSAGE_LINK_TTL_DAYS } from "../../functions/settings";
 import { messageLinkKey, TABLE } from "../../functions/table/keys";
 import { dynamoReplies } from "../../functions/table/replies";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/constants";
 import { type LocalServices, startServices } from "../../local/services";
-import { testServiceOptions } from "../support/local";
+import { localDocuments, testServiceOptions } from "../support/local";
 
 let services: LocalServices;
 let documents: DynamoDBDocumentClient;
 beforeAll(async () => {
   services = await startServices(testServiceOptions());
-  documents = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint: services.dynamodbEndpoint,
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-    }),
-  );
+  documents = localDocuments(services.dynamodbEndpoint);
 });
 afterAll(async () => {
   documents?.destroy();

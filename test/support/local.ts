@@ -3,6 +3,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ROUTES } from "../../functions/routes";
+import { MARSHALL_OPTIONS } from "../../functions/shared/dynamodb";
 import { queryRecords, type RecordFilter } from "../../functions/table/record-store";
 import type { RecordItem } from "../../functions/table/records";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/constants";
@@ -14,6 +15,14 @@ export function routePath(name: string): string {
   const route = ROUTES.find((r) => r.name === name);
   if (!route) throw new Error(`no route named ${name}`);
   return route.path;
+}
+
+/** A document client on the local DynamoDB, marshalling as the functions do. */
+export function localDocuments(endpoint: string): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
+    { marshallOptions: MARSHALL_OPTIONS },
+  );
 }
 
 export const TEST_KEY = "test-key-0123456789abcdef";
@@ -81,13 +90,7 @@ export async function startTestStack(
     onError: (e) => errors.push(e),
     ...(options.onExchange ? { onExchange: options.onExchange } : {}),
   });
-  const documents = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint: stack.services.dynamodbEndpoint,
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-    }),
-  );
+  const documents = localDocuments(stack.services.dynamodbEndpoint);
   const sqs = new SQSClient({
     endpoint: stack.services.sqsEndpoint,
     region: LOCAL_REGION,
