@@ -6,10 +6,8 @@ import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { lambdaBundling, NODE_OPTIONS } from "../bundling";
 
-export interface AppFunctionProps {
-  /** Handler source file, relative to the repository root. */
-  readonly entry: string;
-  readonly description: string;
+/** What every function's deployment settings say, whatever the function does. */
+export interface FunctionSettings {
   readonly memorySize: number;
   readonly timeoutSeconds: number;
   readonly logRetention: RetentionDays;
@@ -18,6 +16,12 @@ export interface AppFunctionProps {
   readonly reservedConcurrency?: number | undefined;
   /** X-Ray active tracing (Lambda's own segments; no tracing SDK in the bundle). */
   readonly tracing?: boolean | undefined;
+}
+
+export interface AppFunctionProps extends FunctionSettings {
+  /** Handler source file, relative to the repository root. */
+  readonly entry: string;
+  readonly description: string;
 }
 
 /**

@@ -1,7 +1,6 @@
 import { Duration } from "aws-cdk-lib";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
-import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
 import type { QueueName, Worker, WorkerGrants } from "../../functions/routes";
@@ -12,7 +11,7 @@ import {
   suppressionPartition,
 } from "../../functions/table/keys";
 import { pascal } from "../names";
-import { AppFunction } from "./app-function";
+import { AppFunction, type FunctionSettings } from "./app-function";
 import { onlyKeysStartingWith, prefixOf } from "./table-access";
 import type { WorkQueue } from "./work-queue";
 
@@ -37,23 +36,18 @@ const TABLE_ACCESS: Record<
   },
 };
 
-export interface QueueWorkerProps {
+/** A worker's concurrency is bounded by its event source mapping, not a reservation. */
+export interface QueueWorkerProps extends Omit<FunctionSettings, "reservedConcurrency"> {
   readonly worker: Worker;
   /** Absolute path of the worker's entry file. */
   readonly entry: string;
-  readonly memorySize: number;
-  readonly timeoutSeconds: number;
-  readonly logRetention: RetentionDays;
   /** Every queue of the stack, by name: the worker's own and those it sends to. */
   readonly queues: (name: QueueName) => WorkQueue;
   readonly table: ITable;
   /** The AT credentials, for a worker granted `atCredentials`. */
   readonly atCredentialsSecret: ISecret;
-  /** Deployment settings for this worker (TTL, log level, reply policy). */
-  readonly environment: Record<string, string>;
   /** `MaximumConcurrency` of its event source mapping: a backlog takes at most this many. */
   readonly maxConcurrency: number;
-  readonly tracing?: boolean | undefined;
 }
 
 /**

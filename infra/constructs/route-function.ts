@@ -1,12 +1,11 @@
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
-import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import type { Route } from "../../functions/routes";
 import { airtimePendingKey } from "../../functions/table/keys";
-import { AppFunction } from "./app-function";
+import { AppFunction, type FunctionSettings } from "./app-function";
 import { onlyKeysStartingWith, prefixOf } from "./table-access";
 
 /** What each kind of route table access may do, and on which items (by partition key prefix). */
@@ -22,24 +21,16 @@ export const TABLE_ACCESS: Record<
   },
 };
 
-export interface RouteFunctionProps {
+export interface RouteFunctionProps extends FunctionSettings {
   readonly route: Route;
   /** Absolute path of the route's entry file. */
   readonly entry: string;
-  readonly memorySize: number;
-  readonly timeoutSeconds: number;
-  readonly logRetention: RetentionDays;
   /** Where the route puts its envelopes. */
   readonly eventsQueue: IQueue;
   /** The callback keys AT must send as `?key=`. */
   readonly callbackKeySecret: ISecret;
   /** The records table, granted only to routes with `tableAccess`. */
   readonly table: ITable;
-  /** Deployment settings for this route (log level, airtime rules). */
-  readonly environment: Record<string, string>;
-  /** Reserved concurrency (interactive routes: AT waits on them). */
-  readonly reservedConcurrency?: number | undefined;
-  readonly tracing?: boolean | undefined;
 }
 
 /**
