@@ -15,6 +15,23 @@ interface Bundle {
 }
 
 const HTTP_MUST_NOT_BUNDLE = ["africastalking"];
+/**
+ * The SDK's default credential chain beyond its first link, and the STS and SSO clients it
+ * carries: never reached on Lambda, whose credentials are in the environment
+ * (infra/bundle-stubs/credential-provider-node.ts). No bundle may contain them.
+ */
+const CREDENTIAL_CHAIN = [
+  "@aws-sdk/credential-provider-node",
+  "@aws-sdk/credential-provider-ini",
+  "@aws-sdk/credential-provider-sso",
+  "@aws-sdk/credential-provider-process",
+  "@aws-sdk/credential-provider-web-identity",
+  "@aws-sdk/credential-provider-http",
+  "@aws-sdk/credential-provider-login",
+  "@aws-sdk/token-providers",
+  "@aws-sdk/nested-clients",
+  "@smithy/credential-provider-imds",
+];
 const TABLE_CLIENTS = ["@aws-sdk/client-dynamodb", "@aws-sdk/lib-dynamodb"];
 /** What each worker must not bundle: only the replier talks to AT. */
 const WORKER_MUST_NOT_BUNDLE: Record<string, string[]> = {
@@ -93,10 +110,16 @@ describe.each(entries)("bundle of $entry", ({ entry, forbidden }) => {
     const { packages } = bundleOf(entry);
     for (const name of forbidden) expect(packages, name).not.toContain(name);
   });
+
+  it("reads credentials from the environment only: no STS, SSO or metadata clients", () => {
+    const { packages } = bundleOf(entry);
+    expect(packages).toContain("@aws-sdk/credential-provider-env");
+    for (const name of CREDENTIAL_CHAIN) expect(packages, name).not.toContain(name);
+  });
 });
 
 /** Budgets (minified index.mjs, without its source map): AT waits on every HTTP function. */
-const HTTP_BUDGET_BYTES = 450 * 1024;
+const HTTP_BUDGET_BYTES = 320 * 1024;
 const REPLIER_BUDGET_BYTES = 1.2 * 1024 * 1024;
 
 describe("the replier's bundle", () => {
@@ -119,7 +142,7 @@ describe("the replier's bundle", () => {
 });
 
 describe("HTTP budget", () => {
-  it.each(entries.filter((e) => e.http).map((e) => [e.entry]))("%s is at most 450 KiB", (entry) => {
+  it.each(entries.filter((e) => e.http).map((e) => [e.entry]))("%s is at most 320 KiB", (entry) => {
     expect(bundleOf(entry).bytes).toBeLessThanOrEqual(HTTP_BUDGET_BYTES);
   });
 });
