@@ -2,7 +2,11 @@
  * Cold load of each deployed bundle: `node` importing the function's `index.mjs` (built with the
  * stack's own esbuild options, source maps on as on Lambda) against `node -e 0`, in the same
  * run. What it measures is what a Lambda cold start adds for our code: parsing and evaluating
- * the bundle and creating its clients (no network: nothing is called).
+ * the bundle and creating its clients (no network: nothing is called). Next to them, the floor:
+ * an entry holding only the AWS SDK's SQS client and one command, built the same way
+ * (bench/sqs-client-floor.ts), so each ratio can be read against what the SDK alone costs.
+ *
+ *   npx tsx bench/cold-load.ts [--rounds N]   (this section alone; `npm run bench` runs it last)
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -14,6 +18,12 @@ import { ROUTES, WORKERS } from "../functions/routes";
 import { esbuildOptions, NODE_OPTIONS } from "../infra/bundling";
 
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/** The reference row: what any function that uses the SDK pays before its own code. */
+export const FLOOR = {
+  entry: "bench/sqs-client-floor.ts",
+  label: "AWS SDK SQS client alone (floor)",
+};
 
 /** What the stack would set; the handlers read it when their module loads. */
 const ENVIRONMENT = {
@@ -33,6 +43,8 @@ const ENVIRONMENT = {
 
 export interface ColdLoad {
   entry: string;
+  /** The floor row, not a deployed function. */
+  floor: boolean;
   kib: number;
   /** Median time to load the bundle / median time of `node -e 0`. */
   ratio: number;
@@ -48,11 +60,17 @@ function timeOf(args: string[], env: NodeJS.ProcessEnv): number {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
-/** Builds every distinct entry and times `rounds` cold loads of each, interleaved with the baseline. */
+/**
+ * Builds every distinct entry and the floor, and times `rounds` cold loads of each, interleaved
+ * with the baseline.
+ */
 export async function coldLoads(rounds = 9): Promise<ColdLoad[]> {
   const dir = mkdtempSync(join(tmpdir(), "cold-load-"));
   try {
-    const entries = [...new Set([...ROUTES.map((r) => r.entry), ...WORKERS.map((w) => w.entry)])];
+    const entries = [
+      ...new Set([...ROUTES.map((r) => r.entry), ...WORKERS.map((w) => w.entry)]),
+      FLOOR.entry,
+    ];
     const files = await Promise.all(
       entries.map(async (entry, i) => {
         const out = join(dir, String(i));
@@ -90,7 +108,14 @@ export async function coldLoads(rounds = 9): Promise<ColdLoad[]> {
     const baselineMs = median(baseline);
     return files.map((f) => {
       const ms = median(times.get(f.entry) ?? []);
-      return { entry: f.entry, kib: f.bytes / 1024, ratio: ms / baselineMs, ms, baselineMs };
+      return {
+        entry: f.entry,
+        floor: f.entry === FLOOR.entry,
+        kib: f.bytes / 1024,
+        ratio: ms / baselineMs,
+        ms,
+        baselineMs,
+      };
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -104,10 +129,17 @@ export function printColdLoads(rows: readonly ColdLoad[]): void {
   );
   console.log(`${"bundle".padEnd(44)}${"KiB".padStart(8)}   ratio`);
   for (const r of rows) {
-    console.log(`${r.entry.padEnd(44)}${r.kib.toFixed(1).padStart(8)}   ${r.ratio.toFixed(1)}x`);
+    if (r.floor) console.log("");
+    const name = r.floor ? FLOOR.label : r.entry;
+    console.log(`${name.padEnd(44)}${r.kib.toFixed(1).padStart(8)}   ${r.ratio.toFixed(1)}x`);
   }
   const baseline = rows[0]?.baselineMs ?? 0;
   console.log(
     `\n(absolute medians, for context only: node -e 0 ${baseline.toFixed(0)} ms; ${rows.map((r) => `${r.entry.split("/").pop()} ${r.ms.toFixed(0)} ms`).join(", ")})`,
   );
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const rounds = process.argv.indexOf("--rounds");
+  printColdLoads(await coldLoads(rounds > 0 ? Number(process.argv[rounds + 1]) : undefined));
 }
