@@ -7,6 +7,7 @@ import nock from "nock";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type * as Floor from "../../bench/sqs-client-floor";
 import { defaultProvider } from "../../infra/bundle-stubs/credential-provider-node";
+import { EventStreamSerde, eventStreamSerdeProvider } from "../../infra/bundle-stubs/event-streams";
 import { esbuildOptions } from "../../infra/bundling";
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -83,5 +84,13 @@ describe("an SQS client bundled with the stack's options", () => {
     withoutCredentials();
     const { handler } = await load();
     await expect(handler("hello")).rejects.toThrow(/No AWS credentials in the environment/);
+  });
+});
+
+describe("the event-stream codec's stand-in (infra/bundle-stubs)", () => {
+  it("refuses, saying how to get the real codec back, if an operation ever streams", () => {
+    const refusal = /Event streams are not bundled.*@smithy\/core\/event-streams alias/;
+    expect(() => eventStreamSerdeProvider()).toThrow(refusal);
+    expect(() => new EventStreamSerde()).toThrow(refusal);
   });
 });
