@@ -48,14 +48,29 @@ export interface ColdLoad {
   kib: number;
   /** Median time to load the bundle / median time of `node -e 0`. */
   ratio: number;
+  /** The same for CPU time (user + system) of the process: less moved by other load on the machine. */
+  cpuRatio: number;
   ms: number;
   baselineMs: number;
 }
 
-function timeOf(args: string[], env: NodeJS.ProcessEnv): number {
+/** The child's last act: its CPU time so far, on the last line of its stdout. */
+const REPORT_CPU = 'process.stdout.write("\\n" + JSON.stringify(process.cpuUsage()))';
+
+interface Timing {
+  wallMs: number;
+  cpuMs: number;
+}
+
+function timeOf(args: string[], env: NodeJS.ProcessEnv): Timing {
   const start = performance.now();
-  execFileSync(process.execPath, args, { env, stdio: ["ignore", "ignore", "inherit"] });
-  return performance.now() - start;
+  const stdout = execFileSync(process.execPath, args, {
+    env,
+    stdio: ["ignore", "pipe", "inherit"],
+  }).toString();
+  const wallMs = performance.now() - start;
+  const cpu = JSON.parse(stdout.slice(stdout.lastIndexOf("\n") + 1)) as NodeJS.CpuUsage;
+  return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
@@ -64,7 +79,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
  * Builds every distinct entry and the floor, and times `rounds` cold loads of each, interleaved
  * with the baseline.
  */
-export async function coldLoads(rounds = 9): Promise<ColdLoad[]> {
+export async function coldLoads(rounds = 15): Promise<ColdLoad[]> {
   const dir = mkdtempSync(join(tmpdir(), "cold-load-"));
   try {
     const entries = [
@@ -91,28 +106,33 @@ export async function coldLoads(rounds = 9): Promise<ColdLoad[]> {
     );
     const env = { PATH: process.env.PATH, ...ENVIRONMENT };
     const baselineEnv = { PATH: process.env.PATH };
-    const baseline: number[] = [];
-    const times = new Map<string, number[]>(files.map((f) => [f.entry, []]));
+    const baseline: Timing[] = [];
+    const times = new Map<string, Timing[]>(files.map((f) => [f.entry, []]));
+    // `node -e 0` but for the report, which both sides make.
+    const empty = ["-e", REPORT_CPU];
     const load = (file: string) => [
       "--input-type=module",
       "-e",
-      `await import(${JSON.stringify(pathToFileURL(file).href)})`,
+      `await import(${JSON.stringify(pathToFileURL(file).href)}); ${REPORT_CPU}`,
     ];
     // One warm-up of each (file system cache), then interleaved rounds.
-    timeOf(["-e", "0"], baselineEnv);
+    timeOf(empty, baselineEnv);
     for (const f of files) timeOf(load(f.file), env);
     for (let r = 0; r < rounds; r++) {
-      baseline.push(timeOf(["-e", "0"], baselineEnv));
+      baseline.push(timeOf(empty, baselineEnv));
       for (const f of files) times.get(f.entry)?.push(timeOf(load(f.file), env));
     }
-    const baselineMs = median(baseline);
+    const baselineMs = median(baseline.map((t) => t.wallMs));
+    const baselineCpuMs = median(baseline.map((t) => t.cpuMs));
     return files.map((f) => {
-      const ms = median(times.get(f.entry) ?? []);
+      const ms = median((times.get(f.entry) ?? []).map((t) => t.wallMs));
+      const cpuMs = median((times.get(f.entry) ?? []).map((t) => t.cpuMs));
       return {
         entry: f.entry,
         floor: f.entry === FLOOR.entry,
         kib: f.bytes / 1024,
         ratio: ms / baselineMs,
+        cpuRatio: cpuMs / baselineCpuMs,
         ms,
         baselineMs,
       };
@@ -125,13 +145,15 @@ export async function coldLoads(rounds = 9): Promise<ColdLoad[]> {
 /** The bench section: one line per bundle. */
 export function printColdLoads(rows: readonly ColdLoad[]): void {
   console.log(
-    "\nCold load of each deployed bundle (ratio = median `node` importing it / median `node -e 0`, same run)\n",
+    "\nCold load of each deployed bundle (ratio = median `node` importing it / median `node -e 0`, same run;\nCPU time ratio: the same for the processes' user + system time, less moved by other load)\n",
   );
-  console.log(`${"bundle".padEnd(44)}${"KiB".padStart(8)}   ratio`);
+  console.log(`${"bundle".padEnd(44)}${"KiB".padStart(8)}   ratio   CPU time ratio`);
   for (const r of rows) {
     if (r.floor) console.log("");
     const name = r.floor ? FLOOR.label : r.entry;
-    console.log(`${name.padEnd(44)}${r.kib.toFixed(1).padStart(8)}   ${r.ratio.toFixed(1)}x`);
+    console.log(
+      `${name.padEnd(44)}${r.kib.toFixed(1).padStart(8)}   ${`${r.ratio.toFixed(1)}x`.padEnd(8)}${r.cpuRatio.toFixed(1)}x`,
+    );
   }
   const baseline = rows[0]?.baselineMs ?? 0;
   console.log(
