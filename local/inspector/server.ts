@@ -54,6 +54,13 @@ interface Tracked {
   replay: { path: string; query: string; headers: Record<string, string>; body: Buffer };
 }
 
+/** One answered request: described (parsed, keyed) only once someone looks at it. */
+interface Held {
+  seq: number;
+  exchange: Exchange;
+  tracked?: Tracked;
+}
+
 export interface Inspector {
   url: string;
   /** Feed for the local stack's `onExchange`. */
@@ -80,7 +87,7 @@ export async function startInspector(options: {
   stack: () => LocalStack;
   onDeadLetter?: (deadLetter: DeadLetter) => void;
 }): Promise<Inspector> {
-  const tracked: Tracked[] = [];
+  const held: Held[] = [];
   const clients = new Set<ServerResponse>();
   let deadLetters: DeadLetter[] = [];
   let seq = 0;
@@ -117,12 +124,23 @@ export async function startInspector(options: {
     for (const client of clients) client.write(frame);
   };
 
+  // Under load nobody is looking: recording a request costs a push, and the parsing below runs
+  // only for a page that is open or a request for the list.
   const record = (exchange: Exchange) => {
-    const route = ROUTES.find((r) => r.name === exchange.route);
-    if (!route) return;
+    if (!ROUTES.some((r) => r.name === exchange.route)) return;
+    const h: Held = { seq: ++seq, exchange };
+    held.push(h);
+    if (held.length > KEEP) held.shift();
+    if (clients.size > 0) broadcast("entry", describe(h).entry);
+  };
+
+  const describe = (h: Held): Tracked => {
+    if (h.tracked) return h.tracked;
+    const { exchange } = h;
+    const route = ROUTES.find((r) => r.name === exchange.route) as (typeof ROUTES)[number];
     const body = exchange.body.toString("utf8");
     const entry: Entry = {
-      seq: ++seq,
+      seq: h.seq,
       requestId: exchange.requestId,
       receivedAt: new Date(exchange.receivedAt).toISOString(),
       route: route.name,
@@ -177,14 +195,17 @@ export async function startInspector(options: {
         };
       }
     }
-    tracked.push(item);
-    if (tracked.length > KEEP) tracked.shift();
-    broadcast("entry", entry);
+    h.tracked = item;
+    return item;
   };
+  const described = () => held.map(describe);
 
   /** Settles queued entries: recorded by this request, a duplicate of an earlier one, or dead-lettered. */
   const settle = async () => {
-    const open = tracked.filter((t) => t.entry.outcome === "queued" && t.key).slice(-50);
+    const open = held
+      .slice(-50)
+      .map(describe)
+      .filter((t) => t.entry.outcome === "queued" && t.key);
     for (const t of open) {
       const key = t.key;
       if (!key) continue;
@@ -214,14 +235,18 @@ export async function startInspector(options: {
     broadcast("entry", t.entry);
   };
   let settling = false;
-  const settler = setInterval(() => {
+  const settleNow = async () => {
     if (settling) return;
     settling = true;
-    settle()
+    await settle()
       .catch(() => undefined)
       .finally(() => {
         settling = false;
       });
+  };
+  // Outcomes are looked up only while a page watches; a request for the list settles first.
+  const settler = setInterval(() => {
+    if (clients.size > 0) void settleNow();
   }, 400);
   settler.unref();
 
@@ -288,20 +313,23 @@ export async function startInspector(options: {
           connection: "keep-alive",
         });
         res.write(
-          `event: hello\ndata: ${JSON.stringify({ entries: tracked.map((t) => t.entry), deadLetters })}\n\n`,
+          `event: hello\ndata: ${JSON.stringify({ entries: described().map((t) => t.entry), deadLetters })}\n\n`,
         );
         clients.add(res);
         req.on("close", () => clients.delete(res));
         return;
       }
-      if (req.method === "GET" && url.pathname === "/api/exchanges")
+      if (req.method === "GET" && url.pathname === "/api/exchanges") {
+        await settleNow();
         return sendJson(
           res,
           200,
-          tracked.map((t) => t.entry),
+          described().map((t) => t.entry),
         );
+      }
       if (match) {
-        const t = tracked.find((x) => x.entry.seq === Number(match[1]));
+        const h = held.find((x) => x.seq === Number(match[1]));
+        const t = h && describe(h);
         if (!t)
           return sendJson(res, 404, {
             error: "no such request (the inspector keeps the last 1000)",
