@@ -6,6 +6,8 @@
 import { cpus, loadavg } from "node:os";
 import {
   type Contender,
+  type CpuPerCallback,
+  cpuAccounting,
   deliveryReportRound,
   findFlask,
   log,
@@ -53,6 +55,16 @@ export async function pipelineSection(options: {
     // Alternating rounds, the order rotated each round, so that a busier moment of a shared
     // machine does not fall on one contender.
     const line = [baseline, memory, durable].filter((c): c is Contender => c !== undefined);
+    // One unmeasured round each first: a fresh node process runs its first round ~40% slower
+    // (JIT), and AT's traffic meets a stack that has long been warm.
+    const warmUp: RoundResult[] = [];
+    for (const c of line) {
+      const r = await deliveryReportRound(c, 0, options.requests);
+      warmUp.push(r);
+      log(
+        `warm-up round (not counted): ${c.name.padEnd(21)} ${r.reqPerSec.toFixed(0).padStart(5)} req/s`,
+      );
+    }
     const reports: RoundResult[] = [];
     for (let round = 1; round <= options.rounds; round++) {
       const order = line.map((_, i) => line[(i + round - 1) % line.length] as Contender);
@@ -60,12 +72,13 @@ export async function pipelineSection(options: {
         const r = await deliveryReportRound(c, round, options.requests);
         reports.push(r);
         log(
-          `delivery reports round ${round}/${options.rounds}: ${c.name.padEnd(21)} ${r.reqPerSec.toFixed(0).padStart(5)} req/s  p99 ${r.p99Ms.toFixed(0)} ms${r.recordedPerSec === undefined ? "" : `  recorded ${r.recordedPerSec.toFixed(0)}/s, backlog ${r.backlogAtEnd}, drained ${r.drainAfterSec?.toFixed(1)} s later`}`,
+          `delivery reports round ${round}/${options.rounds}: ${c.name.padEnd(21)} ${r.reqPerSec.toFixed(0).padStart(5)} req/s  p99 ${r.p99Ms.toFixed(0)} ms${r.recordedPerSec === undefined ? "" : `  recorded ${r.recordedPerSec.toFixed(0)}/s, backlog ${r.backlogAtEnd}, drained ${r.drainAfterSec?.toFixed(1)} s later`}${r.cpu ? `  CPU ${r.cpu.process.toFixed(2)} ms/report` : ""}`,
         );
       }
     }
     const ussd: (RoundResult & { wrongAnswers: number })[] = [];
     const ussdLine = [baseline, memory].filter((c): c is Contender => c !== undefined);
+    for (const c of ussdLine) await ussdRound(c, 0, Math.min(options.sessions, 100));
     for (let round = 1; round <= Math.max(2, options.rounds - 1); round++) {
       for (const c of round % 2 ? ussdLine : [...ussdLine].reverse()) {
         const r = await ussdRound(c, round, options.sessions);
@@ -80,7 +93,7 @@ export async function pipelineSection(options: {
     const accounting = [];
     for (const c of [memory, durable]) {
       if (!c.stack) continue;
-      const acknowledged = reports
+      const acknowledged = [...warmUp, ...reports]
         .filter((r) => r.contender === c.name)
         .reduce((n, r) => n + r.acknowledged, 0);
       accounting.push({
@@ -116,7 +129,7 @@ export async function pipelineSection(options: {
         met: median(durableRatios) >= 1.5,
       },
       {
-        goal: "acknowledged = recorded (every round, both stacks)",
+        goal: "acknowledged = recorded (every round, warm-up included, both stacks)",
         target: "equal",
         measured: accounting.map((a) => `${a.acknowledged} = ${a.recorded}`).join(", "),
         met: accounting.every((a) => a.acknowledged === a.recorded),
@@ -139,6 +152,7 @@ export async function pipelineSection(options: {
     for (const g of goals) {
       console.log(`${g.met ? "met    " : "NOT MET"}  ${g.goal}: ${g.measured} (goal ${g.target})`);
     }
+    const cpu = cpuSection(line, reports, baseline, machine.cpus);
     console.log("\nDelivery reports, per contender (medians of the rounds)\n");
     console.log(
       `${"".padEnd(24)}${"req/s".padStart(8)}${"p50 ms".padStart(9)}${"p99 ms".padStart(9)}`,
@@ -170,6 +184,8 @@ export async function pipelineSection(options: {
       machine: { ...machine, loadavgAtEnd: loadavg()[0] },
       baseline: baseline ? "flask" : "600 req/s",
       goals,
+      cpu,
+      warmUp,
       deliveryReports: reports,
       ussd,
       accounting,
@@ -177,4 +193,75 @@ export async function pipelineSection(options: {
   } finally {
     await Promise.all(contenders.map((c) => c.stop()));
   }
+}
+
+export interface CpuRow extends CpuPerCallback {
+  contender: string;
+}
+
+/** Medians over the rounds of each contender's CPU per callback, and the budget the goal sets. */
+function cpuSection(
+  line: Contender[],
+  reports: RoundResult[],
+  baseline: Contender | undefined,
+  cores: number,
+) {
+  if (!cpuAccounting) {
+    console.log("\nCPU accounting: unavailable here (it reads Linux's /proc)");
+    return { available: false as const };
+  }
+  const rows: CpuRow[] = [];
+  for (const c of line) {
+    const cpus = reports.filter((r) => r.contender === c.name).flatMap((r) => r.cpu ?? []);
+    if (cpus.length === 0) continue;
+    const names = [...new Set(cpus.flatMap((x) => Object.keys(x.threads)))];
+    rows.push({
+      contender: c.name,
+      process: median(cpus.map((x) => x.process)),
+      threads: Object.fromEntries(
+        names.map((n) => [n, median(cpus.map((x) => x.threads[n] ?? Number.NaN))]),
+      ),
+      loadGenerator: median(cpus.map((x) => x.loadGenerator)),
+    });
+  }
+  const baselineRate = baseline
+    ? median(reports.filter((r) => r.contender === baseline.name).map((r) => r.reqPerSec))
+    : 600;
+  const loadGenerator = median(reports.flatMap((r) => r.cpu?.loadGenerator ?? []));
+  // At 1.5× the baseline's rate, every core busy: what one report may cost, all processes
+  // together; the load generator (this process) runs on the same cores.
+  const whole = (cores * 1000) / (1.5 * baselineRate);
+  const budget = {
+    cores,
+    baselineReqPerSec: baselineRate,
+    wholeMachineMsPerReport: whole,
+    loadGeneratorMsPerReport: loadGenerator,
+    contenderMsPerReport: whole - loadGenerator,
+  };
+  const ms = (x: number) => x.toFixed(2);
+  console.log(
+    `\nCPU budget the throughput goal implies here: ${cores} cores × 1000 ms / (1.5 × ${baselineRate.toFixed(0)} req/s) = ${ms(whole)} ms per report for everything, minus the load generator's ${ms(loadGenerator)} ms = ${ms(budget.contenderMsPerReport)} ms for the contender`,
+  );
+  for (const row of rows) {
+    const threads = Object.entries(row.threads)
+      .map(([n, x]) => `${n} ${ms(x)}`)
+      .join(", ");
+    console.log(
+      `  ${row.contender.padEnd(22)} spends ${ms(row.process)} ms (${(row.process / budget.contenderMsPerReport).toFixed(1)}× the budget)${threads ? `: ${threads}` : ""}`,
+    );
+  }
+  const names = [...new Set(rows.flatMap((r) => Object.keys(r.threads)))];
+  console.log(
+    "\nCPU ms per delivery report (the contender's process from a round's first request until its queue was empty, / callbacks acknowledged; medians of the rounds)\n",
+  );
+  const cell = (x: number | undefined) => (x === undefined ? "" : ms(x)).padStart(10);
+  console.log(
+    `${"".padEnd(24)}${"process".padStart(10)}${names.map((n) => n.padStart(10)).join("")}${"load gen.".padStart(11)}`,
+  );
+  for (const row of rows) {
+    console.log(
+      `${row.contender.padEnd(24)}${cell(row.process)}${names.map((n) => cell(row.threads[n])).join("")} ${cell(row.loadGenerator)}`,
+    );
+  }
+  return { available: true as const, perReport: rows, budget };
 }

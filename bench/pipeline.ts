@@ -5,7 +5,7 @@
  * this one.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { Agent } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -25,7 +25,21 @@ export interface Contender {
   url: string;
   query: string;
   stack?: SpawnedStack;
+  /** The process that answers, whose CPU time the bench reads from /proc. */
+  pid: number | undefined;
+  /** Its threads' Linux ids by what they run, where it tells them (the local stack does). */
+  threads: Record<string, number>;
   stop(): Promise<void>;
+}
+
+/** CPU time per acknowledged callback, in ms (Linux: /proc). */
+export interface CpuPerCallback {
+  /** The contender's whole process, from the round's first request until its queue was empty. */
+  process: number;
+  /** Each named thread, and `other` (V8's and libuv's helper threads: GC, compilation, fs). */
+  threads: Record<string, number>;
+  /** This process, sending the requests and reading the answers, per request. */
+  loadGenerator: number;
 }
 
 export interface RoundResult {
@@ -42,6 +56,74 @@ export interface RoundResult {
   recordedPerSec?: number;
   /** Local stack only: seconds from the last answer until the queue was empty. */
   drainAfterSec?: number;
+  /** Where /proc is readable (Linux). */
+  cpu?: CpuPerCallback;
+}
+
+/** Whether CPU time can be read per process and per thread (/proc: Linux only). */
+export const cpuAccounting = existsSync("/proc/self/task");
+
+const clockTickMs = (() => {
+  try {
+    return 1000 / (Number(execFileSync("getconf", ["CLK_TCK"]).toString()) || 100);
+  } catch {
+    return 10; // USER_HZ is 100 on every Linux the bench runs on
+  }
+})();
+
+/** User + system CPU time (ms) of a process or thread so far, from its /proc stat file. */
+function cpuMs(statPath: string): number | undefined {
+  try {
+    const stat = readFileSync(statPath, "utf8");
+    // Fields 14 and 15 (utime, stime), counted after the command name, which may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * clockTickMs;
+  } catch {
+    return undefined;
+  }
+}
+
+interface CpuSnapshot {
+  process: number;
+  threads: Record<string, number>;
+  loadGenerator: NodeJS.CpuUsage;
+}
+
+function cpuSnapshot(contender: Contender): CpuSnapshot | undefined {
+  if (!cpuAccounting || contender.pid === undefined) return undefined;
+  const process_ = cpuMs(`/proc/${contender.pid}/stat`);
+  if (process_ === undefined) return undefined;
+  const threads: Record<string, number> = {};
+  for (const [name, tid] of Object.entries(contender.threads)) {
+    const ms = cpuMs(`/proc/${contender.pid}/task/${tid}/stat`);
+    if (ms !== undefined) threads[name] = ms;
+  }
+  return { process: process_, threads, loadGenerator: process.cpuUsage() };
+}
+
+function cpuSince(
+  contender: Contender,
+  before: CpuSnapshot | undefined,
+  loadGenerator: NodeJS.CpuUsage,
+  callbacks: number,
+  requests: number,
+): CpuPerCallback | undefined {
+  const after = cpuSnapshot(contender);
+  if (!before || !after || callbacks === 0) return undefined;
+  const threads: Record<string, number> = {};
+  let named = 0;
+  for (const [name, ms] of Object.entries(after.threads)) {
+    const spent = ms - (before.threads[name] ?? ms);
+    named += spent;
+    threads[name] = spent / callbacks;
+  }
+  const spent = after.process - before.process;
+  if (Object.keys(threads).length > 0) threads.other = (spent - named) / callbacks;
+  return {
+    process: spent / callbacks,
+    threads,
+    loadGenerator: (loadGenerator.user + loadGenerator.system) / 1000 / requests,
+  };
 }
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
@@ -90,6 +172,8 @@ export async function startFlask(python: string): Promise<Contender> {
     name: "Flask sample",
     url,
     query: "",
+    pid: child.pid,
+    threads: {},
     async stop() {
       child.kill("SIGKILL");
     },
@@ -108,6 +192,8 @@ export async function startStack(name: string, args: string[]): Promise<Contende
     url: stack.url,
     query: `?key=${KEY}`,
     stack,
+    pid: stack.child.pid,
+    threads: stack.state.threads ?? {},
     async stop() {
       stack.child.kill("SIGKILL");
       await stack.exited;
@@ -142,6 +228,7 @@ export async function deliveryReportRound(
   concurrency = 10,
 ): Promise<RoundResult> {
   const tag = `${contender.name.replace(/\W/g, "")}r${round}`;
+  const cpuBefore = cpuSnapshot(contender);
   const result = await postLoad({
     url: () => `${contender.url}/api/sms/delivery-reports${contender.query}`,
     body: (i) =>
@@ -149,6 +236,7 @@ export async function deliveryReportRound(
     concurrency,
     total: requests,
   });
+  const loadGenerator = process.cpuUsage(cpuBefore?.loadGenerator);
   const acknowledged = result.statuses["200"] ?? 0;
   const seconds = result.ms / 1000;
   const row: RoundResult = {
@@ -173,6 +261,8 @@ export async function deliveryReportRound(
     row.recordedPerSec = (acknowledged - backlog) / seconds;
     row.drainAfterSec = (performance.now() - ended) / 1000;
   }
+  const cpu = cpuSince(contender, cpuBefore, loadGenerator, acknowledged, result.sent);
+  if (cpu) row.cpu = cpu;
   return row;
 }
 
