@@ -4,6 +4,7 @@
  * the recorder keeps up), USSD latency at 50 concurrent sessions.
  */
 import { cpus, loadavg } from "node:os";
+import { basename } from "node:path";
 import {
   type Contender,
   type CpuPerCallback,
@@ -14,6 +15,7 @@ import {
   type RoundResult,
   recordedReports,
   startFlask,
+  startFloor,
   startStack,
   ussdRound,
 } from "./pipeline";
@@ -34,6 +36,8 @@ export async function pipelineSection(options: {
   rounds: number;
   requests: number;
   sessions: number;
+  /** Another checkout whose `npm start` runs as one more contender (a change's before/after). */
+  compareWith?: string | undefined;
 }) {
   const since = new Date(Date.now() - 60_000).toISOString();
   const flask = findFlask();
@@ -51,10 +55,22 @@ export async function pipelineSection(options: {
     if ("missing" in flask) log(`${flask.missing}: comparing with the goal of 600 req/s instead`);
     const memory = await started(() => startStack("npm start", []));
     const durable = await started(() => startStack("npm start --data-dir", ["--data-dir", "data"]));
+    const floor = await started(startFloor);
+    const other = options.compareWith
+      ? await started(() =>
+          startStack(
+            `npm start of ${basename(options.compareWith ?? "")}`,
+            [],
+            options.compareWith,
+          ),
+        )
+      : undefined;
 
     // Alternating rounds, the order rotated each round, so that a busier moment of a shared
     // machine does not fall on one contender.
-    const line = [baseline, memory, durable].filter((c): c is Contender => c !== undefined);
+    const line = [baseline, memory, durable, floor, other].filter(
+      (c): c is Contender => c !== undefined,
+    );
     // One unmeasured round each first: a fresh node process runs its first round ~40% slower
     // (JIT), and AT's traffic meets a stack that has long been warm.
     const warmUp: RoundResult[] = [];
@@ -77,7 +93,7 @@ export async function pipelineSection(options: {
       }
     }
     const ussd: (RoundResult & { wrongAnswers: number })[] = [];
-    const ussdLine = [baseline, memory].filter((c): c is Contender => c !== undefined);
+    const ussdLine = [baseline, memory, other].filter((c): c is Contender => c !== undefined);
     for (const c of ussdLine) await ussdRound(c, 0, Math.min(options.sessions, 100));
     for (let round = 1; round <= Math.max(2, options.rounds - 1); round++) {
       for (const c of round % 2 ? ussdLine : [...ussdLine].reverse()) {
@@ -91,7 +107,8 @@ export async function pipelineSection(options: {
 
     // Acknowledged = recorded, per stack, over every round.
     const accounting = [];
-    for (const c of [memory, durable]) {
+    for (const c of [memory, durable, other]) {
+      if (!c) continue;
       if (!c.stack) continue;
       const acknowledged = [...warmUp, ...reports]
         .filter((r) => r.contender === c.name)
@@ -112,6 +129,7 @@ export async function pipelineSection(options: {
     const keepsUp = (name: string) =>
       of(name).map((r) => (r.recordedPerSec ?? 0) / Math.max(1, r.reqPerSec));
     const memoryRatios = ratios(memory.name);
+    const floorRatios = ratios(floor.name);
     const durableRatios = ratios(durable.name);
     const ussdP99 = ussd.filter((r) => r.contender === memory.name).map((r) => r.p99Ms);
     const baselineName = baseline ? "the Flask sample" : "600 req/s";
@@ -152,6 +170,9 @@ export async function pipelineSection(options: {
     for (const g of goals) {
       console.log(`${g.met ? "met    " : "NOT MET"}  ${g.goal}: ${g.measured} (goal ${g.target})`);
     }
+    console.log(
+      `\nFloor: a bare node HTTP server answering after one SDK SendMessage to fauxqs on its own thread (bench/floor-server.ts), nothing else: ${median(floorRatios).toFixed(2)}× ${baselineName} (rounds ${spread(floorRatios)}). No design that queues before answering, with real SDK clients over HTTP, does better here.`,
+    );
     const cpu = cpuSection(line, reports, baseline, machine.cpus);
     console.log("\nDelivery reports, per contender (medians of the rounds)\n");
     console.log(
@@ -184,6 +205,7 @@ export async function pipelineSection(options: {
       machine: { ...machine, loadavgAtEnd: loadavg()[0] },
       baseline: baseline ? "flask" : "600 req/s",
       goals,
+      floor: { contender: floor.name, ratios: floorRatios, ratio: median(floorRatios) },
       cpu,
       warmUp,
       deliveryReports: reports,
@@ -250,7 +272,10 @@ function cpuSection(
       `  ${row.contender.padEnd(22)} spends ${ms(row.process)} ms (${(row.process / budget.contenderMsPerReport).toFixed(1)}× the budget)${threads ? `: ${threads}` : ""}`,
     );
   }
-  const names = [...new Set(rows.flatMap((r) => Object.keys(r.threads)))];
+  // The helper threads last, after the threads named by what they run.
+  const names = [...new Set(rows.flatMap((r) => Object.keys(r.threads)))].sort(
+    (a, b) => Number(a === "other") - Number(b === "other"),
+  );
   console.log(
     "\nCPU ms per delivery report (the contender's process from a round's first request until its queue was empty, / callbacks acknowledged; medians of the rounds)\n",
   );

@@ -10,7 +10,7 @@ import { Agent } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/constants";
 import { percentile, postForm, postLoad } from "./load";
@@ -18,6 +18,10 @@ import { recordsOf, type SpawnedStack, spawnStack } from "./spawned-stack";
 
 const KEY = "bench-key-0123456789";
 const FLASK_APP = fileURLToPath(new URL("flask_sample.py", import.meta.url));
+const FLOOR_SERVER = fileURLToPath(new URL("floor-server.ts", import.meta.url));
+const TSX_LOADER = pathToFileURL(
+  fileURLToPath(new URL("../node_modules/tsx/dist/loader.mjs", import.meta.url)),
+).href;
 
 export interface Contender {
   name: string;
@@ -180,13 +184,53 @@ export async function startFlask(python: string): Promise<Contender> {
   };
 }
 
-export async function startStack(name: string, args: string[]): Promise<Contender> {
-  const cwd = mkdtempSync(join(tmpdir(), "bench-stack-"));
-  const stack = await spawnStack(cwd, ["--port", "0", ...args], {
-    CALLBACK_KEY: KEY,
-    POWERTOOLS_LOG_LEVEL: "SILENT",
-    LOCAL_OUTBOX_PRINT: "0",
+/** The floor (bench/floor-server.ts): bare HTTP, one SDK SendMessage to fauxqs, nothing else. */
+export async function startFloor(): Promise<Contender> {
+  const child = spawn(process.execPath, ["--import", TSX_LOADER, FLOOR_SERVER], {
+    stdio: ["ignore", "pipe", "inherit"],
   });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  let text = "";
+  const [, url = "", threads = "{}"] = await new Promise<RegExpMatchArray>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`the floor server did not start: ${text}`)),
+      25_000,
+    );
+    child.stdout?.on("data", (chunk: Buffer) => {
+      text += chunk.toString();
+      const match = text.match(/floor listening at (\S+) threads (\{.*\})/);
+      if (!match) return;
+      clearTimeout(timer);
+      resolve(match);
+    });
+    exited.then(() => reject(new Error(`the floor server exited: ${text}`)));
+  });
+  child.stdout?.resume();
+  return {
+    name: "floor: 1 SendMessage",
+    url,
+    query: "",
+    pid: child.pid,
+    threads: JSON.parse(threads) as Record<string, number>,
+    async stop() {
+      child.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
+
+export async function startStack(
+  name: string,
+  args: string[],
+  checkout?: string,
+): Promise<Contender> {
+  const cwd = mkdtempSync(join(tmpdir(), "bench-stack-"));
+  const stack = await spawnStack(
+    cwd,
+    ["--port", "0", ...args],
+    { CALLBACK_KEY: KEY, POWERTOOLS_LOG_LEVEL: "SILENT", LOCAL_OUTBOX_PRINT: "0" },
+    checkout,
+  );
   return {
     name,
     url: stack.url,
