@@ -1,20 +1,29 @@
-/** The embedded services on a thread of their own (services.ts, `threads`). */
+/**
+ * One embedded service on a thread of its own (services.ts, `onThread`): SQS (fauxqs and its
+ * journal) or DynamoDB (dynalite), named by workerData.service.
+ */
 import { parentPort, workerData } from "node:worker_threads";
-import { startEmulators } from "./emulators";
-import type { ServiceOptions, ThreadMessage } from "./services";
+import type { EmulatorThreadData, ThreadMessage } from "./services";
 import { linuxThreadId } from "./thread-id";
 
 const port = parentPort;
 if (port) {
   const post = (message: ThreadMessage) => port.postMessage(message);
+  const { service, ...options } = workerData as EmulatorThreadData;
   try {
-    const services = await startEmulators(workerData as ServiceOptions);
+    const started =
+      service === "sqs"
+        ? await (await import("./emulators")).startQueues(options)
+        : await (await import("./table-emulator")).startDynalite(
+            options.dataDir,
+            options.dynamodbPort,
+          );
     port.once("message", async () => {
-      await services.stop();
+      await started.stop();
       post({ type: "stopped" });
       port.close();
     });
-    post({ type: "ready", endpoints: services.endpoints, tid: linuxThreadId() });
+    post({ type: "ready", endpoints: started.endpoints, tid: linuxThreadId() });
   } catch (error) {
     const { code, port: taken } = error as NodeJS.ErrnoException & { port?: number };
     post({
