@@ -147,7 +147,7 @@ export async function pipelineSection(options: {
         met: median(durableRatios) >= 1.5,
       },
       {
-        goal: "acknowledged = recorded (every round, warm-up included, both stacks)",
+        goal: "acknowledged = recorded (every round, warm-up included, each stack)",
         target: "equal",
         measured: accounting.map((a) => `${a.acknowledged} = ${a.recorded}`).join(", "),
         met: accounting.every((a) => a.acknowledged === a.recorded),

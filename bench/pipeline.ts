@@ -2,7 +2,11 @@
  * The local stack against the seed's Flask sample on the same work, in one run, alternating
  * rounds: distinct delivery reports at 10 concurrent connections, and USSD sessions at 50
  * concurrent. Both run as their users run them, in their own processes; the load comes from
- * this one.
+ * this one. A floor contender (floor-server.ts) shows what answering after one queue send costs
+ * at least. Where there is /proc (Linux), each round also reads the CPU time the contender's
+ * process (and each of the local stack's threads) spent until its queue was empty, and what
+ * this process spent sending: CPU per callback is steadier than req/s on a shared machine, and
+ * says whether a throughput goal fits in the cores at all.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -187,10 +191,15 @@ export async function startFlask(python: string): Promise<Contender> {
 /** The floor (bench/floor-server.ts): bare HTTP, one SDK SendMessage to fauxqs, nothing else. */
 export async function startFloor(): Promise<Contender> {
   const child = spawn(process.execPath, ["--import", TSX_LOADER, FLOOR_SERVER], {
-    stdio: ["ignore", "pipe", "inherit"],
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   let text = "";
+  // Shown if it fails to start; read anyway, so that it never blocks on a full pipe.
+  child.stderr?.on("data", (chunk: Buffer) => {
+    text += chunk.toString();
+  });
   const [, url = "", threads = "{}"] = await new Promise<RegExpMatchArray>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`the floor server did not start: ${text}`)),
