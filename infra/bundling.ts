@@ -26,14 +26,19 @@ export const ESBUILD = {
 } as const;
 
 /**
- * Modules the AT SDK requires but the replier never needs, replaced at bundle time (esbuild
- * `alias`, relative to the repository root) by the small stand-ins in infra/bundle-stubs/:
- * libphonenumber's metadata (the replier sends only to numbers it normalised to E.164), lodash
- * (the SMS service calls only `cloneDeep`) and the MIME database (form-data file uploads).
- * The SDK is loaded through its SMS service alone (functions/reply/at-sender.ts), so its
- * other services and the Express USSD middleware are not bundled at all.
+ * Modules the deployed functions never reach, replaced at bundle time (esbuild `alias`, relative
+ * to the repository root) by the small stand-ins in infra/bundle-stubs/. In every function: the
+ * AWS SDK's default credential chain, for its first link (Lambda's environment credentials), and
+ * its event-stream codec (no operation we call streams events). In the replier, what the AT SDK
+ * requires but never needs there: libphonenumber's metadata (the replier sends only to numbers
+ * it normalised to E.164), lodash (the SMS service calls only `cloneDeep`) and the MIME database
+ * (form-data file uploads). The AT SDK is loaded through its SMS service alone
+ * (functions/reply/at-sender.ts), so its other services and the Express USSD middleware are not
+ * bundled at all.
  */
 export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
+  "@aws-sdk/credential-provider-node": "./infra/bundle-stubs/credential-provider-node.ts",
+  "@smithy/core/event-streams": "./infra/bundle-stubs/event-streams.ts",
   "google-libphonenumber": "./infra/bundle-stubs/google-libphonenumber.ts",
   lodash: "./infra/bundle-stubs/lodash.ts",
   "mime-db": "./infra/bundle-stubs/mime-db.cjs",

@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { NormalizedSchema } from "@smithy/core/schema";
 import { build, type Metafile } from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ROUTES, WORKERS } from "../../functions/routes";
@@ -10,11 +11,30 @@ interface Bundle {
   entry: string;
   /** Packages (node_modules names) with at least one file in the bundle. */
   packages: Set<string>;
+  /** Every bundled source file, as esbuild names it. */
+  inputs: string[];
   bytes: number;
   code: string;
 }
 
 const HTTP_MUST_NOT_BUNDLE = ["africastalking"];
+/**
+ * The SDK's default credential chain beyond its first link, and the STS and SSO clients it
+ * carries: never reached on Lambda, whose credentials are in the environment
+ * (infra/bundle-stubs/credential-provider-node.ts). No bundle may contain them.
+ */
+const CREDENTIAL_CHAIN = [
+  "@aws-sdk/credential-provider-node",
+  "@aws-sdk/credential-provider-ini",
+  "@aws-sdk/credential-provider-sso",
+  "@aws-sdk/credential-provider-process",
+  "@aws-sdk/credential-provider-web-identity",
+  "@aws-sdk/credential-provider-http",
+  "@aws-sdk/credential-provider-login",
+  "@aws-sdk/token-providers",
+  "@aws-sdk/nested-clients",
+  "@smithy/credential-provider-imds",
+];
 const TABLE_CLIENTS = ["@aws-sdk/client-dynamodb", "@aws-sdk/lib-dynamodb"];
 /** What each worker must not bundle: only the replier talks to AT. */
 const WORKER_MUST_NOT_BUNDLE: Record<string, string[]> = {
@@ -60,6 +80,7 @@ beforeAll(async () => {
       bundles.set(entry, {
         entry,
         packages: packagesOf(result.metafile),
+        inputs: Object.keys(result.metafile.inputs),
         bytes: output.contents.byteLength,
         code: output.text,
       });
@@ -93,10 +114,42 @@ describe.each(entries)("bundle of $entry", ({ entry, forbidden }) => {
     const { packages } = bundleOf(entry);
     for (const name of forbidden) expect(packages, name).not.toContain(name);
   });
+
+  it("reads credentials from the environment only: no STS, SSO or metadata clients", () => {
+    const { packages } = bundleOf(entry);
+    expect(packages).toContain("@aws-sdk/credential-provider-env");
+    for (const name of CREDENTIAL_CHAIN) expect(packages, name).not.toContain(name);
+  });
+
+  it("has no event-stream codec, and no operation of its AWS clients streams events", async () => {
+    const { inputs, packages } = bundleOf(entry);
+    expect(inputs.filter((i) => i.includes("/submodules/event-streams/"))).toEqual([]);
+    expect(inputs).toContain("infra/bundle-stubs/event-streams.ts");
+    // The SDK loads the codec only for an operation whose input or output has an event-stream
+    // member, found as its Command.send does (@smithy/core command.js).
+    for (const client of [...packages].filter((p) => p.startsWith("@aws-sdk/client-"))) {
+      const commands = Object.entries(await import(client)).filter(
+        ([name, value]) =>
+          name.endsWith("Command") && name !== "$Command" && typeof value === "function",
+      );
+      expect(commands.length, client).toBeGreaterThan(0);
+      for (const [name, Command] of commands) {
+        const schema = new (Command as new (input: object) => { schema: unknown })({}).schema;
+        expect(Array.isArray(schema) && schema[0] === 9, `${name} has an operation schema`).toBe(
+          true,
+        );
+        const [, , , , input, output] = schema as unknown[];
+        const streams =
+          NormalizedSchema.of(input as never).getEventStreamMember() ||
+          NormalizedSchema.of(output as never).getEventStreamMember();
+        expect(streams, `${client} ${name}`).toBe("");
+      }
+    }
+  });
 });
 
 /** Budgets (minified index.mjs, without its source map): AT waits on every HTTP function. */
-const HTTP_BUDGET_BYTES = 450 * 1024;
+const HTTP_BUDGET_BYTES = 300 * 1024;
 const REPLIER_BUDGET_BYTES = 1.2 * 1024 * 1024;
 
 describe("the replier's bundle", () => {
@@ -119,7 +172,7 @@ describe("the replier's bundle", () => {
 });
 
 describe("HTTP budget", () => {
-  it.each(entries.filter((e) => e.http).map((e) => [e.entry]))("%s is at most 450 KiB", (entry) => {
+  it.each(entries.filter((e) => e.http).map((e) => [e.entry]))("%s is at most 300 KiB", (entry) => {
     expect(bundleOf(entry).bytes).toBeLessThanOrEqual(HTTP_BUDGET_BYTES);
   });
 });

@@ -111,6 +111,13 @@ describe("functions", () => {
     expect(ofType("AWS::Lambda::Function")).toHaveLength(ROUTES.length + WORKERS.length);
   });
 
+  it("none uses SnapStart: the bundles read credentials only from the environment", () => {
+    // SnapStart serves them from a container endpoint instead (infra/bundle-stubs).
+    for (const [id, fn] of ofType("AWS::Lambda::Function")) {
+      expect(fn.Properties?.SnapStart, id).toBeUndefined();
+    }
+  });
+
   it.each(allFunctions.map((f) => [f.node.id, f] as const))(
     "%s: Node.js 22 on arm64, explicit memory and timeout, source maps, own log group with retention",
     (_, fn) => {
