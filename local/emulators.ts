@@ -1,11 +1,21 @@
 /**
- * The embedded SQS (see services.ts): fauxqs on a loopback port, the queues created as the CDK
- * stack creates them, and, with a data directory, the queues journaled so that a crash loses
- * nothing. DynamoDB's stand-in is in table-emulator.ts: each runs on a thread of its own.
+ * The embedded AWS services (see services.ts): fauxqs for SQS and
+ * dynalite for DynamoDB on loopback ports, the queues and table created as the CDK stack
+ * creates them, and, with a data directory, the queues journaled so that a crash loses nothing.
  */
+import { mkdirSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  DynamoDBClient,
+  UpdateTimeToLiveCommand,
+} from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import dynalite from "dynalite";
 import { buildApp } from "fauxqs";
 import { EVENTS_QUEUE, REPLIES_QUEUE } from "../functions/settings";
+import { TABLE } from "../functions/table/keys";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./constants";
 import { QueueJournal } from "./journal";
 import type { ServiceEndpoints, ServiceOptions } from "./services";
@@ -48,18 +58,17 @@ const { SqsStore } = await internal<{
 const { SnsStore } = await internal<{ SnsStore: new () => unknown }>("./sns/snsStore.js");
 const { S3Store } = await internal<{ S3Store: new () => unknown }>("./s3/s3Store.js");
 
-/** The queues' side of ServiceEndpoints. */
-export type QueueEndpoints = Omit<ServiceEndpoints, "dynamodbEndpoint" | "tableName">;
-
-/**
- * fauxqs with the queues (events, replies) and their dead-letter queues created as the CDK stack
- * creates them; with a data directory, the queues journaled there and what the journal holds
- * put back on them.
- */
-export async function startQueues(options: ServiceOptions): Promise<{
-  endpoints: QueueEndpoints;
+export async function startEmulators(options: ServiceOptions): Promise<{
+  endpoints: ServiceEndpoints;
   stop(): Promise<void>;
 }> {
+  const dynamo = options.dynamodbEndpoint
+    ? undefined
+    : await startDynalite(options.dataDir, options.dynamodbPort);
+  const dynamodbEndpoint = options.dynamodbEndpoint ?? dynamo?.endpoint ?? "";
+  const tableName = options.tableName ?? "records";
+  await createTable(dynamodbEndpoint, tableName);
+
   const store = new SqsStore();
   const sqs = buildApp({
     logger: false,
@@ -96,10 +105,12 @@ export async function startQueues(options: ServiceOptions): Promise<{
   }
 
   return {
-    endpoints: { sqsEndpoint, recovered, ...queues },
+    endpoints: { sqsEndpoint, dynamodbEndpoint, tableName, recovered, ...queues },
     async stop() {
       await sqs.close();
       journal?.close();
+      if (options.dropTableOnStop) await dropTable(dynamodbEndpoint, tableName);
+      if (dynamo) await new Promise<void>((resolve) => dynamo.server.close(() => resolve()));
     },
   };
 }
@@ -128,6 +139,79 @@ function journalQueue(queue: FauxQueue, journal: QueueJournal) {
     journal.purge(queue.name);
     purge();
   };
+}
+
+async function startDynalite(dataDir: string | undefined, port = 0) {
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const dynamo = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(dataDir ? { path: dataDir } : {}),
+  });
+  await new Promise<void>((resolve, reject) => {
+    dynamo.once("error", reject);
+    dynamo.listen(port, "127.0.0.1", () => resolve());
+  });
+  return { server: dynamo, endpoint: `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}` };
+}
+
+const tableClient = (endpoint: string) =>
+  new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+
+async function dropTable(endpoint: string, tableName: string) {
+  const client = tableClient(endpoint);
+  await client.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined);
+  client.destroy();
+}
+
+async function createTable(endpoint: string, tableName: string) {
+  const client = tableClient(endpoint);
+  const s = "S" as const;
+  const index = (name: string, pk: string, sk: string) => ({
+    IndexName: name,
+    KeySchema: [
+      { AttributeName: pk, KeyType: "HASH" as const },
+      { AttributeName: sk, KeyType: "RANGE" as const },
+    ],
+    Projection: { ProjectionType: "ALL" as const },
+  });
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [
+          TABLE.partitionKey,
+          TABLE.sortKey,
+          TABLE.byPhone.partitionKey,
+          TABLE.byPhone.sortKey,
+          TABLE.byType.partitionKey,
+          TABLE.byType.sortKey,
+        ].map((AttributeName) => ({ AttributeName, AttributeType: s })),
+        KeySchema: [
+          { AttributeName: TABLE.partitionKey, KeyType: "HASH" },
+          { AttributeName: TABLE.sortKey, KeyType: "RANGE" },
+        ],
+        GlobalSecondaryIndexes: [
+          index(TABLE.byPhone.indexName, TABLE.byPhone.partitionKey, TABLE.byPhone.sortKey),
+          index(TABLE.byType.indexName, TABLE.byType.partitionKey, TABLE.byType.sortKey),
+        ],
+      }),
+    );
+  } catch (error) {
+    // An on-disk table survives restarts.
+    if (!(error instanceof Error && error.name === "ResourceInUseException")) throw error;
+  }
+  await client
+    .send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
+      }),
+    )
+    .catch(() => undefined); // dynalite does not implement TTL; DynamoDB Local and AWS do.
+  client.destroy();
 }
 
 async function createQueues(endpoint: string, visibilityTimeoutSeconds: number | undefined) {

@@ -1,5 +1,4 @@
 import { Worker } from "node:worker_threads";
-import type { QueueEndpoints } from "./emulators";
 
 export interface ServiceEndpoints {
   sqsEndpoint: string;
@@ -40,8 +39,11 @@ export interface ServiceOptions {
   /** Delete the table on stop (tests sharing one DynamoDB Local). */
   dropTableOnStop?: boolean | undefined;
   /**
-   * Run SQS and DynamoDB on a thread each (`npm start`), so that the HTTP server and the
-   * emulators use both cores; in this thread otherwise (tests: two threads less to start).
+   * Run the services on a thread of their own (`npm start`), so that the HTTP server and the
+   * emulators use both cores; in this thread otherwise (tests: one thread less to start).
+   * One thread for both: a thread each (SQS, DynamoDB) was measured against it with
+   * `npm run bench -- --compare-with`, and on two cores cost more CPU per delivery report and
+   * throughput, with no steady gain in the USSD tail.
    */
   onThread?: boolean | undefined;
   /** Overrides the deployed visibility timeout (tests use a short one to see redelivery quickly). */
@@ -51,117 +53,56 @@ export interface ServiceOptions {
   dynamodbPort?: number | undefined;
 }
 
-/** What each emulator thread is told: which service it runs, and the options. */
-export type EmulatorThreadData = ServiceOptions & { entry: string; service: "sqs" | "dynamodb" };
-
 export type ThreadMessage =
-  | { type: "ready"; endpoints: Partial<ServiceEndpoints>; tid?: number | undefined }
+  | { type: "ready"; endpoints: ServiceEndpoints; tid?: number | undefined }
   | { type: "failed"; message: string; code?: string; port?: number }
   | { type: "stopped" };
-
-interface Started<T> {
-  endpoints: T;
-  /** The Linux id of the thread it runs on, when on a thread of its own. */
-  tid?: number | undefined;
-  stop(): Promise<void>;
-}
 
 /**
  * Embedded stand-ins for SQS (fauxqs) and DynamoDB (dynalite) on free loopback ports, with
  * the queues (events, replies), their dead-letter queues and the table created as the CDK
- * stack creates them (local/emulators.ts, local/table-emulator.ts), with the queues journaled
- * to `dataDir`. On threads, SQS and DynamoDB get one each: a handler's SendMessage never waits
- * in one event loop behind the recorder's table writes.
+ * stack creates them (local/emulators.ts), with the queues journaled to `dataDir`.
  */
 export async function startServices(options: ServiceOptions = {}): Promise<LocalServices> {
-  const [dynamo, queues] = await Promise.allSettled([
-    options.dynamodbEndpoint ? undefined : startDynamoDb(options),
-    startSqs(options),
-  ]);
-  const started = [dynamo, queues].flatMap((s) =>
-    s.status === "fulfilled" && s.value ? [s.value] : [],
-  );
-  const stopAll = () => Promise.all(started.map((s) => s.stop()));
-  if (dynamo.status === "rejected" || queues.status === "rejected") {
-    await stopAll();
-    throw dynamo.status === "rejected" ? dynamo.reason : (queues as PromiseRejectedResult).reason;
+  if (!options.onThread) {
+    const { startEmulators } = await import("./emulators");
+    const { endpoints, stop } = await startEmulators(options);
+    return { ...endpoints, threads: {}, stop };
   }
-  const dynamodbEndpoint =
-    options.dynamodbEndpoint ?? dynamo.value?.endpoints.dynamodbEndpoint ?? "";
-  const tableName = options.tableName ?? "records";
-  const { createTable, dropTable } = await import("./table-emulator");
-  try {
-    await createTable(dynamodbEndpoint, tableName);
-  } catch (error) {
-    await stopAll();
-    throw error;
-  }
-  const threads: Record<string, number> = {};
-  if (queues.value.tid !== undefined) threads.sqs = queues.value.tid;
-  if (dynamo.value?.tid !== undefined) threads.dynamodb = dynamo.value.tid;
-  let stopping: Promise<void> | undefined;
-  return {
-    ...queues.value.endpoints,
-    dynamodbEndpoint,
-    tableName,
-    threads,
-    stop() {
-      stopping ??= (async () => {
-        await queues.value.stop();
-        if (options.dropTableOnStop) await dropTable(dynamodbEndpoint, tableName);
-        await dynamo.value?.stop();
-      })();
-      return stopping;
-    },
-  };
-}
-
-async function startSqs(options: ServiceOptions): Promise<Started<QueueEndpoints>> {
-  if (options.onThread) return startOnThread<QueueEndpoints>("sqs", options);
-  const { startQueues } = await import("./emulators");
-  return startQueues(options);
-}
-
-async function startDynamoDb(
-  options: ServiceOptions,
-): Promise<Started<{ dynamodbEndpoint: string }>> {
-  if (options.onThread) return startOnThread<{ dynamodbEndpoint: string }>("dynamodb", options);
-  const { startDynalite } = await import("./table-emulator");
-  return startDynalite(options.dataDir, options.dynamodbPort);
-}
-
-async function startOnThread<T>(
-  service: EmulatorThreadData["service"],
-  options: ServiceOptions,
-): Promise<Started<T>> {
   const thread = new Worker(new URL("./thread.mjs", import.meta.url), {
     workerData: {
       entry: "./emulators-thread.ts",
-      service,
       dataDir: options.dataDir,
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
       sqsPort: options.sqsPort,
       dynamodbPort: options.dynamodbPort,
-    } satisfies EmulatorThreadData,
+      dynamodbEndpoint: options.dynamodbEndpoint,
+      tableName: options.tableName,
+      dropTableOnStop: options.dropTableOnStop,
+    } satisfies ServiceOptions & { entry: string },
   });
   const exited = new Promise<void>((resolve) => thread.once("exit", () => resolve()));
   const first = await new Promise<ThreadMessage>((resolve, reject) => {
     thread.once("message", resolve);
     thread.once("error", reject);
-    exited.then(() => reject(new Error(`the local ${service} thread exited while starting`)));
+    exited.then(() => reject(new Error("the local services thread exited while starting")));
   });
   if (first.type !== "ready") {
     await exited;
-    if (first.type !== "failed") throw new Error(`local ${service} did not start`);
+    if (first.type !== "failed") throw new Error("local services did not start");
     // Keep what callers tell apart (a port in use), as if the services ran on this thread.
     throw Object.assign(new Error(first.message), { code: first.code, port: first.port });
   }
+  let stopping: Promise<void> | undefined;
   return {
-    endpoints: first.endpoints as T,
-    tid: first.tid,
-    async stop() {
-      thread.postMessage({ type: "stop" });
-      await exited;
+    ...first.endpoints,
+    threads: first.tid === undefined ? {} : { services: first.tid },
+    stop() {
+      stopping ??= (async () => {
+        thread.postMessage({ type: "stop" });
+        await exited;
+      })();
+      return stopping;
     },
   };
 }
