@@ -2,15 +2,19 @@
  * The local stack against the seed's Flask sample on the same work, in one run, alternating
  * rounds: distinct delivery reports at 10 concurrent connections, and USSD sessions at 50
  * concurrent. Both run as their users run them, in their own processes; the load comes from
- * this one.
+ * this one. A floor contender (floor-server.ts) shows what answering after one queue send costs
+ * at least. Where there is /proc (Linux), each round also reads the CPU time the contender's
+ * process (and each of the local stack's threads) spent until its queue was empty, and what
+ * this process spent sending: CPU per callback is steadier than req/s on a shared machine, and
+ * says whether a throughput goal fits in the cores at all.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { Agent } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/constants";
 import { percentile, postForm, postLoad } from "./load";
@@ -18,6 +22,10 @@ import { recordsOf, type SpawnedStack, spawnStack } from "./spawned-stack";
 
 const KEY = "bench-key-0123456789";
 const FLASK_APP = fileURLToPath(new URL("flask_sample.py", import.meta.url));
+const FLOOR_SERVER = fileURLToPath(new URL("floor-server.ts", import.meta.url));
+const TSX_LOADER = pathToFileURL(
+  fileURLToPath(new URL("../node_modules/tsx/dist/loader.mjs", import.meta.url)),
+).href;
 
 export interface Contender {
   name: string;
@@ -25,7 +33,21 @@ export interface Contender {
   url: string;
   query: string;
   stack?: SpawnedStack;
+  /** The process that answers, whose CPU time the bench reads from /proc. */
+  pid: number | undefined;
+  /** Its threads' Linux ids by what they run, where it tells them (the local stack does). */
+  threads: Record<string, number>;
   stop(): Promise<void>;
+}
+
+/** CPU time per acknowledged callback, in ms (Linux: /proc). */
+export interface CpuPerCallback {
+  /** The contender's whole process, from the round's first request until its queue was empty. */
+  process: number;
+  /** Each named thread, and `other` (V8's and libuv's helper threads: GC, compilation, fs). */
+  threads: Record<string, number>;
+  /** This process, sending the requests and reading the answers, per request. */
+  loadGenerator: number;
 }
 
 export interface RoundResult {
@@ -42,6 +64,74 @@ export interface RoundResult {
   recordedPerSec?: number;
   /** Local stack only: seconds from the last answer until the queue was empty. */
   drainAfterSec?: number;
+  /** Where /proc is readable (Linux). */
+  cpu?: CpuPerCallback;
+}
+
+/** Whether CPU time can be read per process and per thread (/proc: Linux only). */
+export const cpuAccounting = existsSync("/proc/self/task");
+
+const clockTickMs = (() => {
+  try {
+    return 1000 / (Number(execFileSync("getconf", ["CLK_TCK"]).toString()) || 100);
+  } catch {
+    return 10; // USER_HZ is 100 on every Linux the bench runs on
+  }
+})();
+
+/** User + system CPU time (ms) of a process or thread so far, from its /proc stat file. */
+function cpuMs(statPath: string): number | undefined {
+  try {
+    const stat = readFileSync(statPath, "utf8");
+    // Fields 14 and 15 (utime, stime), counted after the command name, which may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * clockTickMs;
+  } catch {
+    return undefined;
+  }
+}
+
+interface CpuSnapshot {
+  process: number;
+  threads: Record<string, number>;
+  loadGenerator: NodeJS.CpuUsage;
+}
+
+function cpuSnapshot(contender: Contender): CpuSnapshot | undefined {
+  if (!cpuAccounting || contender.pid === undefined) return undefined;
+  const process_ = cpuMs(`/proc/${contender.pid}/stat`);
+  if (process_ === undefined) return undefined;
+  const threads: Record<string, number> = {};
+  for (const [name, tid] of Object.entries(contender.threads)) {
+    const ms = cpuMs(`/proc/${contender.pid}/task/${tid}/stat`);
+    if (ms !== undefined) threads[name] = ms;
+  }
+  return { process: process_, threads, loadGenerator: process.cpuUsage() };
+}
+
+function cpuSince(
+  contender: Contender,
+  before: CpuSnapshot | undefined,
+  loadGenerator: NodeJS.CpuUsage,
+  callbacks: number,
+  requests: number,
+): CpuPerCallback | undefined {
+  const after = cpuSnapshot(contender);
+  if (!before || !after || callbacks === 0) return undefined;
+  const threads: Record<string, number> = {};
+  let named = 0;
+  for (const [name, ms] of Object.entries(after.threads)) {
+    const spent = ms - (before.threads[name] ?? ms);
+    named += spent;
+    threads[name] = spent / callbacks;
+  }
+  const spent = after.process - before.process;
+  if (Object.keys(threads).length > 0) threads.other = (spent - named) / callbacks;
+  return {
+    process: spent / callbacks,
+    threads,
+    loadGenerator: (loadGenerator.user + loadGenerator.system) / 1000 / requests,
+  };
 }
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
@@ -90,24 +180,73 @@ export async function startFlask(python: string): Promise<Contender> {
     name: "Flask sample",
     url,
     query: "",
+    pid: child.pid,
+    threads: {},
     async stop() {
       child.kill("SIGKILL");
     },
   };
 }
 
-export async function startStack(name: string, args: string[]): Promise<Contender> {
-  const cwd = mkdtempSync(join(tmpdir(), "bench-stack-"));
-  const stack = await spawnStack(cwd, ["--port", "0", ...args], {
-    CALLBACK_KEY: KEY,
-    POWERTOOLS_LOG_LEVEL: "SILENT",
-    LOCAL_OUTBOX_PRINT: "0",
+/** The floor (bench/floor-server.ts): bare HTTP, one SDK SendMessage to fauxqs, nothing else. */
+export async function startFloor(): Promise<Contender> {
+  const child = spawn(process.execPath, ["--import", TSX_LOADER, FLOOR_SERVER], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
   });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  let text = "";
+  // Shown if it fails to start; read anyway, so that it never blocks on a full pipe.
+  child.stderr?.on("data", (chunk: Buffer) => {
+    text += chunk.toString();
+  });
+  const [, url = "", threads = "{}"] = await new Promise<RegExpMatchArray>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`the floor server did not start: ${text}`)),
+      25_000,
+    );
+    child.stdout?.on("data", (chunk: Buffer) => {
+      text += chunk.toString();
+      const match = text.match(/floor listening at (\S+) threads (\{.*\})/);
+      if (!match) return;
+      clearTimeout(timer);
+      resolve(match);
+    });
+    exited.then(() => reject(new Error(`the floor server exited: ${text}`)));
+  });
+  child.stdout?.resume();
+  return {
+    name: "floor: 1 SendMessage",
+    url,
+    query: "",
+    pid: child.pid,
+    threads: JSON.parse(threads) as Record<string, number>,
+    async stop() {
+      child.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
+
+export async function startStack(
+  name: string,
+  args: string[],
+  checkout?: string,
+): Promise<Contender> {
+  const cwd = mkdtempSync(join(tmpdir(), "bench-stack-"));
+  const stack = await spawnStack(
+    cwd,
+    ["--port", "0", ...args],
+    { CALLBACK_KEY: KEY, POWERTOOLS_LOG_LEVEL: "SILENT", LOCAL_OUTBOX_PRINT: "0" },
+    checkout,
+  );
   return {
     name,
     url: stack.url,
     query: `?key=${KEY}`,
     stack,
+    pid: stack.child.pid,
+    threads: stack.state.threads ?? {},
     async stop() {
       stack.child.kill("SIGKILL");
       await stack.exited;
@@ -142,6 +281,7 @@ export async function deliveryReportRound(
   concurrency = 10,
 ): Promise<RoundResult> {
   const tag = `${contender.name.replace(/\W/g, "")}r${round}`;
+  const cpuBefore = cpuSnapshot(contender);
   const result = await postLoad({
     url: () => `${contender.url}/api/sms/delivery-reports${contender.query}`,
     body: (i) =>
@@ -149,6 +289,7 @@ export async function deliveryReportRound(
     concurrency,
     total: requests,
   });
+  const loadGenerator = process.cpuUsage(cpuBefore?.loadGenerator);
   const acknowledged = result.statuses["200"] ?? 0;
   const seconds = result.ms / 1000;
   const row: RoundResult = {
@@ -173,6 +314,8 @@ export async function deliveryReportRound(
     row.recordedPerSec = (acknowledged - backlog) / seconds;
     row.drainAfterSec = (performance.now() - ended) / 1000;
   }
+  const cpu = cpuSince(contender, cpuBefore, loadGenerator, acknowledged, result.sent);
+  if (cpu) row.cpu = cpu;
   return row;
 }
 

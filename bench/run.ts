@@ -4,6 +4,10 @@
  * stays on 127.0.0.1. Progress goes to stderr; `--json FILE` also writes every figure as JSON.
  *
  *   npm run bench -- [--rounds 3] [--requests 1500] [--sessions 300] [--json FILE] [--pipeline-only]
+ *                    [--compare-with OTHER_CHECKOUT]
+ *
+ * --compare-with runs another checkout's `npm start` (its own node_modules) as one more
+ * contender in the same rounds: a change's before and after, on the same noisy machine.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -29,13 +33,14 @@ logger.setLogLevel("SILENT");
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 
 const { values } = cli(
-  "Usage: npm run bench -- [--rounds N] [--requests N] [--sessions N] [--json FILE] [--pipeline-only]",
+  "Usage: npm run bench -- [--rounds N] [--requests N] [--sessions N] [--json FILE] [--pipeline-only] [--compare-with DIR]",
   {
     rounds: { type: "string", default: "3" },
     requests: { type: "string", default: "1500" },
     sessions: { type: "string", default: "300" },
     json: { type: "string" },
     "pipeline-only": { type: "boolean", default: false },
+    "compare-with": { type: "string" },
   },
 );
 
@@ -44,6 +49,7 @@ const goals = await pipelineSection({
   rounds: Number(values.rounds),
   requests: Number(values.requests),
   sessions: Number(values.sessions),
+  compareWith: values["compare-with"],
 });
 const writeJson = (extra: Record<string, unknown>) => {
   if (!values.json) return;

@@ -30,6 +30,8 @@ export async function spawnStack(
   cwd: string,
   args: string[],
   env: Record<string, string> = {},
+  /** The checkout whose `npm start` runs (another one: the bench's before/after comparisons). */
+  checkout = root,
 ): Promise<SpawnedStack> {
   const child = spawn(
     process.execPath,
@@ -37,8 +39,8 @@ export async function spawnStack(
     // which a SIGKILL of the first would not reach).
     [
       "--import",
-      pathToFileURL(join(root, "node_modules/tsx/dist/loader.mjs")).href,
-      join(root, "scripts/start.ts"),
+      pathToFileURL(join(checkout, "node_modules/tsx/dist/loader.mjs")).href,
+      join(checkout, "scripts/start.ts"),
       ...args,
     ],
     {

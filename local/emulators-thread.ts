@@ -2,6 +2,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { startEmulators } from "./emulators";
 import type { ServiceOptions, ThreadMessage } from "./services";
+import { linuxThreadId } from "./thread-id";
 
 const port = parentPort;
 if (port) {
@@ -13,7 +14,7 @@ if (port) {
       post({ type: "stopped" });
       port.close();
     });
-    post({ type: "ready", endpoints: services.endpoints });
+    post({ type: "ready", endpoints: services.endpoints, tid: linuxThreadId() });
   } catch (error) {
     const { code, port: taken } = error as NodeJS.ErrnoException & { port?: number };
     post({

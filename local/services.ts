@@ -15,6 +15,11 @@ export interface ServiceEndpoints {
 }
 
 export interface LocalServices extends ServiceEndpoints {
+  /**
+   * Linux thread ids of the threads the services run on, by what they run (empty on this
+   * thread, or without /proc): `npm start` leaves them in .local/stack.json for the bench.
+   */
+  threads: Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -36,6 +41,9 @@ export interface ServiceOptions {
   /**
    * Run the services on a thread of their own (`npm start`), so that the HTTP server and the
    * emulators use both cores; in this thread otherwise (tests: one thread less to start).
+   * One thread for both: a thread each (SQS, DynamoDB) was measured against it with
+   * `npm run bench -- --compare-with`, and on two cores cost more CPU per delivery report and
+   * throughput, with no steady gain in the USSD tail.
    */
   onThread?: boolean | undefined;
   /** Overrides the deployed visibility timeout (tests use a short one to see redelivery quickly). */
@@ -46,7 +54,7 @@ export interface ServiceOptions {
 }
 
 export type ThreadMessage =
-  | { type: "ready"; endpoints: ServiceEndpoints }
+  | { type: "ready"; endpoints: ServiceEndpoints; tid?: number | undefined }
   | { type: "failed"; message: string; code?: string; port?: number }
   | { type: "stopped" };
 
@@ -59,7 +67,7 @@ export async function startServices(options: ServiceOptions = {}): Promise<Local
   if (!options.onThread) {
     const { startEmulators } = await import("./emulators");
     const { endpoints, stop } = await startEmulators(options);
-    return { ...endpoints, stop };
+    return { ...endpoints, threads: {}, stop };
   }
   const thread = new Worker(new URL("./thread.mjs", import.meta.url), {
     workerData: {
@@ -88,6 +96,7 @@ export async function startServices(options: ServiceOptions = {}): Promise<Local
   let stopping: Promise<void> | undefined;
   return {
     ...first.endpoints,
+    threads: first.tid === undefined ? {} : { services: first.tid },
     stop() {
       stopping ??= (async () => {
         thread.postMessage({ type: "stop" });

@@ -16,6 +16,7 @@ import {
   type ServiceOptions,
   startServices,
 } from "./services";
+import { linuxThreadId } from "./thread-id";
 import { startWorkers, type Workers } from "./workers";
 import type { WorkersThreadMessage } from "./workers-thread";
 
@@ -68,6 +69,11 @@ export interface Exchange {
 export interface LocalStack {
   url: string;
   services: LocalServices;
+  /**
+   * Linux thread ids by what runs there (`http`: the server, the handlers; the services'
+   * threads; `workers`), where there is /proc: the bench accounts CPU time per thread by them.
+   */
+  threads: Record<string, number>;
   /** What the queues hold right now (waiting, in flight or delayed). */
   backlog(): Promise<QueueBacklog>;
   /**
@@ -115,9 +121,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     credentials: LOCAL_CREDENTIALS,
     useQueueUrlAsEndpoint: false,
   });
-  const workers = options.threads
+  const workers: Workers & { tid?: number | undefined } = options.threads
     ? await startWorkersThread(services, onError)
     : await startWorkers(services, onError);
+  const http = linuxThreadId();
+  const threads = {
+    ...(http === undefined ? {} : { http }),
+    ...services.threads,
+    ...(workers.tid === undefined ? {} : { workers: workers.tid }),
+  };
 
   let accepting = true;
   let inFlight = 0;
@@ -192,6 +204,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   return {
     url,
     services,
+    threads,
     backlog,
     async drain(timeoutMs) {
       accepting = false;
@@ -226,23 +239,24 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 async function startWorkersThread(
   services: LocalServices,
   onError: (error: unknown) => void,
-): Promise<Workers> {
-  const { stop: _, ...endpoints } = services;
+): Promise<Workers & { tid: number | undefined }> {
+  const { stop: _, threads: __, ...endpoints } = services;
   const thread = new Worker(new URL("./thread.mjs", import.meta.url), {
     workerData: { entry: "./workers-thread.ts", ...endpoints } satisfies ServiceEndpoints & {
       entry: string;
     },
   });
   const exited = new Promise<void>((resolve) => thread.once("exit", () => resolve()));
-  await new Promise<void>((resolve, reject) => {
+  const tid = await new Promise<number | undefined>((resolve, reject) => {
     thread.on("message", (message: WorkersThreadMessage) => {
-      if (message.type === "ready") resolve();
+      if (message.type === "ready") resolve(message.tid);
       else if (message.type === "error") onError(new Error(message.message));
     });
     thread.once("error", reject);
     exited.then(() => reject(new Error("the local workers thread exited while starting")));
   });
   return {
+    tid,
     async stop() {
       thread.postMessage({ type: "stop" });
       await exited;

@@ -1,10 +1,11 @@
 /** The queue workers on a thread of their own (`threads`), so they never delay an answer. */
 import { parentPort, workerData } from "node:worker_threads";
 import type { ServiceEndpoints } from "./services";
+import { linuxThreadId } from "./thread-id";
 import { startWorkers } from "./workers";
 
 export type WorkersThreadMessage =
-  | { type: "ready" }
+  | { type: "ready"; tid?: number | undefined }
   | { type: "error"; message: string }
   | { type: "stopped" };
 
@@ -22,5 +23,5 @@ if (port) {
     post({ type: "stopped" });
     port.close();
   });
-  post({ type: "ready" });
+  post({ type: "ready", tid: linuxThreadId() });
 }

@@ -21,6 +21,8 @@ export interface LocalState {
   eventsDlqUrl: string;
   repliesQueueUrl: string;
   repliesDlqUrl: string;
+  /** Linux thread ids of the stack's threads by what they run (LocalStack.threads), for the bench. */
+  threads?: Record<string, number>;
 }
 
 /**

@@ -104,6 +104,7 @@ const state: LocalState = {
   eventsDlqUrl: stack.services.eventsDlqUrl,
   repliesQueueUrl: stack.services.repliesQueueUrl,
   repliesDlqUrl: stack.services.repliesDlqUrl,
+  threads: stack.threads,
 };
 mkdirSync(".local", { recursive: true });
 const stateText = `${JSON.stringify(state, null, 2)}\n`;
