@@ -1,11 +1,13 @@
 import {
   DeleteMessageBatchCommand,
+  type Message,
   ReceiveMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { EVENTS_QUEUE, WORKER_TIMEOUT_SECONDS } from "../functions/settings";
 import { lambdaContext } from "./apigw";
+import { LOCAL_REGION } from "./constants";
 
 export type SqsWorker = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
@@ -49,25 +51,7 @@ export function startPoller(options: {
           { abortSignal: controller.signal },
         );
         if (Messages.length === 0) continue;
-        const event: SQSEvent = {
-          Records: Messages.map((m) => ({
-            messageId: m.MessageId ?? "",
-            receiptHandle: m.ReceiptHandle ?? "",
-            body: m.Body ?? "",
-            attributes: {
-              ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? "1",
-              SentTimestamp: m.Attributes?.SentTimestamp ?? String(Date.now()),
-              SenderId: m.Attributes?.SenderId ?? "local",
-              ApproximateFirstReceiveTimestamp:
-                m.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
-            },
-            messageAttributes: {},
-            md5OfBody: m.MD5OfBody ?? "",
-            eventSource: "aws:sqs",
-            eventSourceARN: options.queueArn,
-            awsRegion: "us-east-1",
-          })),
-        };
+        const event = sqsEventOf(Messages, options.queueArn);
         let failed: Set<string>;
         try {
           const timeoutMs = options.timeoutMs ?? WORKER_TIMEOUT_SECONDS * 1000;
@@ -107,6 +91,27 @@ export function startPoller(options: {
     },
   };
 }
+
+/** The event Lambda's SQS event source mapping hands a worker for these received messages. */
+export const sqsEventOf = (messages: readonly Message[], queueArn: string): SQSEvent => ({
+  Records: messages.map((m) => ({
+    messageId: m.MessageId ?? "",
+    receiptHandle: m.ReceiptHandle ?? "",
+    body: m.Body ?? "",
+    attributes: {
+      ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? "1",
+      SentTimestamp: m.Attributes?.SentTimestamp ?? String(Date.now()),
+      SenderId: m.Attributes?.SenderId ?? "local",
+      ApproximateFirstReceiveTimestamp:
+        m.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+    },
+    messageAttributes: {},
+    md5OfBody: m.MD5OfBody ?? "",
+    eventSource: "aws:sqs",
+    eventSourceARN: queueArn,
+    awsRegion: LOCAL_REGION,
+  })),
+});
 
 /** The invocation's result, or a timeout error when it runs past the function timeout. */
 async function withinTimeout<T>(work: Promise<T>, timeoutMs: number, name: string): Promise<T> {

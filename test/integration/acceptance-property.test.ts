@@ -21,6 +21,7 @@ import { recordPartition } from "../../functions/table/keys";
 import { toRecordItem } from "../../functions/table/records";
 import { lambdaContext } from "../../local/apigw";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/constants";
+import { sqsEventOf } from "../../local/poller";
 import { type LocalServices, startServices } from "../../local/services";
 import { handlerEnvironment } from "../../local/stack";
 import {
@@ -150,24 +151,7 @@ async function drainLeftovers() {
   }
 }
 
-const sqsEvent = (messages: Message[]): SQSEvent => ({
-  Records: messages.map((m) => ({
-    messageId: m.MessageId ?? "",
-    receiptHandle: m.ReceiptHandle ?? "",
-    body: m.Body ?? "",
-    attributes: {
-      ApproximateReceiveCount: "1",
-      SentTimestamp: String(Date.now()),
-      SenderId: "local",
-      ApproximateFirstReceiveTimestamp: String(Date.now()),
-    },
-    messageAttributes: {},
-    md5OfBody: m.MD5OfBody ?? "",
-    eventSource: "aws:sqs",
-    eventSourceARN: services.eventsQueueArn,
-    awsRegion: LOCAL_REGION,
-  })),
-});
+const sqsEvent = (messages: Message[]): SQSEvent => sqsEventOf(messages, services.eventsQueueArn);
 
 const stats = { requests: 0, accepted: 0, refused: 0, storedInTable: 0 };
 let sequence = 0;

@@ -5,12 +5,12 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import type { SQSEvent } from "aws-lambda";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queryRecords } from "../../functions/table/record-store";
 import { esbuildOptions, NODE_OPTIONS } from "../../infra/bundling";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/constants";
+import { sqsEventOf } from "../../local/poller";
 import { type LocalServices, startServices } from "../../local/services";
 import { localDocuments, testServiceOptions } from "../support/local";
 
@@ -102,24 +102,7 @@ describe("the deployed bundles, run as Lambda runs them", () => {
     );
     sqs.destroy();
     expect(Messages).toHaveLength(1);
-    const batch: SQSEvent = {
-      Records: Messages.map((m) => ({
-        messageId: m.MessageId ?? "",
-        receiptHandle: m.ReceiptHandle ?? "",
-        body: m.Body ?? "",
-        attributes: {
-          ApproximateReceiveCount: "1",
-          SentTimestamp: String(Date.now()),
-          SenderId: "deployed",
-          ApproximateFirstReceiveTimestamp: String(Date.now()),
-        },
-        messageAttributes: {},
-        md5OfBody: m.MD5OfBody ?? "",
-        eventSource: "aws:sqs",
-        eventSourceARN: services.eventsQueueArn,
-        awsRegion: LOCAL_REGION,
-      })),
-    };
+    const batch = sqsEventOf(Messages, services.eventsQueueArn);
     // Twice: an SQS redelivery writes nothing new.
     expect(await invoke(recorder, batch)).toEqual({ batchItemFailures: [] });
     expect(await invoke(recorder, batch)).toEqual({ batchItemFailures: [] });
