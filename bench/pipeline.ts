@@ -15,8 +15,9 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/constants";
+import { queueDepth } from "../local/queue-depth";
 import { percentile, postForm, postLoad } from "./load";
 import { recordsOf, type SpawnedStack, spawnStack } from "./spawned-stack";
 
@@ -255,15 +256,8 @@ export async function startStack(
   };
 }
 
-const eventsDepth = async (sqs: SQSClient, stack: SpawnedStack) => {
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: stack.state.eventsQueueUrl,
-      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-    }),
-  );
-  return Object.values(Attributes).reduce((sum, n) => sum + Number(n), 0);
-};
+const eventsDepth = (sqs: SQSClient, stack: SpawnedStack) =>
+  queueDepth(sqs, stack.state.eventsQueueUrl);
 
 const sqsFor = (stack: SpawnedStack) =>
   new SQSClient({

@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Worker } from "node:worker_threads";
-import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyStructuredResultV2,
@@ -10,6 +10,7 @@ import type {
 import { ROUTES, routeKey } from "../functions/routes";
 import { lambdaContext, PayloadTooLarge, readBody, toHttpApiEvent, writeResult } from "./apigw";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./constants";
+import { queueDepth } from "./queue-depth";
 import {
   type LocalServices,
   type ServiceEndpoints,
@@ -172,19 +173,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   await new Promise<void>((resolve) => server.listen(options.port, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const depth = async (queueUrl: string) => {
-    const { Attributes = {} } = await sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: queueUrl,
-        AttributeNames: [
-          "ApproximateNumberOfMessages",
-          "ApproximateNumberOfMessagesNotVisible",
-          "ApproximateNumberOfMessagesDelayed",
-        ],
-      }),
-    );
-    return Object.values(Attributes).reduce((sum, n) => sum + Number(n), 0);
-  };
+  const depth = (queueUrl: string) => queueDepth(sqs, queueUrl);
   const backlog = async (): Promise<QueueBacklog> => {
     const [events, replies, eventsDlq, repliesDlq] = await Promise.all(
       [

@@ -1,12 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ROUTES } from "../../functions/routes";
 import { MARSHALL_OPTIONS } from "../../functions/shared/dynamodb";
 import { queryRecords, type RecordFilter } from "../../functions/table/record-store";
 import type { RecordItem } from "../../functions/table/records";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/constants";
+import { queueDepth } from "../../local/queue-depth";
 import type { ServiceOptions } from "../../local/services";
 import { type Exchange, type LocalStack, startLocalStack } from "../../local/stack";
 import type { Fixture } from "./fixtures";
@@ -110,23 +111,7 @@ export async function startTestStack(
   const startedAt = new Date(Date.now() - 60_000).toISOString();
   const records: TestStack["records"] = (filter = {}) =>
     queryRecords(documents, stack.services.tableName, { limit: 1000, since: startedAt, ...filter });
-  const queueDepth: TestStack["queueDepth"] = async (queueUrl) => {
-    const { Attributes } = await sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: queueUrl,
-        AttributeNames: [
-          "ApproximateNumberOfMessages",
-          "ApproximateNumberOfMessagesNotVisible",
-          "ApproximateNumberOfMessagesDelayed",
-        ],
-      }),
-    );
-    return (
-      Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
-      Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) +
-      Number(Attributes?.ApproximateNumberOfMessagesDelayed ?? 0)
-    );
-  };
+  const depthOf: TestStack["queueDepth"] = (queueUrl) => queueDepth(sqs, queueUrl);
   return {
     stack,
     errors,
@@ -150,13 +135,13 @@ export async function startTestStack(
         await new Promise((r) => setTimeout(r, 100));
       }
     },
-    queueDepth,
+    queueDepth: depthOf,
     async waitUntilIdle(queues = "all", timeoutMs = 10_000) {
       const { eventsQueueUrl, repliesQueueUrl } = stack.services;
       const urls = queues === "all" ? [eventsQueueUrl, repliesQueueUrl] : [eventsQueueUrl];
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const depths = await Promise.all(urls.map(queueDepth));
+        const depths = await Promise.all(urls.map(depthOf));
         if (depths.every((d) => d === 0)) return;
         if (Date.now() > deadline) {
           throw new Error(`queues never drained: ${depths.join(", ")} message(s) left`);
