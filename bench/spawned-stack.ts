@@ -90,7 +90,8 @@ export async function spawnStack(
       child.once("exit", ended);
       check();
     });
-  const [, url = ""] = await waitForOutput(/running locally at (http:\/\/\S+)/);
+  // A start takes seconds on an idle machine, and half a minute or more on a saturated one.
+  const [, url = ""] = await waitForOutput(/running locally at (http:\/\/\S+)/, 120_000);
   const state = JSON.parse(readFileSync(join(cwd, ".local/stack.json"), "utf8")) as LocalState;
   return { child, url, state, output: () => text, waitForOutput, exited };
 }

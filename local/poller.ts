@@ -12,7 +12,12 @@ import { LOCAL_REGION } from "./constants";
 export type SqsWorker = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 export interface Poller {
-  stop(): Promise<void>;
+  /**
+   * Stops polling and waits for the batches in hand. `graceful`: lets the receive under way
+   * finish (at most its one-second wait) instead of aborting it, so no message is taken off the
+   * queue only to stay hidden until its visibility timeout (a reload hands over this way).
+   */
+  stop(options?: { graceful?: boolean }): Promise<void>;
 }
 
 /**
@@ -84,9 +89,9 @@ export function startPoller(options: {
   const finished = Promise.all(Array.from({ length: options.concurrency ?? 1 }, loop));
 
   return {
-    async stop() {
+    async stop(options) {
       running = false;
-      controller.abort();
+      if (!options?.graceful) controller.abort();
       await finished;
     },
   };

@@ -1,30 +1,17 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Worker } from "node:worker_threads";
+import { fileURLToPath } from "node:url";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import type {
-  APIGatewayProxyEventV2,
-  APIGatewayProxyStructuredResultV2,
-  Context,
-} from "aws-lambda";
-import { ROUTES, routeKey } from "../functions/routes";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { findRoute, ROUTES, routeKey } from "../functions/routes";
 import { lambdaContext, PayloadTooLarge, readBody, toHttpApiEvent, writeResult } from "./apigw";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./constants";
+import { loadHttpHandlers, loadWorkerHandlers } from "./handlers";
 import { queueDepth } from "./queue-depth";
-import {
-  type LocalServices,
-  type ServiceEndpoints,
-  type ServiceOptions,
-  startServices,
-} from "./services";
+import { type HandlerLayer, type ReloadOutcome, startHandlerLayer } from "./reload";
+import { type LocalServices, type ServiceOptions, startServices } from "./services";
 import { linuxThreadId } from "./thread-id";
-import { startWorkers, type Workers } from "./workers";
-import type { WorkersThreadMessage } from "./workers-thread";
-
-type HttpHandler = (
-  event: APIGatewayProxyEventV2,
-  context: Context,
-) => Promise<APIGatewayProxyStructuredResultV2>;
+import { startWorkers } from "./workers";
 
 export interface LocalStackOptions extends ServiceOptions {
   /** HTTP port for the callback routes; 0 picks a free one. */
@@ -39,6 +26,11 @@ export interface LocalStackOptions extends ServiceOptions {
   threads?: boolean;
   /** Told of every routed request and its answer (the local inspector listens here). */
   onExchange?: (exchange: Exchange) => void;
+  /**
+   * With `threads`: load the code in functions/ again when a file there changes, and tell
+   * `onReload` how it went (local/reload.ts).
+   */
+  onReload?: ((outcome: ReloadOutcome) => void) | undefined;
 }
 
 /** Messages still on the queues: callbacks not yet recorded, replies not yet sent. */
@@ -110,11 +102,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   Object.assign(process.env, handlerEnvironment(services, options.callbackKey));
   const onError = options.onError ?? ((error: unknown) => console.error(error));
 
-  const handlers = new Map<string, { name: string; handler: HttpHandler }>();
-  for (const route of ROUTES) {
-    const module = (await import(`../${route.entry}`)) as { handler: HttpHandler };
-    handlers.set(routeKey(route), { name: route.name, handler: module.handler });
-  }
+  const { stop: _stop, threads: _threads, ...endpoints } = services;
+  const layer = options.threads
+    ? await startHandlerLayer({
+        endpoints,
+        onError,
+        ...(options.onReload
+          ? {
+              watch: {
+                dir: fileURLToPath(new URL("../functions", import.meta.url)),
+                onReload: options.onReload,
+              },
+            }
+          : {}),
+      })
+    : await inProcess(services, onError);
 
   const sqs = new SQSClient({
     region: LOCAL_REGION,
@@ -122,15 +124,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     credentials: LOCAL_CREDENTIALS,
     useQueueUrlAsEndpoint: false,
   });
-  const workers: Workers & { tid?: number | undefined } = options.threads
-    ? await startWorkersThread(services, onError)
-    : await startWorkers(services, onError);
   const http = linuxThreadId();
-  const threads = {
+  const threads = () => ({
     ...(http === undefined ? {} : { http }),
     ...services.threads,
-    ...(workers.tid === undefined ? {} : { workers: workers.tid }),
-  };
+    ...layer.threads(),
+  });
 
   let accepting = true;
   let inFlight = 0;
@@ -144,7 +143,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     inFlight++;
     try {
       const path = new URL(req.url ?? "/", "http://localhost").pathname;
-      const target = handlers.get(`${req.method} ${path}`);
+      const target = findRoute(`${req.method} ${path}`);
       if (!target) {
         const known = ROUTES.some((r) => r.path === path);
         res.writeHead(known ? 405 : 404, { "content-type": "text/plain; charset=utf-8" });
@@ -153,7 +152,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       }
       const body = await readBody(req);
       const event = toHttpApiEvent(req, body, `${req.method} ${path}`);
-      const result = await target.handler(event, lambdaContext(target.name, 30_000));
+      const result = await layer.invoke(routeKey(target), event);
       writeResult(res, result);
       if (options.onExchange) report(options.onExchange, event, body, result, target.name);
     } catch (error) {
@@ -193,7 +192,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   return {
     url,
     services,
-    threads,
+    get threads() {
+      return threads();
+    },
     backlog,
     async drain(timeoutMs) {
       accepting = false;
@@ -217,39 +218,28 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await workers.stop();
+      await layer.stop();
       sqs.destroy();
       await services.stop();
     },
   };
 }
 
-/** The workers of `startWorkers` on their own thread; the environment is copied to it. */
-async function startWorkersThread(
+/** The handlers and workers on this thread, loaded once (tests: they can intercept calls). */
+async function inProcess(
   services: LocalServices,
   onError: (error: unknown) => void,
-): Promise<Workers & { tid: number | undefined }> {
-  const { stop: _, threads: __, ...endpoints } = services;
-  const thread = new Worker(new URL("./thread.mjs", import.meta.url), {
-    workerData: { entry: "./workers-thread.ts", ...endpoints } satisfies ServiceEndpoints & {
-      entry: string;
-    },
-  });
-  const exited = new Promise<void>((resolve) => thread.once("exit", () => resolve()));
-  const tid = await new Promise<number | undefined>((resolve, reject) => {
-    thread.on("message", (message: WorkersThreadMessage) => {
-      if (message.type === "ready") resolve(message.tid);
-      else if (message.type === "error") onError(new Error(message.message));
-    });
-    thread.once("error", reject);
-    exited.then(() => reject(new Error("the local workers thread exited while starting")));
-  });
+): Promise<HandlerLayer> {
+  const handlers = await loadHttpHandlers();
+  const workers = await startWorkers(services, onError, await loadWorkerHandlers());
   return {
-    tid,
-    async stop() {
-      thread.postMessage({ type: "stop" });
-      await exited;
+    async invoke(key, event) {
+      const handler = handlers.get(key);
+      if (!handler) throw new Error(`no handler for ${key}`);
+      return handler(event, lambdaContext(findRoute(key)?.name ?? key, 30_000));
     },
+    threads: () => ({}),
+    stop: () => workers.stop(),
   };
 }
 

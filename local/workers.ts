@@ -11,16 +11,21 @@ import type { ServiceEndpoints } from "./services";
 const POLLERS_PER_WORKER = { events: 4, replies: 2 } as const;
 
 export interface Workers {
-  stop(): Promise<void>;
+  /** `graceful`: the receives under way finish rather than being aborted (see Poller.stop). */
+  stop(options?: { graceful?: boolean }): Promise<void>;
 }
+
+/** Each worker's handler by worker name (`recorder`, `replier`). */
+export type WorkerHandlers = ReadonlyMap<string, SqsWorker>;
 
 /**
  * The queue workers (recorder, replier), each fed by pollers on its own queue as one event
- * source mapping per worker on AWS. The workers read their configuration from the environment.
+ * source mapping per worker on AWS.
  */
 export async function startWorkers(
   services: ServiceEndpoints,
   onError: (error: unknown) => void,
+  handlers: WorkerHandlers,
 ): Promise<Workers> {
   const sqs = new SQSClient({
     region: LOCAL_REGION,
@@ -32,24 +37,20 @@ export async function startWorkers(
     events: { url: services.eventsQueueUrl, arn: services.eventsQueueArn },
     replies: { url: services.repliesQueueUrl, arn: services.repliesQueueArn },
   } satisfies Record<(typeof WORKERS)[number]["queue"], { url: string; arn: string }>;
-  const pollers: Poller[] = [];
-  for (const worker of WORKERS) {
-    const module = (await import(`../${worker.entry}`)) as { handler: SqsWorker };
-    pollers.push(
-      startPoller({
-        concurrency: POLLERS_PER_WORKER[worker.queue],
-        client: sqs,
-        queueUrl: queues[worker.queue].url,
-        queueArn: queues[worker.queue].arn,
-        functionName: worker.name,
-        worker: module.handler,
-        onError,
-      }),
-    );
-  }
+  const pollers: Poller[] = WORKERS.map((worker) =>
+    startPoller({
+      concurrency: POLLERS_PER_WORKER[worker.queue],
+      client: sqs,
+      queueUrl: queues[worker.queue].url,
+      queueArn: queues[worker.queue].arn,
+      functionName: worker.name,
+      worker: handlers.get(worker.name) as SqsWorker,
+      onError,
+    }),
+  );
   return {
-    async stop() {
-      await Promise.all(pollers.map((p) => p.stop()));
+    async stop(options) {
+      await Promise.all(pollers.map((p) => p.stop(options)));
       sqs.destroy();
     },
   };

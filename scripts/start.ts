@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { loadReplyPolicy } from "../functions/reply/policy";
 import { ROUTES } from "../functions/routes";
 import { EVENTS_QUEUE } from "../functions/settings";
+import { reloadLine } from "../local/console";
 import { startInspector } from "../local/inspector/server";
 import type { LocalStack } from "../local/stack";
 import { startLocalStack } from "../local/stack";
@@ -11,8 +12,10 @@ import { localCallbackKey, localPorts } from "./local-config";
 import { LOCAL_STATE_FILE, type LocalState, runningStack } from "./local-state";
 
 const USAGE = `Usage: npm start -- [--port 9000] [--data-dir DIR] [--visibility-timeout SECONDS]
-                 [--dynamodb-endpoint URL] [--drain-seconds 10]
+                 [--dynamodb-endpoint URL] [--drain-seconds 10] [--no-watch]
 Runs every route locally with embedded SQS and DynamoDB, the workers, and the inspector page.
+An edit under functions/ is served from the next request on (queues, records and the inspector
+are kept); --no-watch serves the code as it was at start.
 --data-dir DIR keeps the table and every queued callback across restarts and crashes; on Ctrl-C
 the stack answers 503 and records what is queued for up to --drain-seconds before exiting.
 --dynamodb-endpoint uses that DynamoDB (AWS's DynamoDB Local, http://127.0.0.1:8000) instead.
@@ -24,6 +27,7 @@ const { values, fail, orFail } = cli(USAGE, {
   "visibility-timeout": { type: "string" },
   "drain-seconds": { type: "string", default: "10" },
   "dynamodb-endpoint": { type: "string" },
+  "no-watch": { type: "boolean", default: false },
 });
 const dynamodbEndpoint = values["dynamodb-endpoint"];
 if (dynamodbEndpoint !== undefined && !/^https?:\/\/[^/]+/.test(dynamodbEndpoint)) {
@@ -79,6 +83,7 @@ stack = await orFailAsync(() =>
     callbackKey,
     onExchange: inspector.record,
     threads: true,
+    ...(values["no-watch"] ? {} : { onReload: (outcome) => console.log(reloadLine(outcome)) }),
     ...(dataDir ? { dataDir } : {}),
     ...(visibilityTimeoutSeconds === undefined ? {} : { visibilityTimeoutSeconds }),
     ...(dynamodbEndpoint ? { dynamodbEndpoint } : {}),
