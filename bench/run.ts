@@ -26,6 +26,7 @@ import { toRecordItem } from "../functions/table/records";
 import { startLocalStack } from "../local/stack";
 import { cli } from "../scripts/cli";
 import { coldLoads, printColdLoads } from "./cold-load";
+import { commandStarts, printCommandStarts } from "./command-start";
 import { pipelineSection } from "./goals";
 
 // Imports run first: the logger already exists, so silence it rather than its environment.
@@ -201,7 +202,13 @@ process.stderr.write("[bench] cold loads of the deployed bundles...\n");
 const cold = await coldLoads();
 printColdLoads(cold);
 
+// 6. How quickly each `npm run` tool starts, against a bare `npm run` (bench/command-start.ts).
+process.stderr.write("[bench] command starts...\n");
+const starts = commandStarts();
+printCommandStarts(starts);
+
 writeJson({
   micro: rows.map(([what, baseline, r]) => ({ what, baseline, ...r })),
   coldLoads: cold,
+  commandStarts: starts,
 });
