@@ -43,7 +43,8 @@ const PEEK_SECONDS = 30;
 /**
  * Reads every message of a dead-letter queue without consuming it: receive until empty (each
  * receive hides what it returned), then make them all visible again. Receive counts go up by
- * one per listing, as with the AWS console's "poll for messages".
+ * one per listing, as with the AWS console's "poll for messages"; the counts returned leave out
+ * this listing's own receive.
  */
 export async function listDeadLetters(
   client: SQSClient,
@@ -78,7 +79,11 @@ export async function listDeadLetters(
       }),
     );
   }
-  return messages.map((m) => describeDeadLetter(pair.name, m)).sort((a, b) => a.sentAt - b.sentAt);
+  // The count SQS returns includes this listing's own receive: not a delivery to the worker.
+  return messages
+    .map((m) => describeDeadLetter(pair.name, m))
+    .map((dl) => ({ ...dl, receiveCount: Math.max(0, dl.receiveCount - 1) }))
+    .sort((a, b) => a.sentAt - b.sentAt);
 }
 
 export function describeDeadLetter(queue: QueueName, m: Message): DeadLetter {

@@ -9,6 +9,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
@@ -44,6 +45,8 @@ export interface HandlerLayer {
 export interface HandlerLayerOptions {
   endpoints: ServiceEndpoints;
   onError: (error: unknown) => void;
+  /** Each line the handlers and workers write (their logs); to the console when unset. */
+  onOutput?: ((line: string, stream: "stdout" | "stderr") => void) | undefined;
   watch?: { dir: string; onReload: (outcome: ReloadOutcome) => void } | undefined;
 }
 
@@ -280,15 +283,27 @@ interface Spare {
 }
 
 function spareThreads(options: HandlerLayerOptions, bundler: Bundler): Spare {
-  const spawn = (role: LayerThreadData["role"]) =>
-    new Worker(new URL("./layer-standby.mjs", import.meta.url), {
+  const { onOutput } = options;
+  const spawn = (role: LayerThreadData["role"]) => {
+    const thread = new Worker(new URL("./layer-standby.mjs", import.meta.url), {
       workerData: {
         role,
         endpoints: options.endpoints,
         preload: bundler.packages(),
       } satisfies LayerThreadData & { preload: string[] },
       execArgv: ["--enable-source-maps"],
+      stdout: onOutput !== undefined,
+      stderr: onOutput !== undefined,
     });
+    if (onOutput) {
+      for (const stream of ["stdout", "stderr"] as const) {
+        createInterface({ input: thread[stream], crlfDelay: Infinity }).on("line", (line) =>
+          onOutput(line, stream),
+        );
+      }
+    }
+    return thread;
+  };
   return { http: spawn("http"), workers: spawn("workers") };
 }
 

@@ -31,6 +31,8 @@ export interface LocalStackOptions extends ServiceOptions {
    * `onReload` how it went (local/reload.ts).
    */
   onReload?: ((outcome: ReloadOutcome) => void) | undefined;
+  /** With `threads`: each line the handlers and workers write, instead of the console. */
+  onOutput?: ((line: string, stream: "stdout" | "stderr") => void) | undefined;
 }
 
 /** Messages still on the queues: callbacks not yet recorded, replies not yet sent. */
@@ -107,6 +109,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ? await startHandlerLayer({
         endpoints,
         onError,
+        onOutput: options.onOutput,
         ...(options.onReload
           ? {
               watch: {

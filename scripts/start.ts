@@ -2,8 +2,7 @@ import "./quiet-sdk";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadReplyPolicy } from "../functions/reply/policy";
 import { ROUTES } from "../functions/routes";
-import { EVENTS_QUEUE } from "../functions/settings";
-import { reloadLine } from "../local/console";
+import { consoleOutput, reloadLine } from "../local/console";
 import { startInspector } from "../local/inspector/server";
 import type { LocalStack } from "../local/stack";
 import { startLocalStack } from "../local/stack";
@@ -12,10 +11,11 @@ import { localCallbackKey, localPorts } from "./local-config";
 import { LOCAL_STATE_FILE, type LocalState, runningStack } from "./local-state";
 
 const USAGE = `Usage: npm start -- [--port 9000] [--data-dir DIR] [--visibility-timeout SECONDS]
-                 [--dynamodb-endpoint URL] [--drain-seconds 10] [--no-watch]
+                 [--dynamodb-endpoint URL] [--drain-seconds 10] [--no-watch] [--log json]
 Runs every route locally with embedded SQS and DynamoDB, the workers, and the inspector page.
 An edit under functions/ is served from the next request on (queues, records and the inspector
-are kept); --no-watch serves the code as it was at start.
+are kept); --no-watch serves the code as it was at start. The console shows a line per callback
+and per reply; --log json prints the handlers' and workers' raw JSON log lines instead.
 --data-dir DIR keeps the table and every queued callback across restarts and crashes; on Ctrl-C
 the stack answers 503 and records what is queued for up to --drain-seconds before exiting.
 --dynamodb-endpoint uses that DynamoDB (AWS's DynamoDB Local, http://127.0.0.1:8000) instead.
@@ -28,6 +28,15 @@ const { values, fail, orFail } = cli(USAGE, {
   "drain-seconds": { type: "string", default: "10" },
   "dynamodb-endpoint": { type: "string" },
   "no-watch": { type: "boolean", default: false },
+  log: { type: "string", default: "pretty" },
+});
+if (values.log !== "pretty" && values.log !== "json") {
+  fail(`--log must be pretty or json, not ${values.log}`);
+}
+const output = consoleOutput({
+  json: values.log === "json",
+  level: process.env.POWERTOOLS_LOG_LEVEL ?? "INFO",
+  print: (line) => console.log(line),
 });
 const dynamodbEndpoint = values["dynamodb-endpoint"];
 if (dynamodbEndpoint !== undefined && !/^https?:\/\/[^/]+/.test(dynamodbEndpoint)) {
@@ -69,10 +78,6 @@ const inspector = await orFailAsync(() =>
   startInspector({
     port: ports.inspector,
     stack: () => stack as LocalStack,
-    onDeadLetter: (dl) =>
-      console.log(
-        `[dead-letter] ${dl.queue}: ${dl.route} ${dl.type} ${dl.atId} failed ${EVENTS_QUEUE.maxReceiveCount} times and is in the dead-letter queue (${dl.reason}); see npm run dlq -- list`,
-      ),
   }),
 );
 stack = await orFailAsync(() =>
@@ -81,7 +86,11 @@ stack = await orFailAsync(() =>
     sqsPort: ports.sqs,
     dynamodbPort: ports.dynamodb,
     callbackKey,
-    onExchange: inspector.record,
+    onExchange: (exchange) => {
+      inspector.record(exchange);
+      output.exchange(exchange);
+    },
+    onOutput: output.line,
     threads: true,
     ...(values["no-watch"] ? {} : { onReload: (outcome) => console.log(reloadLine(outcome)) }),
     ...(dataDir ? { dataDir } : {}),
@@ -177,7 +186,11 @@ console.log("  npm run records -- --follow                      records as they 
 console.log(
   `  curl -s -X POST '${stack.url}/api/sms/twoway?key=${firstKey}' -d 'from=%2B254711000111&to=12345&text=Hello&id=ATXid_demo1&date=2026-11-30+10%3A30%3A00'\n`,
 );
-console.log("Structured logs follow. Ctrl-C stops everything.\n");
+console.log(
+  values.log === "json"
+    ? "The handlers' and workers' JSON log lines follow. Ctrl-C stops everything.\n"
+    : "One line per callback and per reply follows (--log json: the raw log lines). Ctrl-C stops everything.\n",
+);
 
 let interrupted: () => void = () => undefined;
 let stopping = false;
