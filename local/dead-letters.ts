@@ -234,12 +234,14 @@ export function watchDeadLetters(
   pairs: readonly QueuePair[],
   onNew: (deadLetter: DeadLetter) => void,
   intervalMs = 2000,
+  /** Checks only while this holds: each listing counts as a receive of every dead letter. */
+  active: () => boolean = () => true,
 ): { stop(): void } {
   const seen = new Set<string>();
   const counts = new Map<QueueName, number>();
   let busy = false;
   const check = async () => {
-    if (busy) return;
+    if (busy || !active()) return;
     busy = true;
     try {
       for (const pair of pairs) {

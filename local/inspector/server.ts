@@ -383,10 +383,17 @@ export async function startInspector(options: {
     },
     watch() {
       const { sqs, pairs } = aws();
-      watcher = watchDeadLetters(sqs, pairs, (dl) => {
-        options.onDeadLetter?.(dl);
-        refreshDeadLetters().catch(() => undefined);
-      });
+      // Listing a queue counts as a receive of each message in it: only for someone to tell.
+      watcher = watchDeadLetters(
+        sqs,
+        pairs,
+        (dl) => {
+          options.onDeadLetter?.(dl);
+          refreshDeadLetters().catch(() => undefined);
+        },
+        undefined,
+        () => clients.size > 0 || options.onDeadLetter !== undefined,
+      );
     },
   };
 }
