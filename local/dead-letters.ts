@@ -11,6 +11,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { parseEnvelope } from "../functions/ingest/envelope";
 import { parseReplyJob } from "../functions/reply/job";
+import { EVENTS_QUEUE, REPLIES_QUEUE } from "../functions/settings";
 
 export type QueueName = "events" | "replies";
 export const QUEUE_NAMES: readonly QueueName[] = ["events", "replies"];
@@ -43,8 +44,8 @@ const PEEK_SECONDS = 30;
 /**
  * Reads every message of a dead-letter queue without consuming it: receive until empty (each
  * receive hides what it returned), then make them all visible again. Receive counts go up by
- * one per listing, as with the AWS console's "poll for messages"; the counts returned leave out
- * this listing's own receive.
+ * one per listing, as with the AWS console's "poll for messages"; the counts returned are the
+ * worker's receives alone.
  */
 export async function listDeadLetters(
   client: SQSClient,
@@ -79,10 +80,12 @@ export async function listDeadLetters(
       }),
     );
   }
-  // The count SQS returns includes this listing's own receive: not a delivery to the worker.
+  // The worker's receives: SQS's count less this listing's own receive, and without the receive
+  // that moved the message (the emulator counts it) or other listings: at most maxReceiveCount.
+  const most = (pair.name === "events" ? EVENTS_QUEUE : REPLIES_QUEUE).maxReceiveCount;
   return messages
     .map((m) => describeDeadLetter(pair.name, m))
-    .map((dl) => ({ ...dl, receiveCount: Math.max(0, dl.receiveCount - 1) }))
+    .map((dl) => ({ ...dl, receiveCount: Math.min(most, Math.max(0, dl.receiveCount - 1)) }))
     .sort((a, b) => a.sentAt - b.sentAt);
 }
 

@@ -142,9 +142,9 @@ describe("each command as a user runs it, against `npm start`", () => {
     // Announced once, with the error of the last receive; the listing agrees on the count.
     const line = await user.waitForOutput(/\[dead-letter\] .*\n.*/, 30_000);
     expect(line).toContain(
-      "[dead-letter] the recorder gave up on sms-twoway after 5 receives: it is in the events dead-letter queue",
+      "[dead-letter] the recorder gave up on a callback after 5 receives: it is in the events dead-letter queue (npm run dlq -- list)",
     );
-    expect(line).toMatch(/\n +\w*Error: envelope id: .*"id"/);
+    expect(line).toMatch(/\n +PoisonMessageError: envelope id: .*"id"/);
 
     const listed = await user.run("dlq", ["list"]);
     expect(listed.code).toBe(0);
