@@ -9,7 +9,7 @@ import {
   type SQSClient,
   StartMessageMoveTaskCommand,
 } from "@aws-sdk/client-sqs";
-import { parseEnvelope } from "../functions/ingest/envelope";
+import { parseEnvelope } from "../functions/model/envelope";
 import { parseReplyJob } from "../functions/reply/job";
 
 export type QueueName = "events" | "replies";
