@@ -68,7 +68,7 @@ const inspector = await orFailAsync(() =>
     stack: () => stack as LocalStack,
     onDeadLetter: (dl) =>
       console.log(
-        `[dead-letter] ${dl.queue}: ${dl.route} ${dl.type} ${dl.atId} failed ${EVENTS_QUEUE.maxReceiveCount} times and is in the dead-letter queue (${dl.reason}); see npm run dlq -- list`,
+        `[dead-letter] ${dl.queue}: ${dl.route} ${dl.type} ${dl.atId} ${dl.reason.startsWith("unreadable") ? "can never be read and went to" : `failed ${EVENTS_QUEUE.maxReceiveCount} times and is in`} the dead-letter queue (${dl.reason}); see npm run dlq -- list`,
       ),
   }),
 );
