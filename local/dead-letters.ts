@@ -11,9 +11,18 @@ import {
 } from "@aws-sdk/client-sqs";
 import { parseEnvelope } from "../functions/model/envelope";
 import { parseReplyJob } from "../functions/reply/job";
+import type { QueueName } from "../functions/routes";
+import { QUEUES } from "../functions/settings";
 
-export type QueueName = "events" | "replies";
-export const QUEUE_NAMES: readonly QueueName[] = ["events", "replies"];
+export type { QueueName };
+/** The work queues, as settings.ts declares them for the CDK stack and the local stack. */
+export const QUEUE_NAMES = Object.keys(QUEUES) as readonly QueueName[];
+
+/** The work queues of a local stack and their dead-letter queues. */
+export const localQueuePairs = (
+  queues: Readonly<Record<QueueName, { url: string; dlqUrl: string }>>,
+): QueuePair[] =>
+  QUEUE_NAMES.map((name) => ({ name, url: queues[name].url, dlqUrl: queues[name].dlqUrl }));
 
 /** A work queue and its dead-letter queue. */
 export interface QueuePair {

@@ -15,6 +15,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../constants";
 import {
   type DeadLetter,
   listDeadLetters,
+  localQueuePairs,
   type QueuePair,
   redriveByCopy,
   watchDeadLetters,
@@ -111,10 +112,7 @@ export async function startInspector(options: {
           credentials: LOCAL_CREDENTIALS,
         }),
       ),
-      pairs: [
-        { name: "events", url: s.eventsQueueUrl, dlqUrl: s.eventsDlqUrl },
-        { name: "replies", url: s.repliesQueueUrl, dlqUrl: s.repliesDlqUrl },
-      ],
+      pairs: localQueuePairs(s.queues),
     };
     return clientsReady;
   };
