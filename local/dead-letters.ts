@@ -149,11 +149,14 @@ export interface Redriven {
  */
 export async function redriveByCopy(client: SQSClient, pair: QueuePair): Promise<Redriven> {
   const messageIds: string[] = [];
-  for (;;) {
+  // What is there now, as SQS's own redrive moves: a message that can never be read comes
+  // straight back, and must not be moved again and again.
+  const waiting = Number(await queueAttribute(client, pair.dlqUrl, "ApproximateNumberOfMessages"));
+  while (messageIds.length < waiting) {
     const { Messages = [] } = await client.send(
       new ReceiveMessageCommand({
         QueueUrl: pair.dlqUrl,
-        MaxNumberOfMessages: 10,
+        MaxNumberOfMessages: Math.min(10, waiting - messageIds.length),
         VisibilityTimeout: PEEK_SECONDS,
         WaitTimeSeconds: 0,
       }),
