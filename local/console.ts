@@ -2,7 +2,7 @@ import { relative } from "node:path";
 import { parse as parseQuery } from "node:querystring";
 import { fileURLToPath } from "node:url";
 import { acceptBody } from "../functions/ingest/body";
-import { parseCallback } from "../functions/ingest/callbacks";
+import { parseCallback } from "../functions/model/callbacks";
 import { ROUTES } from "../functions/routes";
 import type { ReloadOutcome } from "./reload";
 import type { Exchange } from "./stack";
@@ -155,9 +155,14 @@ export function deadLetterLine(record: LogRecord): string | undefined {
     record.message === "reply"
       ? `the reply to ${text(record.inboundId) ?? "?"}`
       : `${text(record.route) ?? "a callback"} ${text(record.atId) ?? ""}`.trim();
-  const receives = record.receiveCount ? ` after ${record.receiveCount} receives` : "";
+  const poison = typeof record.reason === "string" && record.reason.startsWith("poison");
+  const receives = poison
+    ? ": it can never be read;"
+    : record.receiveCount
+      ? ` after ${record.receiveCount} receives:`
+      : ":";
   const error = errorText(record.error);
-  return `[dead-letter] the ${worker} gave up on ${what}${receives}: it is in the ${worker === "replier" ? "replies" : "events"} dead-letter queue (npm run dlq -- list)${error ? `\n      ${error}` : ""}`;
+  return `[dead-letter] the ${worker} gave up on ${what}${receives} it is in the ${worker === "replier" ? "replies" : "events"} dead-letter queue (npm run dlq -- list)${error ? `\n      ${error}` : ""}`;
 }
 
 /** The AT id of a callback as the route reads it, where its body is readable. */

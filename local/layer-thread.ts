@@ -6,10 +6,11 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { findRoute } from "../functions/routes";
+import type { Env } from "../functions/config/env";
+import { findRoute, type RouteName } from "../functions/routes";
+import { ROUTE_FUNCTION } from "../functions/settings";
 import { lambdaContext } from "./apigw";
-import type { HttpHandler } from "./handlers";
-import type { SqsWorker } from "./poller";
+import { localClients, routeHandlers } from "./functions";
 import type { ServiceEndpoints } from "./services";
 import { linuxThreadId } from "./thread-id";
 import { startWorkers, type Workers } from "./workers";
@@ -17,6 +18,8 @@ import { startWorkers, type Workers } from "./workers";
 export interface LayerThreadData {
   role: "http" | "workers";
   endpoints: ServiceEndpoints;
+  callbackKey: string;
+  settings: Env;
 }
 
 export type ToLayerThread =
@@ -32,32 +35,25 @@ export type FromLayerThread =
   | { type: "error"; message: string }
   | { type: "stopped" };
 
-/** An HTTP handler answers within API Gateway's 30 s integration timeout. */
-const HTTP_TIMEOUT_MS = 30_000;
-
 /**
- * Serves the handlers this thread's bundle imported (its entry is made by reload.ts): HTTP
- * handlers by route key, or workers by name.
+ * The bundle's entry (reload.ts): serves the HTTP handlers or runs the workers, each built by
+ * its factory through the local composition root (local/functions.ts).
  */
-export function runLayerThread(
-  ...[role, handlers]:
-    | [role: "http", handlers: Record<string, HttpHandler>]
-    | [role: "workers", handlers: Record<string, SqsWorker>]
-) {
-  const port = parentPort;
-  if (!port) return;
+const port = parentPort;
+if (port) {
   const post = (message: FromLayerThread) => port.postMessage(message);
-  const { endpoints } = workerData as LayerThreadData;
+  const { role, endpoints, callbackKey, settings } = workerData as LayerThreadData;
   if (role === "http") {
+    const handlers = routeHandlers(endpoints, callbackKey, settings, localClients(endpoints));
     port.on("message", async (message: ToLayerThread) => {
       if (message.type !== "invoke") return;
       const { id, routeKey, event } = message;
       try {
-        const handler = handlers[routeKey];
-        if (!handler) throw new Error(`no handler for ${routeKey}`);
-        const name = findRoute(routeKey)?.name ?? routeKey;
-        const result = await handler(event, lambdaContext(name, HTTP_TIMEOUT_MS));
-        post({ type: "result", id, result });
+        const route = findRoute(routeKey);
+        const handler = route && handlers.get(route.name as RouteName);
+        if (!route || !handler) throw new Error(`no handler for ${routeKey}`);
+        const context = lambdaContext(route.name, ROUTE_FUNCTION.timeoutSeconds * 1000);
+        post({ type: "result", id, result: await handler(event, context) });
       } catch (error) {
         const e = error instanceof Error ? error : new Error(String(error));
         post({ type: "failed", id, message: e.message, stack: e.stack });
@@ -67,14 +63,11 @@ export function runLayerThread(
     let workers: Promise<Workers> | undefined;
     port.on("message", async (message: ToLayerThread) => {
       if (message.type === "start") {
-        workers ??= startWorkers(
-          endpoints,
-          (error) =>
-            post({
-              type: "error",
-              message: error instanceof Error ? (error.stack ?? error.message) : String(error),
-            }),
-          new Map(Object.entries(handlers)),
+        workers ??= startWorkers(endpoints, settings, (error) =>
+          post({
+            type: "error",
+            message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+          }),
         );
       } else if (message.type === "stop") {
         await (await workers)?.stop({ graceful: message.graceful });

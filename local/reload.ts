@@ -6,7 +6,6 @@ import {
   rmSync,
   statSync,
   watch,
-  writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -14,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { type BuildContext, context as buildContext } from "esbuild";
-import { ROUTES, routeKey, WORKERS } from "../functions/routes";
+import type { Env } from "../functions/config/env";
 import type { FromLayerThread, LayerThreadData, ToLayerThread } from "./layer-thread";
 import type { ServiceEndpoints } from "./services";
 
@@ -44,6 +43,8 @@ export interface HandlerLayer {
 
 export interface HandlerLayerOptions {
   endpoints: ServiceEndpoints;
+  callbackKey: string;
+  settings: Env;
   onError: (error: unknown) => void;
   /** Each line the handlers and workers write (their logs); to the console when unset. */
   onOutput?: ((line: string, stream: "stdout" | "stderr") => void) | undefined;
@@ -158,8 +159,8 @@ interface Bundler {
   build(): Promise<void>;
   /** The packages the bundles import, as of the last build. */
   packages(): string[];
-  /** Where the bundles are: `http.mjs`, `workers.mjs`. */
-  dir: string;
+  /** The bundle. */
+  file: string;
   dispose(): Promise<void>;
 }
 
@@ -169,21 +170,8 @@ interface Bundler {
  * twice as quick as each module through tsx's hooks), and esbuild re-reads only what changed.
  */
 async function layerBundler(): Promise<Bundler> {
-  const entries = [...new Set([...ROUTES, ...WORKERS].map((r) => r.entry))];
-  const name = (entry: string) => `m${entries.indexOf(entry)}`;
-  const entry = (role: LayerThreadData["role"], handlers: [string, string][]) =>
-    [
-      `import { runLayerThread } from ${JSON.stringify(join(ROOT, "local/layer-thread.ts"))};`,
-      ...[...new Set(handlers.map(([, file]) => file))].map(
-        (file) => `import * as ${name(file)} from ${JSON.stringify(join(ROOT, file))};`,
-      ),
-      `runLayerThread(${JSON.stringify(role)}, {`,
-      ...handlers.map(([key, file]) => `  ${JSON.stringify(key)}: ${name(file)}.handler,`),
-      "});",
-      "",
-    ].join("\n");
-  // The bundles the threads load, rebuilt on each change (esbuild keeps what did not change).
-  // Inside the checkout, so that their imports of packages resolve to its node_modules.
+  // The bundle the threads load, rebuilt on each change (esbuild keeps what did not change).
+  // Inside the checkout, so that its imports of packages resolve to its node_modules.
   const cache = join(ROOT, "node_modules/.cache/at-callbacks");
   mkdirSync(cache, { recursive: true });
   // One folder per process, named after it: what a killed one left is removed by the next.
@@ -192,25 +180,10 @@ async function layerBundler(): Promise<Bundler> {
     if (pid > 0 && !alive(pid)) rmSync(join(cache, left), { recursive: true, force: true });
   }
   const dir = mkdtempSync(join(cache, `layer-${process.pid}-`));
-  writeFileSync(
-    join(dir, "http.ts"),
-    entry(
-      "http",
-      ROUTES.map((r) => [routeKey(r), r.entry]),
-    ),
-  );
-  writeFileSync(
-    join(dir, "workers.ts"),
-    entry(
-      "workers",
-      WORKERS.map((w) => [w.name, w.entry]),
-    ),
-  );
   const context: BuildContext = await buildContext({
     absWorkingDir: ROOT,
-    entryPoints: [join(dir, "http.ts"), join(dir, "workers.ts")],
-    outdir: dir,
-    outExtension: { ".js": ".mjs" },
+    entryPoints: [join(ROOT, "local/layer-thread.ts")],
+    outfile: join(dir, "layer.mjs"),
     bundle: true,
     platform: "node",
     format: "esm",
@@ -243,7 +216,7 @@ async function layerBundler(): Promise<Bundler> {
         throw new CodeError(at ? `${at.file}:${at.line}:${at.column}: ${first.text}` : first.text);
       }
     },
-    dir,
+    file: join(dir, "layer.mjs"),
     packages: () => packages,
     async dispose() {
       await context.dispose();
@@ -289,6 +262,8 @@ function spareThreads(options: HandlerLayerOptions, bundler: Bundler): Spare {
       workerData: {
         role,
         endpoints: options.endpoints,
+        callbackKey: options.callbackKey,
+        settings: { ...options.settings },
         preload: bundler.packages(),
       } satisfies LayerThreadData & { preload: string[] },
       execArgv: ["--enable-source-maps"],
@@ -320,8 +295,8 @@ async function loadGeneration(
     await Promise.all([http.terminate(), workers.terminate()]);
     throw error;
   }
-  for (const [role, thread] of Object.entries({ http, workers })) {
-    thread.postMessage({ bundle: pathToFileURL(join(bundler.dir, `${role}.mjs`)).href });
+  for (const thread of [http, workers]) {
+    thread.postMessage({ bundle: pathToFileURL(bundler.file).href });
   }
   const exited = Promise.all([http, workers].map((t) => new Promise((r) => t.once("exit", r))));
   const pending = new Map<number, Pending>();

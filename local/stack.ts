@@ -3,10 +3,12 @@ import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { findRoute, ROUTES, routeKey } from "../functions/routes";
+import type { Env } from "../functions/config/env";
+import { findRoute, ROUTES, type RouteName, routeKey } from "../functions/routes";
+import { ROUTE_FUNCTION } from "../functions/settings";
 import { lambdaContext, PayloadTooLarge, readBody, toHttpApiEvent, writeResult } from "./apigw";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./constants";
-import { loadHttpHandlers, loadWorkerHandlers } from "./handlers";
+import { destroyClients, localClients, routeHandlers } from "./functions";
 import { queueDepth } from "./queue-depth";
 import { type HandlerLayer, type ReloadOutcome, startHandlerLayer } from "./reload";
 import { type LocalServices, type ServiceOptions, startServices } from "./services";
@@ -26,6 +28,12 @@ export interface LocalStackOptions extends ServiceOptions {
   threads?: boolean;
   /** Told of every routed request and its answer (the local inspector listens here). */
   onExchange?: (exchange: Exchange) => void;
+  /**
+   * The functions' settings, named as the deployed functions' environment variables
+   * (`AIRTIME_*`, `SMS_REPLY_*`, `AT_USERNAME`, …): `npm start` passes its environment. The
+   * endpoints, queue URLs and table come from the local services.
+   */
+  settings?: Env;
   /**
    * With `threads`: load the code in functions/ again when a file there changes, and tell
    * `onReload` how it went (local/reload.ts).
@@ -69,6 +77,8 @@ export interface LocalStack {
    * threads; `workers`), where there is /proc: the bench accounts CPU time per thread by them.
    */
   threads: Record<string, number>;
+  /** The clients the route handlers use (tests slow them down or watch them). */
+  clients: ReturnType<typeof localClients>;
   /** What the queues hold right now (waiting, in flight or delayed). */
   backlog(): Promise<QueueBacklog>;
   /**
@@ -80,19 +90,6 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-/** The environment the handlers read at import: the local services instead of AWS. */
-export const handlerEnvironment = (services: LocalServices, callbackKey: string) => ({
-  AWS_REGION: LOCAL_REGION,
-  AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-  AWS_ENDPOINT_URL_SQS: services.sqsEndpoint,
-  AWS_ENDPOINT_URL_DYNAMODB: services.dynamodbEndpoint,
-  EVENTS_QUEUE_URL: services.eventsQueueUrl,
-  REPLIES_QUEUE_URL: services.repliesQueueUrl,
-  TABLE_NAME: services.tableName,
-  CALLBACK_KEY: callbackKey,
-});
-
 /**
  * The whole pipeline in one process: every route of the route table served over HTTP by its
  * real handler, the real AWS SDK clients talking to embedded SQS and DynamoDB, and the
@@ -100,14 +97,18 @@ export const handlerEnvironment = (services: LocalServices, callbackKey: string)
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const services = await startServices({ ...options, onThread: options.threads });
-  // The handlers read their configuration and build their clients once, at import, as on Lambda.
-  Object.assign(process.env, handlerEnvironment(services, options.callbackKey));
   const onError = options.onError ?? ((error: unknown) => console.error(error));
+  const settings = options.settings ?? {};
 
+  // Every handler built by its function's factory, once, as a Lambda container builds its own:
+  // on threads that load functions/ again on each change (`threads`), or on this one.
+  const clients = localClients(services);
   const { stop: _stop, threads: _threads, ...endpoints } = services;
   const layer = options.threads
     ? await startHandlerLayer({
         endpoints,
+        callbackKey: options.callbackKey,
+        settings,
         onError,
         onOutput: options.onOutput,
         ...(options.onReload
@@ -119,7 +120,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
             }
           : {}),
       })
-    : await inProcess(services, onError);
+    : await inProcess(services, options.callbackKey, settings, clients, onError);
 
   const sqs = new SQSClient({
     region: LOCAL_REGION,
@@ -195,6 +196,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   return {
     url,
     services,
+    clients,
     get threads() {
       return threads();
     },
@@ -223,23 +225,28 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       });
       await layer.stop();
       sqs.destroy();
+      destroyClients(clients);
       await services.stop();
     },
   };
 }
 
-/** The handlers and workers on this thread, loaded once (tests: they can intercept calls). */
+/** The handlers and workers on this thread, built once (tests: they can intercept calls). */
 async function inProcess(
   services: LocalServices,
+  callbackKey: string,
+  settings: Env,
+  clients: ReturnType<typeof localClients>,
   onError: (error: unknown) => void,
 ): Promise<HandlerLayer> {
-  const handlers = await loadHttpHandlers();
-  const workers = await startWorkers(services, onError, await loadWorkerHandlers());
+  const byName = routeHandlers(services, callbackKey, settings, clients);
+  const workers = await startWorkers(services, settings, onError);
   return {
     async invoke(key, event) {
-      const handler = handlers.get(key);
-      if (!handler) throw new Error(`no handler for ${key}`);
-      return handler(event, lambdaContext(findRoute(key)?.name ?? key, 30_000));
+      const route = findRoute(key);
+      const handler = route && byName.get(route.name as RouteName);
+      if (!route || !handler) throw new Error(`no handler for ${key}`);
+      return handler(event, lambdaContext(route.name, ROUTE_FUNCTION.timeoutSeconds * 1000));
     },
     threads: () => ({}),
     stop: () => workers.stop(),

@@ -68,7 +68,8 @@ if (
 }
 
 // Without AT credentials, replies go to the local outbox: print them here.
-process.env.LOCAL_OUTBOX_PRINT ??= "1";
+/** The functions' settings: this shell's environment; outbox replies printed unless told. */
+const settings = { LOCAL_OUTBOX_PRINT: "1", ...process.env };
 const outbox =
   !process.env.AT_USERNAME && !process.env.AT_API_KEY && !process.env.AT_CREDENTIALS_SECRET_ARN;
 
@@ -93,6 +94,7 @@ stack = await orFailAsync(() =>
     onOutput: output.line,
     threads: true,
     ...(values["no-watch"] ? {} : { onReload: (outcome) => console.log(reloadLine(outcome)) }),
+    settings,
     ...(dataDir ? { dataDir } : {}),
     ...(visibilityTimeoutSeconds === undefined ? {} : { visibilityTimeoutSeconds }),
     ...(dynamodbEndpoint ? { dynamodbEndpoint } : {}),
@@ -168,7 +170,7 @@ const airtimeRules = Object.entries(process.env).filter(([name]) => name.startsW
 console.log(
   `\nAirtime validation: ${airtimeRules.length > 0 ? airtimeRules.map(([k, v]) => `${k}=${v}`).join(" ") : "no AIRTIME_* rules, every well-formed request is Validated"}`,
 );
-const { template } = loadReplyPolicy(process.env);
+const { template } = loadReplyPolicy(process.env, "local");
 console.log(
   `Reply template: ${template === "" ? "(empty: no automatic replies)" : JSON.stringify(template)}${process.env.SMS_REPLY_KEYWORDS ? `, keywords ${process.env.SMS_REPLY_KEYWORDS}` : ""}`,
 );

@@ -3,6 +3,7 @@ import httpJsonBodyParser from "@middy/http-json-body-parser";
 import httpUrlencodeBodyParser from "@middy/http-urlencode-body-parser";
 import { HttpError } from "@middy/util";
 import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
+import { type Callback, parseCallback } from "../model/callbacks";
 import { findRoute, type Route } from "../routes";
 import { MAX_BODY_BYTES, REQUEST_BUDGET_MS } from "../settings";
 import { requestDeadline, untilAborted } from "../shared/deadline";
@@ -10,7 +11,6 @@ import { describeError, logger } from "../shared/logger";
 import { maskPhone, maskPhonesIn } from "../shared/phone";
 import { acceptBody, bodyText, checkFormBody, type MediaType, mediaTypeOf } from "./body";
 import { isValidCallbackKey } from "./callback-key";
-import { type Callback, parseCallback } from "./callbacks";
 import { ClientError, type HttpAnswer, refusal } from "./http";
 
 /** A callback that passed authentication and its schema, on the route it came in by. */
@@ -44,8 +44,11 @@ interface Deps {
  * acceptance rule (functions/ingest/body.ts) → schema validation → core, with every refusal
  * answered in the route's own format and logged once.
  */
-export function callbackHandler(core: (accepted: Accepted) => Promise<Handled>, deps: Deps) {
-  return middy<Event, HttpAnswer, Error, Context>()
+export function callbackHandler(
+  core: (accepted: Accepted) => Promise<Handled>,
+  deps: Deps,
+): CallbackHandler {
+  const handler = middy<Event, HttpAnswer, Error, Context>()
     .use({ before: startDeadline(deps.budgetMs) })
     .use({ before: authorise(deps.callbackKeys) })
     .use({ before: limitBodySize })
@@ -79,7 +82,15 @@ export function callbackHandler(core: (accepted: Accepted) => Promise<Handled>, 
       });
       return handled.answer;
     });
+  // Middy types the event as every parser's event at once; API Gateway's is what arrives.
+  return handler as unknown as CallbackHandler;
 }
+
+/** A callback route's Lambda handler: API Gateway's HTTP API event in, the answer out. */
+export type CallbackHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<HttpAnswer>;
 
 function routeOf(event: Event): Route {
   const route = findRoute(event.routeKey);

@@ -4,13 +4,6 @@ export const METRIC_NAMESPACE = "AtCallbacks";
 export const METRIC_SERVICE = "at-callbacks";
 
 /**
- * The `stage` dimension: the stack sets `STAGE`, so two stages in one account never share a
- * metric (nor trigger each other's alarms); locally it is `local`.
- */
-export const metricStage = (env: Record<string, string | undefined> = process.env) =>
-  env.STAGE || "local";
-
-/**
  * Emits a count of 1 as a CloudWatch Embedded Metric Format line on stdout: Lambda's log
  * pipeline turns it into metric `name` in namespace `AtCallbacks`, dimensions `service` and
  * `stage`, and, when `dimensions` are given, a second series that also carries them (e.g. the
@@ -21,6 +14,11 @@ export function emfCount(
   name: string,
   fields: Record<string, unknown>,
   dimensions: Readonly<Record<string, string>> = {},
+  /**
+   * The `stage` dimension: the stack sets `STAGE`, so two stages in one account never share a
+   * metric (nor trigger each other's alarms); locally it is `local`.
+   */
+  stage = "local",
   write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
 ): void {
   const base = ["service", "stage"];
@@ -39,7 +37,7 @@ export function emfCount(
       },
       ...fields,
       service: METRIC_SERVICE,
-      stage: metricStage(),
+      stage,
       ...dimensions,
       [name]: 1,
     }),

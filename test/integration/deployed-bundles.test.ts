@@ -63,6 +63,7 @@ const invoke = async (file: string, event: unknown): Promise<unknown> => {
         AWS_ENDPOINT_URL_DYNAMODB: services.dynamodbEndpoint,
         EVENTS_QUEUE_URL: services.eventsQueueUrl,
         REPLIES_QUEUE_URL: services.repliesQueueUrl,
+        DEAD_LETTER_QUEUE_URL: services.eventsDlqUrl,
         TABLE_NAME: services.tableName,
         CALLBACK_KEY: FIXTURE_KEY,
       },

@@ -1,5 +1,6 @@
 import endpoints from "africastalking/lib/common.js";
 import { describe, expect, it } from "vitest";
+import { backoffSeconds, deliveryRank, isFinalDelivery } from "../../functions/model/reply-state";
 import { classifySendError, parseSendResponse } from "../../functions/reply/at-response";
 import {
   AT_ENDPOINTS,
@@ -16,32 +17,33 @@ import {
   premiumKeyword,
   replyText,
 } from "../../functions/reply/policy";
-import { backoffSeconds, deliveryRank, isFinalDelivery } from "../../functions/reply/state";
 import type { RecordItem } from "../../functions/table/records";
 
 const inbound = { text: "Hello, I need help", from: "+254711000111", to: "20880" };
 
 describe("reply policy", () => {
   it("answers with the seed's text by default", () => {
-    const policy = loadReplyPolicy({});
+    const policy = loadReplyPolicy({}, "local");
     expect(policy.template).toBe(DEFAULT_TEMPLATE);
     expect(replyText(policy, inbound)).toBe('This is a response to: "Hello, I need help"');
     expect(replyText(policy, { ...inbound, text: "" })).toBe('This is a response to: ""');
   });
 
   it("sends no demo reply on Lambda unless a template is configured", () => {
-    const lambda = { AWS_LAMBDA_FUNCTION_NAME: "AtCallbacks-prod-ReplierWorker" };
-    expect(replyText(loadReplyPolicy(lambda), inbound)).toBe("");
+    expect(replyText(loadReplyPolicy({}, "aws"), inbound)).toBe("");
     expect(
-      replyText(loadReplyPolicy({ ...lambda, SMS_REPLY_TEMPLATE: "Got it: {text}" }), inbound),
+      replyText(loadReplyPolicy({ SMS_REPLY_TEMPLATE: "Got it: {text}" }, "aws"), inbound),
     ).toBe("Got it: Hello, I need help");
   });
 
   it("uses a template and a keyword map, case-insensitively on the first word", () => {
-    const policy = loadReplyPolicy({
-      SMS_REPLY_TEMPLATE: "Thanks {from}, we got: {text} (on {to})",
-      SMS_REPLY_KEYWORDS: JSON.stringify({ help: "Text BAL for your balance", STOP: "" }),
-    });
+    const policy = loadReplyPolicy(
+      {
+        SMS_REPLY_TEMPLATE: "Thanks {from}, we got: {text} (on {to})",
+        SMS_REPLY_KEYWORDS: JSON.stringify({ help: "Text BAL for your balance", STOP: "" }),
+      },
+      "local",
+    );
     expect(replyText(policy, inbound)).toBe(
       "Thanks +254711000111, we got: Hello, I need help (on 20880)",
     );
@@ -50,9 +52,9 @@ describe("reply policy", () => {
   });
 
   it("an empty template means no reply, and a bad keyword map fails the cold start", () => {
-    expect(replyText(loadReplyPolicy({ SMS_REPLY_TEMPLATE: "" }), inbound)).toBe("");
-    expect(() => loadReplyPolicy({ SMS_REPLY_KEYWORDS: "HELP=x" })).toThrow(/JSON object/);
-    expect(() => loadReplyPolicy({ SMS_REPLY_KEYWORDS: '{"HELP":1}' })).toThrow(/string/);
+    expect(replyText(loadReplyPolicy({ SMS_REPLY_TEMPLATE: "" }, "local"), inbound)).toBe("");
+    expect(() => loadReplyPolicy({ SMS_REPLY_KEYWORDS: "HELP=x" }, "local")).toThrow(/JSON object/);
+    expect(() => loadReplyPolicy({ SMS_REPLY_KEYWORDS: '{"HELP":1}' }, "local")).toThrow(/string/);
   });
 
   it("recognises an opt-out message: the keyword alone, in any case or spacing", () => {
@@ -66,12 +68,14 @@ describe("reply policy", () => {
 
   it("answers a premium on-demand message with its keyword and linkId only when configured", () => {
     const withLink = { ...inbound, text: "news today", linkId: "L1" };
-    expect(premiumKeyword(loadReplyPolicy({}), withLink)).toBeUndefined();
-    const two = loadReplyPolicy({ AT_PREMIUM_KEYWORDS: "NEWS, JOKES" });
+    expect(premiumKeyword(loadReplyPolicy({}, "local"), withLink)).toBeUndefined();
+    const two = loadReplyPolicy({ AT_PREMIUM_KEYWORDS: "NEWS, JOKES" }, "local");
     expect(premiumKeyword(two, withLink)).toBe("NEWS");
     expect(premiumKeyword(two, { ...withLink, text: "hello" })).toBeUndefined();
     expect(premiumKeyword(two, { ...inbound, text: "news" })).toBeUndefined();
-    expect(premiumKeyword(loadReplyPolicy({ AT_PREMIUM_KEYWORDS: "NEWS" }), withLink)).toBe("NEWS");
+    expect(
+      premiumKeyword(loadReplyPolicy({ AT_PREMIUM_KEYWORDS: "NEWS" }, "local"), withLink),
+    ).toBe("NEWS");
   });
 });
 
@@ -296,19 +300,17 @@ describe("AT endpoints", () => {
 });
 
 describe("reply metrics", () => {
-  const emitted = (dimensions?: Record<string, string>) => {
+  const emitted = (dimensions?: Record<string, string>, stage?: string) => {
     const lines: string[] = [];
-    emfCount("ReplyRejected", { inboundId: "ATXid_1" }, dimensions, (l) => lines.push(l));
+    emfCount("ReplyRejected", { inboundId: "ATXid_1" }, dimensions, stage, (l) => lines.push(l));
     return JSON.parse(lines[0] ?? "{}") as Record<string, unknown> & {
       _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][] }[] };
     };
   };
 
   it("carry the service and the stage, and a second series with the extra dimensions", () => {
-    const saved = process.env.STAGE;
-    process.env.STAGE = "prod";
-    try {
-      const line = emitted({ status: "InsufficientBalance" });
+    {
+      const line = emitted({ status: "InsufficientBalance" }, "prod");
       expect(line._aws.CloudWatchMetrics).toEqual([
         {
           Namespace: METRIC_NAMESPACE,
@@ -326,9 +328,6 @@ describe("reply metrics", () => {
         inboundId: "ATXid_1",
         ReplyRejected: 1,
       });
-    } finally {
-      if (saved === undefined) delete process.env.STAGE;
-      else process.env.STAGE = saved;
     }
     expect(emitted()).toMatchObject({ stage: "local" });
     expect(emitted()._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([["service", "stage"]]);
