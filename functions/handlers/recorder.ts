@@ -6,6 +6,7 @@ import { WORKER_TIMEOUT_SECONDS } from "../settings";
 import { requestDeadline, withInvocationDeadline } from "../shared/deadline";
 import { documentClient } from "../shared/dynamodb";
 import { loadRecorderConfig } from "../shared/env";
+import { logger } from "../shared/logger";
 import { sqsQueue } from "../shared/sqs";
 import { dynamoRecordStore } from "../table/record-store";
 import { dynamoReplyStore } from "../table/replies";
@@ -24,8 +25,10 @@ const processor = new BatchProcessor(EventType.SQS);
  * maxReceiveCount). A batch whose every message failed is reported the same way rather than
  * thrown, so the worker-errors alarm means a crash, not a poison message.
  */
-export const handler = async (event: SQSEvent, context: Context) =>
-  withInvocationDeadline(
+export const handler = async (event: SQSEvent, context: Context) => {
+  // Every line of the invocation carries its Lambda request id.
+  if (context) logger.addContext(context);
+  return withInvocationDeadline(
     requestDeadline(WORKER_TIMEOUT_SECONDS * 1000, context?.getRemainingTimeInMillis?.()),
     () =>
       processPartialResponse(event, recordOne, processor, {
@@ -33,3 +36,4 @@ export const handler = async (event: SQSEvent, context: Context) =>
         throwOnFullBatchFailure: false,
       }),
   );
+};

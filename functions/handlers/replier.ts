@@ -3,7 +3,7 @@ import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-p
 import { ChangeMessageVisibilityCommand } from "@aws-sdk/client-sqs";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import { parseReplyJob } from "../reply/job";
-import { emfCount } from "../reply/metrics";
+import { countMetric } from "../reply/metrics";
 import { outboxSender } from "../reply/outbox";
 import { loadReplyPolicy } from "../reply/policy";
 import { processReplyJob, type ReplyDeps, RetryLater, type SmsSender } from "../reply/worker";
@@ -11,8 +11,8 @@ import { REPLIES_QUEUE, REPLY_RETRY, WORKER_TIMEOUT_SECONDS } from "../settings"
 import { requestDeadline, withInvocationDeadline } from "../shared/deadline";
 import { documentClient } from "../shared/dynamodb";
 import { loadReplierConfig } from "../shared/env";
-import { describeError, logger } from "../shared/logger";
-import { maskPhone, maskPhonesIn } from "../shared/phone";
+import { logger } from "../shared/logger";
+import { maskPhone } from "../shared/phone";
 import { readSecret } from "../shared/secrets";
 import { sqsClient } from "../shared/sqs";
 import { dynamoReplyStore } from "../table/replies";
@@ -68,10 +68,7 @@ const deps: ReplyDeps = {
   maxReceiveCount: REPLIES_QUEUE.maxReceiveCount,
   now: () => new Date(),
   newAttemptId: randomUUID,
-  metric: (name, fields, dimensions) => {
-    emfCount(name, fields, dimensions);
-    logger.warn("reply metric", { metric: name, ...fields, ...dimensions });
-  },
+  metric: countMetric,
 };
 
 function replyOne(context: Context) {
@@ -81,7 +78,7 @@ function replyOne(context: Context) {
     try {
       const job = parseReplyJob(message.body);
       // The AT id of the inbound message, in every line about this job.
-      fields.inboundId = maskPhonesIn(job.inboundId);
+      fields.atId = job.inboundId;
       const result = await processReplyJob(
         job,
         { receiveCount, deadline: new Date(Date.now() + context.getRemainingTimeInMillis()) },
@@ -103,14 +100,12 @@ function replyOne(context: Context) {
               VisibilityTimeout: error.delaySeconds,
             }),
           )
-          .catch((e) =>
-            logger.warn("reply backoff not set", { ...fields, error: describeError(e) }),
-          );
+          .catch((e) => logger.warn("reply backoff not set", { ...fields, error: e }));
         logger.warn("reply", { ...fields, outcome: "retry", reason: error.message });
       } else {
         // On its last receive the job goes to the dead-letter queue: say so.
         const outcome = receiveCount >= REPLIES_QUEUE.maxReceiveCount ? "dead-lettered" : "failed";
-        logger.error("reply", { ...fields, outcome, error: describeError(error) });
+        logger.error("reply", { ...fields, outcome, error });
       }
       throw error;
     }
@@ -118,8 +113,10 @@ function replyOne(context: Context) {
 }
 
 /** Partial batch failures: a job to retry comes back alone, and after maxReceiveCount goes to the DLQ. */
-export const handler = async (event: SQSEvent, context: Context) =>
-  withInvocationDeadline(
+export const handler = async (event: SQSEvent, context: Context) => {
+  // Every line of the invocation carries its Lambda request id.
+  if (context) logger.addContext(context);
+  return withInvocationDeadline(
     requestDeadline(WORKER_TIMEOUT_SECONDS * 1000, context?.getRemainingTimeInMillis?.()),
     () =>
       processPartialResponse(event, replyOne(context), processor, {
@@ -127,3 +124,4 @@ export const handler = async (event: SQSEvent, context: Context) =>
         throwOnFullBatchFailure: false,
       }),
   );
+};

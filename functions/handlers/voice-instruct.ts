@@ -5,8 +5,7 @@ import { loadCallbackConfig } from "../ingest/config";
 import { text, xml } from "../ingest/http";
 import { interactive } from "../ingest/interactive";
 import { callbackHandler } from "../ingest/pipeline";
-import { describeError, logger } from "../shared/logger";
-import { maskPhonesIn } from "../shared/phone";
+import { logger } from "../shared/logger";
 import { sqsEventQueue } from "../shared/sqs";
 
 const config = loadCallbackConfig();
@@ -35,8 +34,8 @@ export const handler = callbackHandler(
         : { answer: xml(200, reply.xml), recorded: reply.xml };
     } catch (error) {
       logger.error("voice flow failed", {
-        atId: maskPhonesIn(atId),
-        error: describeError(error),
+        atId,
+        error,
       });
       return { answer: xml(200, APOLOGY), recorded: APOLOGY, note: "error" };
     }

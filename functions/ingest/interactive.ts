@@ -1,5 +1,4 @@
-import { describeError, logger } from "../shared/logger";
-import { maskPhonesIn } from "../shared/phone";
+import { logger } from "../shared/logger";
 import type { EventQueue } from "../shared/sqs";
 import { type CallbackOf, type CallbackType, isCallbackOf } from "./callbacks";
 import { envelopeOf } from "./envelope";
@@ -35,8 +34,8 @@ export function interactive<T extends CallbackType>(
     } catch (error) {
       logger.error("could not queue interactive event", {
         route: route.name,
-        atId: maskPhonesIn(callback.atId),
-        error: describeError(error),
+        atId: callback.atId,
+        error,
       });
       return { answer, outcome: "answered-unrecorded" };
     }

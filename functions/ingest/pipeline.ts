@@ -1,3 +1,4 @@
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import httpJsonBodyParser from "@middy/http-json-body-parser";
 import httpUrlencodeBodyParser from "@middy/http-urlencode-body-parser";
@@ -6,8 +7,8 @@ import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
 import { findRoute, type Route } from "../routes";
 import { MAX_BODY_BYTES, REQUEST_BUDGET_MS } from "../settings";
 import { requestDeadline, untilAborted } from "../shared/deadline";
-import { describeError, logger } from "../shared/logger";
-import { maskPhone, maskPhonesIn } from "../shared/phone";
+import { logger } from "../shared/logger";
+import { maskPhone } from "../shared/phone";
 import { acceptBody, bodyText, checkFormBody, type MediaType, mediaTypeOf } from "./body";
 import { isValidCallbackKey } from "./callback-key";
 import { type Callback, parseCallback } from "./callbacks";
@@ -45,40 +46,46 @@ interface Deps {
  * answered in the route's own format and logged once.
  */
 export function callbackHandler(core: (accepted: Accepted) => Promise<Handled>, deps: Deps) {
-  return middy<Event, HttpAnswer, Error, Context>()
-    .use({ before: startDeadline(deps.budgetMs) })
-    .use({ before: authorise(deps.callbackKeys) })
-    .use({ before: limitBodySize })
-    .use({ before: requireKnownContentType })
-    .use(httpJsonBodyParser({ disableContentTypeError: true }))
-    .use({ before: checkForm })
-    .use(httpUrlencodeBodyParser({ disableContentTypeError: true }))
-    .use({ before: applyAcceptanceRule })
-    .use({ onError: answerRefusals })
-    .handler(async (event) => {
-      const route = routeOf(event);
-      const parsed = parseCallback(route.recordType, event.body);
-      if (!parsed.ok) throw new ClientError(400, parsed.reason);
-      const { callback } = parsed;
-      atIds.set(event, callback.atId);
-      const receivedAt = new Date(event.requestContext?.timeEpoch ?? Date.now());
-      const handled = await core({
-        route,
-        callback,
-        receivedAt,
-        url: requestUrl(event),
-        signal: deadlineOf(event),
-      });
-      logger.info("callback", {
-        route: route.name,
-        recordType: route.recordType,
-        atId: maskPhonesIn(callback.atId),
-        outcome: handled.outcome,
-        statusCode: handled.answer.statusCode,
-        phoneNumber: maskPhone(callback.phoneNumber),
-      });
-      return handled.answer;
-    });
+  return (
+    middy<Event, HttpAnswer, Error, Context>()
+      // Every line of the request carries its Lambda request id, and from the schema on its AT id.
+      .use(injectLambdaContext(logger, { resetKeys: true }))
+      .use({ before: startDeadline(deps.budgetMs) })
+      .use({ before: authorise(deps.callbackKeys) })
+      .use({ before: limitBodySize })
+      .use({ before: requireKnownContentType })
+      .use(httpJsonBodyParser({ disableContentTypeError: true }))
+      .use({ before: checkForm })
+      .use(httpUrlencodeBodyParser({ disableContentTypeError: true }))
+      .use({ before: applyAcceptanceRule })
+      .use({ onError: answerRefusals })
+      .handler(async (event) => {
+        const route = routeOf(event);
+        const parsed = parseCallback(route.recordType, event.body);
+        if (!parsed.ok) throw new ClientError(400, parsed.reason);
+        const { callback } = parsed;
+        atIds.set(event, callback.atId);
+        logger.appendKeys({ atId: callback.atId });
+        const receivedAt = new Date(event.requestContext?.timeEpoch ?? Date.now());
+        const handled = await core({
+          route,
+          callback,
+          receivedAt,
+          url: requestUrl(event),
+          signal: deadlineOf(event),
+        });
+        // The recorder's line says what became of the callback: this one is for debugging.
+        logger.debug("callback", {
+          route: route.name,
+          recordType: route.recordType,
+          atId: callback.atId,
+          outcome: handled.outcome,
+          statusCode: handled.answer.statusCode,
+          phoneNumber: maskPhone(callback.phoneNumber),
+        });
+        return handled.answer;
+      })
+  );
 }
 
 function routeOf(event: Event): Route {
@@ -199,7 +206,7 @@ async function answerRefusals(request: {
     outcome: statusCode >= 500 ? "failed" : "refused",
     statusCode,
     reason,
-    ...(statusCode >= 500 ? { error: describeError(request.error) } : {}),
+    ...(statusCode >= 500 ? { error: request.error } : {}),
   });
   request.response =
     statusCode >= 500
@@ -225,9 +232,9 @@ const isParserError = (error: HttpError) =>
   error.statusCode < 500 &&
   PARSERS.includes((error.cause as { package?: unknown } | undefined)?.package);
 
-/** The AT id of a request that got as far as its schema, phone numbers masked, for failure lines. */
+/** The AT id of a request that got as far as its schema, for its refusal or failure line. */
 const atIds = new WeakMap<Event, string>();
 function atIdOf(event: Event): { atId?: string } {
   const atId = atIds.get(event);
-  return atId === undefined ? {} : { atId: maskPhonesIn(atId) };
+  return atId === undefined ? {} : { atId };
 }

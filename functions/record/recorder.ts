@@ -3,8 +3,7 @@ import { parseEnvelope } from "../ingest/envelope";
 import { type ReplyJob, replyJobFor } from "../reply/job";
 import { EVENTS_QUEUE } from "../settings";
 import { isFieldObject } from "../shared/json";
-import { describeError, logger } from "../shared/logger";
-import { maskPhonesIn } from "../shared/phone";
+import { logger } from "../shared/logger";
 import type { MessageQueue } from "../shared/sqs";
 import type { RecordStore } from "../table/record-store";
 import { toRecordItem } from "../table/records";
@@ -27,14 +26,16 @@ export interface RecorderDeps {
  */
 export function recorder(deps: RecorderDeps) {
   return async (message: SQSRecord): Promise<void> => {
+    const receiveCount = Number(message.attributes?.ApproximateReceiveCount ?? 1);
+    // The receive count is worth its bytes only on a redelivery.
     const fields = {
       sqsMessageId: message.messageId,
-      receiveCount: message.attributes?.ApproximateReceiveCount,
+      ...(receiveCount > 1 ? { receiveCount } : {}),
     };
     let atId: string | undefined;
     try {
       const envelope = parseEnvelope(message.body);
-      atId = maskPhonesIn(envelope.id);
+      atId = envelope.id;
       const item = toRecordItem(envelope, { now: new Date(), ttlDays: deps.ttlDays });
       const written = await deps.records.putOnce(item);
       // A duplicate acts on the record as first stored (its receivedAt), however the two raced.
@@ -48,21 +49,20 @@ export function recorder(deps: RecorderDeps) {
         effects.push("no-reply-sender-not-a-phone-number");
       }
       logger.info("record", {
-        ...fields,
-        route: envelope.route,
-        recordType: envelope.type,
         atId,
+        ...fields,
+        recordType: envelope.type,
         outcome: written ? "recorded" : "duplicate",
         ...(effects.length > 0 ? { effects } : {}),
       });
     } catch (error) {
       // On its last receive the message goes to the dead-letter queue: say so, with its AT id.
-      const last = Number(fields.receiveCount ?? 1) >= EVENTS_QUEUE.maxReceiveCount;
+      const last = receiveCount >= EVENTS_QUEUE.maxReceiveCount;
       logger.error("record", {
-        ...fields,
         ...(atId ? { atId } : { atId: atIdIn(message.body) }),
+        ...fields,
         outcome: last ? "dead-lettered" : "failed",
-        error: describeError(error),
+        error,
       });
       throw error;
     }
@@ -74,7 +74,7 @@ function atIdIn(body: string): string | undefined {
   try {
     const value: unknown = JSON.parse(body);
     const id = isFieldObject(value) ? value.id : undefined;
-    return typeof id === "string" ? maskPhonesIn(id) : undefined;
+    return typeof id === "string" ? id : undefined;
   } catch {
     return undefined;
   }

@@ -1,3 +1,5 @@
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+
 /** CloudWatch namespace of the reply metrics; the stack's alarms and dashboard read them. */
 export const METRIC_NAMESPACE = "AtCallbacks";
 /** The `service` dimension of every metric. */
@@ -11,37 +13,40 @@ export const metricStage = (env: Record<string, string | undefined> = process.en
   env.STAGE || "local";
 
 /**
- * Emits a count of 1 as a CloudWatch Embedded Metric Format line on stdout: Lambda's log
- * pipeline turns it into metric `name` in namespace `AtCallbacks`, dimensions `service` and
- * `stage`, and, when `dimensions` are given, a second series that also carries them (e.g. the
- * AT status of a rejected reply). Extra fields ride along as searchable properties (never
- * phone numbers).
+ * Powertools Metrics, written as Embedded Metric Format lines that Lambda's log pipeline turns
+ * into metrics in namespace `AtCallbacks` with dimensions `service` and `stage`.
  */
-export function emfCount(
+export const replyMetrics = (stage: string = metricStage()) =>
+  new Metrics({
+    namespace: METRIC_NAMESPACE,
+    serviceName: METRIC_SERVICE,
+    defaultDimensions: { stage },
+  });
+
+/**
+ * Emits a count of 1 at once (the jobs of a batch run side by side, so each metric is its own
+ * line): metric `name` by `service` and `stage`, and, when `dimensions` are given, a second
+ * series that also carries them (e.g. the AT status of a refused reply). `fields` ride along
+ * as searchable metadata (ids, causes: never phone numbers).
+ */
+export function countMetric(
   name: string,
   fields: Record<string, unknown>,
   dimensions: Readonly<Record<string, string>> = {},
-  write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+  metrics: Metrics = defaultMetrics(),
 ): void {
-  const base = ["service", "stage"];
-  const extra = Object.keys(dimensions);
-  write(
-    JSON.stringify({
-      _aws: {
-        Timestamp: Date.now(),
-        CloudWatchMetrics: [
-          {
-            Namespace: METRIC_NAMESPACE,
-            Dimensions: extra.length > 0 ? [base, [...base, ...extra]] : [base],
-            Metrics: [{ Name: name, Unit: "Count" }],
-          },
-        ],
-      },
-      ...fields,
-      service: METRIC_SERVICE,
-      stage: metricStage(),
-      ...dimensions,
-      [name]: 1,
-    }),
-  );
+  const single = metrics.singleMetric();
+  if (Object.keys(dimensions).length > 0) {
+    // Two dimension sets: the total the alarms read, and the series by the extra dimensions.
+    single.addDimensions({});
+    single.addDimensions({ ...dimensions });
+  }
+  for (const [key, value] of Object.entries(fields)) single.addMetadata(key, String(value));
+  single.addMetric(name, MetricUnit.Count, 1);
 }
+
+let metrics: Metrics | undefined;
+const defaultMetrics = () => {
+  metrics ??= replyMetrics();
+  return metrics;
+};
