@@ -1,4 +1,3 @@
-import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import httpJsonBodyParser from "@middy/http-json-body-parser";
 import httpUrlencodeBodyParser from "@middy/http-urlencode-body-parser";
@@ -7,7 +6,7 @@ import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
 import { findRoute, type Route } from "../routes";
 import { MAX_BODY_BYTES, REQUEST_BUDGET_MS } from "../settings";
 import { requestDeadline, untilAborted } from "../shared/deadline";
-import { logger } from "../shared/logger";
+import { logContext, logger } from "../shared/logger";
 import { maskPhone } from "../shared/phone";
 import { acceptBody, bodyText, checkFormBody, type MediaType, mediaTypeOf } from "./body";
 import { isValidCallbackKey } from "./callback-key";
@@ -49,7 +48,7 @@ export function callbackHandler(core: (accepted: Accepted) => Promise<Handled>, 
   return (
     middy<Event, HttpAnswer, Error, Context>()
       // Every line of the request carries its Lambda request id, and from the schema on its AT id.
-      .use(injectLambdaContext(logger, { resetKeys: true }))
+      .use(logContext())
       .use({ before: startDeadline(deps.budgetMs) })
       .use({ before: authorise(deps.callbackKeys) })
       .use({ before: limitBodySize })

@@ -1,5 +1,6 @@
 import { LogFormatter, Logger, LogItem } from "@aws-lambda-powertools/logger";
 import type { LogAttributes, UnformattedAttributes } from "@aws-lambda-powertools/logger/types";
+import type { Context } from "aws-lambda";
 import { maskPhonesIn } from "./phone";
 import { redactCallbackKeys } from "./redact";
 
@@ -55,4 +56,17 @@ export const logger = new Logger({
   serviceName: "at-callbacks",
   logFormatter: new CompactLogFormatter(),
   jsonReplacerFn: scrubLogValue,
+});
+
+/**
+ * Middy middleware: every line of the invocation carries its Lambda request id (and
+ * `coldStart` on the first), and none carries a key appended for the previous one. It is
+ * Powertools' `injectLambdaContext` without the debug-sampling refresh, which would put back the
+ * configured level on every invocation (undoing the bench's or a test's `setLogLevel`).
+ */
+export const logContext = () => ({
+  before: async (request: { context: Context | undefined }): Promise<void> => {
+    logger.resetKeys();
+    if (request.context) logger.addContext(request.context);
+  },
 });
