@@ -195,6 +195,7 @@ export class AtCallbacksStack extends Stack {
           ? config.concurrency.interactiveReserved
           : undefined,
       tracing: config.tracing,
+      logLevel: config.logLevel,
       environment: {
         ...commonEnvironment(config),
         ...(route.answer === "airtime" ? config.airtime : {}),
@@ -217,6 +218,7 @@ export class AtCallbacksStack extends Stack {
       maxConcurrency:
         worker.name === "replier" ? config.concurrency.replierMax : config.concurrency.recorderMax,
       tracing: config.tracing,
+      logLevel: config.logLevel,
       environment: {
         ...commonEnvironment(config),
         ...(config.recordTtlDays ? { RECORD_TTL_DAYS: String(config.recordTtlDays) } : {}),
@@ -382,10 +384,7 @@ export class AtCallbacksStack extends Stack {
   }
 }
 
-/** What every function gets: the stage (metrics' `stage` dimension) and the log level. */
+/** What every function gets: the stage (metrics' `stage` dimension). */
 function commonEnvironment(config: StageConfig): Record<string, string> {
-  return {
-    STAGE: config.stageName,
-    ...(config.logLevel ? { POWERTOOLS_LOG_LEVEL: config.logLevel } : {}),
-  };
+  return { STAGE: config.stageName };
 }
