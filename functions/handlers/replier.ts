@@ -74,7 +74,11 @@ const deps: ReplyDeps = {
 function replyOne(context: Context) {
   return async (message: SQSRecord): Promise<void> => {
     const receiveCount = Number(message.attributes?.ApproximateReceiveCount ?? "1");
-    const fields: Record<string, unknown> = { sqsMessageId: message.messageId, receiveCount };
+    // The receive count is worth its bytes only on a redelivery.
+    const fields: Record<string, unknown> = {
+      sqsMessageId: message.messageId,
+      ...(receiveCount > 1 ? { receiveCount } : {}),
+    };
     try {
       const job = parseReplyJob(message.body);
       // The AT id of the inbound message, in every line about this job.
