@@ -4,6 +4,7 @@ import { loadReplyPolicy } from "../functions/reply/policy";
 import { ROUTES } from "../functions/routes";
 import { EVENTS_QUEUE } from "../functions/settings";
 import { startInspector } from "../local/inspector/server";
+import { keepLogLines, LOCAL_LOG_FILE } from "../local/log-file";
 import type { LocalStack } from "../local/stack";
 import { startLocalStack } from "../local/stack";
 import { cli } from "./cli";
@@ -173,6 +174,8 @@ console.log(
   `  curl -s -X POST '${stack.url}/api/sms/twoway?key=${firstKey}' -d 'from=%2B254711000111&to=12345&text=Hello&id=ATXid_demo1&date=2026-11-30+10%3A30%3A00'\n`,
 );
 console.log("Structured logs follow. Ctrl-C stops everything.\n");
+// `npm run logs` reads them back, by AT id too (docs/logs.md).
+keepLogLines(LOCAL_LOG_FILE);
 
 let interrupted: () => void = () => undefined;
 let stopping = false;
