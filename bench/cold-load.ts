@@ -25,7 +25,7 @@ export const FLOOR = {
   label: "AWS SDK SQS client alone (floor)",
 };
 
-/** What the stack would set; the handlers read it when their module loads. */
+/** What the stack would set; a handler reads it on the container's first invocation. */
 const ENVIRONMENT = {
   AWS_REGION: "eu-west-1",
   AWS_ACCESS_KEY_ID: "bench",
@@ -35,6 +35,7 @@ const ENVIRONMENT = {
   POWERTOOLS_LOG_LEVEL: "SILENT",
   EVENTS_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/123456789012/events",
   REPLIES_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/123456789012/replies",
+  DEAD_LETTER_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/123456789012/events-dlq",
   CALLBACK_KEY_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:key",
   AT_CREDENTIALS_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:at",
   TABLE_NAME: "records",

@@ -1,4 +1,4 @@
-import type { CallbackType } from "./ingest/callbacks";
+import type { CallbackType } from "./model/callbacks";
 import type { QUEUES } from "./settings";
 
 /**
@@ -30,7 +30,7 @@ export interface Route {
 
 const ACK_ENTRY = "functions/handlers/ack.ts";
 
-export const ROUTES: readonly Route[] = [
+const routes = [
   {
     name: "sms-twoway",
     method: "POST",
@@ -143,10 +143,17 @@ export const ROUTES: readonly Route[] = [
     answer: "plain",
     dashboard: "Insights → SIM Swap → Callback URL",
   },
-];
+] as const satisfies readonly Route[];
+
+export const ROUTES: readonly Route[] = routes;
+/** A route's name, e.g. `sms-twoway`. */
+export type RouteName = (typeof routes)[number]["name"];
 
 /** The work queues (settings in settings.ts `QUEUES`). */
 export type QueueName = keyof typeof QUEUES;
+
+/** The queue every HTTP route sends its events to. */
+export const ROUTE_QUEUE: QueueName = "events";
 
 /** What a worker may do besides consuming its own queue: the stack grants exactly this. */
 export interface WorkerGrants {
@@ -168,7 +175,7 @@ export interface Worker {
   grants: WorkerGrants;
 }
 
-export const WORKERS: readonly Worker[] = [
+const workers = [
   {
     name: "recorder",
     entry: "functions/handlers/recorder.ts",
@@ -182,7 +189,10 @@ export const WORKERS: readonly Worker[] = [
     queue: "replies",
     grants: { table: "items-and-queries", delaysRetries: true, atCredentials: true },
   },
-];
+] as const satisfies readonly Worker[];
+
+export const WORKERS: readonly Worker[] = workers;
+export type WorkerName = (typeof workers)[number]["name"];
 
 export const routeKey = (r: Pick<Route, "method" | "path">) => `${r.method} ${r.path}`;
 

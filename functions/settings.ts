@@ -3,6 +3,21 @@
  */
 export const WORKER_TIMEOUT_SECONDS = 30;
 
+/** The functions behind the HTTP routes (every route answers well inside AT's 10 s). */
+export const ROUTE_FUNCTION = { memorySize: 256, timeoutSeconds: 10 } as const;
+/** The queue workers (recorder, replier). */
+export const WORKER_FUNCTION = { memorySize: 256, timeoutSeconds: WORKER_TIMEOUT_SECONDS } as const;
+
+/** The settings of one work queue (the CDK stack and the local stack both read them). */
+export interface QueueSettings {
+  readonly visibilityTimeoutSeconds: number;
+  readonly maxReceiveCount: number;
+  readonly retentionDays: number;
+  readonly dlqRetentionDays: number;
+  readonly batchSize: number;
+  readonly maxBatchingWindowSeconds: number;
+}
+
 /** Every work queue: a dead-letter queue after a bounded number of receives, batched consumers. */
 const WORK_QUEUE = {
   /** AWS recommends at least six times the consumer's timeout. */

@@ -13,8 +13,15 @@ import { AttributeType, BillingMode, ProjectionType, Table } from "aws-cdk-lib/a
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
 import { METRIC_NAMESPACE, METRIC_SERVICE } from "../functions/reply/metrics";
-import { type QueueName, ROUTES, type Route, WORKERS, type Worker } from "../functions/routes";
-import { QUEUES, WORKER_TIMEOUT_SECONDS } from "../functions/settings";
+import {
+  type QueueName,
+  ROUTE_QUEUE,
+  ROUTES,
+  type Route,
+  WORKERS,
+  type Worker,
+} from "../functions/routes";
+import { QUEUES, ROUTE_FUNCTION, WORKER_FUNCTION } from "../functions/settings";
 import { TABLE } from "../functions/table/keys";
 import type { StageConfig } from "./config";
 import { Alarms } from "./constructs/alarms";
@@ -25,12 +32,6 @@ import { QueueWorker } from "./constructs/queue-worker";
 import { RouteFunction } from "./constructs/route-function";
 import { WorkQueue } from "./constructs/work-queue";
 import { pascal } from "./names";
-
-/** The queue every HTTP route sends its events to. */
-const ROUTE_QUEUE: QueueName = "events";
-
-const ROUTE_FUNCTION = { memorySize: 256, timeoutSeconds: 10 } as const;
-const WORKER_FUNCTION = { memorySize: 256, timeoutSeconds: WORKER_TIMEOUT_SECONDS } as const;
 
 /** Oldest-message age (seconds) that means the workers are not keeping up. */
 const MAX_MESSAGE_AGE_SECONDS = 300;
@@ -162,12 +163,14 @@ export class AtCallbacksStack extends Stack {
       deletionProtection: !destroyable,
       removalPolicy,
     });
-    for (const index of [TABLE.byPhone, TABLE.byType]) {
+    for (const index of TABLE.indexes) {
+      const { projection } = index;
       table.addGlobalSecondaryIndex({
         indexName: index.indexName,
         partitionKey: key(index.partitionKey),
         sortKey: key(index.sortKey),
-        projectionType: ProjectionType.ALL,
+        projectionType: ProjectionType[projection.type],
+        ...(projection.type === "INCLUDE" ? { nonKeyAttributes: [...projection.attributes] } : {}),
       });
     }
     return table;

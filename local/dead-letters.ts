@@ -9,11 +9,20 @@ import {
   type SQSClient,
   StartMessageMoveTaskCommand,
 } from "@aws-sdk/client-sqs";
-import { parseEnvelope } from "../functions/ingest/envelope";
+import { parseEnvelope } from "../functions/model/envelope";
 import { parseReplyJob } from "../functions/reply/job";
+import type { QueueName } from "../functions/routes";
+import { QUEUES } from "../functions/settings";
 
-export type QueueName = "events" | "replies";
-export const QUEUE_NAMES: readonly QueueName[] = ["events", "replies"];
+export type { QueueName };
+/** The work queues, as settings.ts declares them for the CDK stack and the local stack. */
+export const QUEUE_NAMES = Object.keys(QUEUES) as readonly QueueName[];
+
+/** The work queues of a local stack and their dead-letter queues. */
+export const localQueuePairs = (
+  queues: Readonly<Record<QueueName, { url: string; dlqUrl: string }>>,
+): QueuePair[] =>
+  QUEUE_NAMES.map((name) => ({ name, url: queues[name].url, dlqUrl: queues[name].dlqUrl }));
 
 /** A work queue and its dead-letter queue. */
 export interface QueuePair {
@@ -140,11 +149,14 @@ export interface Redriven {
  */
 export async function redriveByCopy(client: SQSClient, pair: QueuePair): Promise<Redriven> {
   const messageIds: string[] = [];
-  for (;;) {
+  // What is there now, as SQS's own redrive moves: a message that can never be read comes
+  // straight back, and must not be moved again and again.
+  const waiting = Number(await queueAttribute(client, pair.dlqUrl, "ApproximateNumberOfMessages"));
+  while (messageIds.length < waiting) {
     const { Messages = [] } = await client.send(
       new ReceiveMessageCommand({
         QueueUrl: pair.dlqUrl,
-        MaxNumberOfMessages: 10,
+        MaxNumberOfMessages: Math.min(10, waiting - messageIds.length),
         VisibilityTimeout: PEEK_SECONDS,
         WaitTimeSeconds: 0,
       }),

@@ -1,7 +1,8 @@
 /** The embedded services on a thread of their own (services.ts, `threads`). */
 import { parentPort, workerData } from "node:worker_threads";
 import { startEmulators } from "./emulators";
-import type { ServiceOptions, ThreadMessage } from "./services";
+import type { ServiceOptions } from "./service-options";
+import type { ThreadMessage } from "./services";
 import { linuxThreadId } from "./thread-id";
 
 const port = parentPort;

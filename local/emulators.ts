@@ -14,11 +14,12 @@ import {
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import dynalite from "dynalite";
 import { buildApp } from "fauxqs";
-import { EVENTS_QUEUE, REPLIES_QUEUE } from "../functions/settings";
-import { TABLE } from "../functions/table/keys";
+import type { QueueName } from "../functions/routes";
+import { QUEUES, type QueueSettings } from "../functions/settings";
+import { type IndexProjection, TABLE } from "../functions/table/keys";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./constants";
 import { QueueJournal } from "./journal";
-import type { ServiceEndpoints, ServiceOptions } from "./services";
+import type { LocalQueue, ServiceEndpoints, ServiceOptions } from "./service-options";
 
 /** What this project uses of fauxqs's queue store (fauxqs 1.9, which we pin). */
 interface FauxQueue {
@@ -165,38 +166,33 @@ async function dropTable(endpoint: string, tableName: string) {
   client.destroy();
 }
 
+/** The records table as the CDK stack declares it: keys, indexes and projections from TABLE. */
 async function createTable(endpoint: string, tableName: string) {
   const client = tableClient(endpoint);
-  const s = "S" as const;
-  const index = (name: string, pk: string, sk: string) => ({
-    IndexName: name,
-    KeySchema: [
-      { AttributeName: pk, KeyType: "HASH" as const },
-      { AttributeName: sk, KeyType: "RANGE" as const },
-    ],
-    Projection: { ProjectionType: "ALL" as const },
-  });
+  const keySchema = (pk: string, sk: string) => [
+    { AttributeName: pk, KeyType: "HASH" as const },
+    { AttributeName: sk, KeyType: "RANGE" as const },
+  ];
+  const attributes = [
+    TABLE.partitionKey,
+    TABLE.sortKey,
+    ...TABLE.indexes.flatMap((index) => [index.partitionKey, index.sortKey]),
+  ];
   try {
     await client.send(
       new CreateTableCommand({
         TableName: tableName,
         BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: [
-          TABLE.partitionKey,
-          TABLE.sortKey,
-          TABLE.byPhone.partitionKey,
-          TABLE.byPhone.sortKey,
-          TABLE.byType.partitionKey,
-          TABLE.byType.sortKey,
-        ].map((AttributeName) => ({ AttributeName, AttributeType: s })),
-        KeySchema: [
-          { AttributeName: TABLE.partitionKey, KeyType: "HASH" },
-          { AttributeName: TABLE.sortKey, KeyType: "RANGE" },
-        ],
-        GlobalSecondaryIndexes: [
-          index(TABLE.byPhone.indexName, TABLE.byPhone.partitionKey, TABLE.byPhone.sortKey),
-          index(TABLE.byType.indexName, TABLE.byType.partitionKey, TABLE.byType.sortKey),
-        ],
+        AttributeDefinitions: attributes.map((AttributeName) => ({
+          AttributeName,
+          AttributeType: "S",
+        })),
+        KeySchema: keySchema(TABLE.partitionKey, TABLE.sortKey),
+        GlobalSecondaryIndexes: TABLE.indexes.map((index) => ({
+          IndexName: index.indexName,
+          KeySchema: keySchema(index.partitionKey, index.sortKey),
+          Projection: indexProjection(index.projection),
+        })),
       }),
     );
   } catch (error) {
@@ -214,6 +210,17 @@ async function createTable(endpoint: string, tableName: string) {
   client.destroy();
 }
 
+const indexProjection = (projection: IndexProjection) =>
+  projection.type === "ALL"
+    ? { ProjectionType: "ALL" as const }
+    : projection.type === "KEYS_ONLY"
+      ? { ProjectionType: "KEYS_ONLY" as const }
+      : { ProjectionType: "INCLUDE" as const, NonKeyAttributes: [...projection.attributes] };
+
+/**
+ * Every work queue of settings.ts `QUEUES` and its dead-letter queue, with the deployed
+ * settings (the CDK stack reads the same ones), the visibility timeout unless overridden.
+ */
 async function createQueues(endpoint: string, visibilityTimeoutSeconds: number | undefined) {
   const client = new SQSClient({
     endpoint,
@@ -231,7 +238,8 @@ async function createQueues(endpoint: string, visibilityTimeoutSeconds: number |
     if (!QueueUrl || !Attributes?.QueueArn) throw new Error(`could not create local queue ${name}`);
     return { url: QueueUrl, arn: Attributes.QueueArn };
   };
-  const withDlq = async (name: string, settings: typeof EVENTS_QUEUE | typeof REPLIES_QUEUE) => {
+  const queues = {} as Record<QueueName, LocalQueue>;
+  for (const [name, settings] of Object.entries(QUEUES) as [QueueName, QueueSettings][]) {
     const dlq = await create(`${name}-dlq`, {
       MessageRetentionPeriod: String(settings.dlqRetentionDays * 86_400),
     });
@@ -243,17 +251,16 @@ async function createQueues(endpoint: string, visibilityTimeoutSeconds: number |
         maxReceiveCount: String(settings.maxReceiveCount),
       }),
     });
-    return { queue, dlq };
-  };
-  const events = await withDlq("events", EVENTS_QUEUE);
-  const replies = await withDlq("replies", REPLIES_QUEUE);
+    queues[name] = { url: queue.url, arn: queue.arn, dlqUrl: dlq.url };
+  }
   client.destroy();
   return {
-    eventsQueueUrl: events.queue.url,
-    eventsQueueArn: events.queue.arn,
-    eventsDlqUrl: events.dlq.url,
-    repliesQueueUrl: replies.queue.url,
-    repliesQueueArn: replies.queue.arn,
-    repliesDlqUrl: replies.dlq.url,
+    queues,
+    eventsQueueUrl: queues.events.url,
+    eventsQueueArn: queues.events.arn,
+    eventsDlqUrl: queues.events.dlqUrl,
+    repliesQueueUrl: queues.replies.url,
+    repliesQueueArn: queues.replies.arn,
+    repliesDlqUrl: queues.replies.dlqUrl,
   };
 }

@@ -5,7 +5,7 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { EVENTS_QUEUE, WORKER_TIMEOUT_SECONDS } from "../functions/settings";
+import { WORKER_FUNCTION } from "../functions/settings";
 import { lambdaContext } from "./apigw";
 import { LOCAL_REGION } from "./constants";
 
@@ -28,6 +28,8 @@ export function startPoller(options: {
   functionName: string;
   worker: SqsWorker;
   onError: (error: unknown) => void;
+  /** Messages per batch (the queue's event source mapping `batchSize`). */
+  batchSize: number;
   /** Batches in flight at once (concurrent invocations); 1 by default. */
   concurrency?: number;
   /** Lambda ends an invocation at the function timeout; so does the poller. */
@@ -43,7 +45,7 @@ export function startPoller(options: {
         const { Messages = [] } = await client.send(
           new ReceiveMessageCommand({
             QueueUrl: queueUrl,
-            MaxNumberOfMessages: EVENTS_QUEUE.batchSize,
+            MaxNumberOfMessages: options.batchSize,
             WaitTimeSeconds: 1,
             MessageSystemAttributeNames: ["All"],
             MessageAttributeNames: ["All"],
@@ -54,7 +56,7 @@ export function startPoller(options: {
         const event = sqsEventOf(Messages, options.queueArn);
         let failed: Set<string>;
         try {
-          const timeoutMs = options.timeoutMs ?? WORKER_TIMEOUT_SECONDS * 1000;
+          const timeoutMs = options.timeoutMs ?? WORKER_FUNCTION.timeoutSeconds * 1000;
           const result = await withinTimeout(
             worker(event, lambdaContext(options.functionName, timeoutMs)),
             timeoutMs,

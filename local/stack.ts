@@ -2,29 +2,18 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Worker } from "node:worker_threads";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import type {
-  APIGatewayProxyEventV2,
-  APIGatewayProxyStructuredResultV2,
-  Context,
-} from "aws-lambda";
-import { ROUTES, routeKey } from "../functions/routes";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import type { Env } from "../functions/config/env";
+import { ROUTES, type RouteName, routeKey } from "../functions/routes";
+import { ROUTE_FUNCTION } from "../functions/settings";
 import { lambdaContext, PayloadTooLarge, readBody, toHttpApiEvent, writeResult } from "./apigw";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./constants";
+import { destroyClients, type HttpHandler, localClients, routeHandlers } from "./functions";
 import { queueDepth } from "./queue-depth";
-import {
-  type LocalServices,
-  type ServiceEndpoints,
-  type ServiceOptions,
-  startServices,
-} from "./services";
+import { type LocalServices, type ServiceOptions, startServices } from "./services";
 import { linuxThreadId } from "./thread-id";
 import { startWorkers, type Workers } from "./workers";
-import type { WorkersThreadMessage } from "./workers-thread";
-
-type HttpHandler = (
-  event: APIGatewayProxyEventV2,
-  context: Context,
-) => Promise<APIGatewayProxyStructuredResultV2>;
+import type { WorkersThreadData, WorkersThreadMessage } from "./workers-thread";
 
 export interface LocalStackOptions extends ServiceOptions {
   /** HTTP port for the callback routes; 0 picks a free one. */
@@ -39,6 +28,12 @@ export interface LocalStackOptions extends ServiceOptions {
   threads?: boolean;
   /** Told of every routed request and its answer (the local inspector listens here). */
   onExchange?: (exchange: Exchange) => void;
+  /**
+   * The functions' settings, named as the deployed functions' environment variables
+   * (`AIRTIME_*`, `SMS_REPLY_*`, `AT_USERNAME`, …): `npm start` passes its environment. The
+   * endpoints, queue URLs and table come from the local services.
+   */
+  settings?: Env;
 }
 
 /** Messages still on the queues: callbacks not yet recorded, replies not yet sent. */
@@ -75,6 +70,8 @@ export interface LocalStack {
    * threads; `workers`), where there is /proc: the bench accounts CPU time per thread by them.
    */
   threads: Record<string, number>;
+  /** The clients the route handlers use (tests slow them down or watch them). */
+  clients: ReturnType<typeof localClients>;
   /** What the queues hold right now (waiting, in flight or delayed). */
   backlog(): Promise<QueueBacklog>;
   /**
@@ -86,19 +83,6 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-/** The environment the handlers read at import: the local services instead of AWS. */
-export const handlerEnvironment = (services: LocalServices, callbackKey: string) => ({
-  AWS_REGION: LOCAL_REGION,
-  AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-  AWS_ENDPOINT_URL_SQS: services.sqsEndpoint,
-  AWS_ENDPOINT_URL_DYNAMODB: services.dynamodbEndpoint,
-  EVENTS_QUEUE_URL: services.eventsQueueUrl,
-  REPLIES_QUEUE_URL: services.repliesQueueUrl,
-  TABLE_NAME: services.tableName,
-  CALLBACK_KEY: callbackKey,
-});
-
 /**
  * The whole pipeline in one process: every route of the route table served over HTTP by its
  * real handler, the real AWS SDK clients talking to embedded SQS and DynamoDB, and the
@@ -106,14 +90,17 @@ export const handlerEnvironment = (services: LocalServices, callbackKey: string)
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const services = await startServices({ ...options, onThread: options.threads });
-  // The handlers read their configuration and build their clients once, at import, as on Lambda.
-  Object.assign(process.env, handlerEnvironment(services, options.callbackKey));
   const onError = options.onError ?? ((error: unknown) => console.error(error));
+  const settings = options.settings ?? {};
 
+  // Every handler built by its function's factory, once, as a Lambda container builds its own.
+  const clients = localClients(services);
+  const byName = routeHandlers(services, options.callbackKey, settings, clients);
   const handlers = new Map<string, { name: string; handler: HttpHandler }>();
   for (const route of ROUTES) {
-    const module = (await import(`../${route.entry}`)) as { handler: HttpHandler };
-    handlers.set(routeKey(route), { name: route.name, handler: module.handler });
+    const handler = byName.get(route.name as RouteName);
+    if (!handler) throw new Error(`no handler for route ${route.name}`);
+    handlers.set(routeKey(route), { name: route.name, handler });
   }
 
   const sqs = new SQSClient({
@@ -123,8 +110,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     useQueueUrlAsEndpoint: false,
   });
   const workers: Workers & { tid?: number | undefined } = options.threads
-    ? await startWorkersThread(services, onError)
-    : await startWorkers(services, onError);
+    ? await startWorkersThread(services, settings, onError)
+    : await startWorkers(services, settings, onError);
   const http = linuxThreadId();
   const threads = {
     ...(http === undefined ? {} : { http }),
@@ -153,7 +140,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       }
       const body = await readBody(req);
       const event = toHttpApiEvent(req, body, `${req.method} ${path}`);
-      const result = await target.handler(event, lambdaContext(target.name, 30_000));
+      const result = await target.handler(
+        event,
+        lambdaContext(target.name, ROUTE_FUNCTION.timeoutSeconds * 1000),
+      );
       writeResult(res, result);
       if (options.onExchange) report(options.onExchange, event, body, result, target.name);
     } catch (error) {
@@ -193,6 +183,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   return {
     url,
     services,
+    clients,
     threads,
     backlog,
     async drain(timeoutMs) {
@@ -219,21 +210,25 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       });
       await workers.stop();
       sqs.destroy();
+      destroyClients(clients);
       await services.stop();
     },
   };
 }
 
-/** The workers of `startWorkers` on their own thread; the environment is copied to it. */
+/** The workers of `startWorkers` on their own thread, given the endpoints and the settings. */
 async function startWorkersThread(
   services: LocalServices,
+  settings: Env,
   onError: (error: unknown) => void,
 ): Promise<Workers & { tid: number | undefined }> {
   const { stop: _, threads: __, ...endpoints } = services;
   const thread = new Worker(new URL("./thread.mjs", import.meta.url), {
-    workerData: { entry: "./workers-thread.ts", ...endpoints } satisfies ServiceEndpoints & {
-      entry: string;
-    },
+    workerData: {
+      entry: "./workers-thread.ts",
+      endpoints,
+      settings: { ...settings },
+    } satisfies WorkersThreadData & { entry: string },
   });
   const exited = new Promise<void>((resolve) => thread.once("exit", () => resolve()));
   const tid = await new Promise<number | undefined>((resolve, reject) => {

@@ -1,8 +1,14 @@
 /** The queue workers on a thread of their own (`threads`), so they never delay an answer. */
 import { parentPort, workerData } from "node:worker_threads";
+import type { Env } from "../functions/config/env";
 import type { ServiceEndpoints } from "./services";
 import { linuxThreadId } from "./thread-id";
 import { startWorkers } from "./workers";
+
+export interface WorkersThreadData {
+  endpoints: ServiceEndpoints;
+  settings: Env;
+}
 
 export type WorkersThreadMessage =
   | { type: "ready"; tid?: number | undefined }
@@ -12,7 +18,8 @@ export type WorkersThreadMessage =
 const port = parentPort;
 if (port) {
   const post = (message: WorkersThreadMessage) => port.postMessage(message);
-  const workers = await startWorkers(workerData as ServiceEndpoints, (error) =>
+  const { endpoints, settings } = workerData as WorkersThreadData;
+  const workers = await startWorkers(endpoints, settings, (error) =>
     post({
       type: "error",
       message: error instanceof Error ? (error.stack ?? error.message) : String(error),

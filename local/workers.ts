@@ -1,25 +1,29 @@
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { WORKERS } from "../functions/routes";
+import type { Env } from "../functions/config/env";
+import { type QueueName, WORKERS, type WorkerName } from "../functions/routes";
+import { QUEUES, WORKER_FUNCTION } from "../functions/settings";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./constants";
-import { type Poller, type SqsWorker, startPoller } from "./poller";
+import { destroyClients, localClients, workerHandlers } from "./functions";
+import { type Poller, startPoller } from "./poller";
 import type { ServiceEndpoints } from "./services";
 
 /**
  * Concurrent batches per worker, as Lambda's SQS event source mapping runs several
  * invocations at once (it starts with five): one batch at a time cannot keep up with AT.
  */
-const POLLERS_PER_WORKER = { events: 4, replies: 2 } as const;
+const POLLERS_PER_WORKER: Record<QueueName, number> = { events: 4, replies: 2 };
 
 export interface Workers {
   stop(): Promise<void>;
 }
 
 /**
- * The queue workers (recorder, replier), each fed by pollers on its own queue as one event
- * source mapping per worker on AWS. The workers read their configuration from the environment.
+ * The queue workers (recorder, replier), each built by its factory and fed by pollers on its
+ * own queue as one event source mapping per worker on AWS (batch size and timeout as deployed).
  */
 export async function startWorkers(
   services: ServiceEndpoints,
+  settings: Env,
   onError: (error: unknown) => void,
 ): Promise<Workers> {
   const sqs = new SQSClient({
@@ -28,29 +32,28 @@ export async function startWorkers(
     credentials: LOCAL_CREDENTIALS,
     useQueueUrlAsEndpoint: false,
   });
-  const queues = {
-    events: { url: services.eventsQueueUrl, arn: services.eventsQueueArn },
-    replies: { url: services.repliesQueueUrl, arn: services.repliesQueueArn },
-  } satisfies Record<(typeof WORKERS)[number]["queue"], { url: string; arn: string }>;
-  const pollers: Poller[] = [];
-  for (const worker of WORKERS) {
-    const module = (await import(`../${worker.entry}`)) as { handler: SqsWorker };
-    pollers.push(
-      startPoller({
-        concurrency: POLLERS_PER_WORKER[worker.queue],
-        client: sqs,
-        queueUrl: queues[worker.queue].url,
-        queueArn: queues[worker.queue].arn,
-        functionName: worker.name,
-        worker: module.handler,
-        onError,
-      }),
-    );
-  }
+  const clients = localClients(services);
+  const handlers = workerHandlers(services, settings, clients);
+  const pollers: Poller[] = WORKERS.map((worker) => {
+    const queue = services.queues[worker.queue];
+    const handler = handlers[worker.name as WorkerName];
+    return startPoller({
+      concurrency: POLLERS_PER_WORKER[worker.queue],
+      batchSize: QUEUES[worker.queue].batchSize,
+      timeoutMs: WORKER_FUNCTION.timeoutSeconds * 1000,
+      client: sqs,
+      queueUrl: queue.url,
+      queueArn: queue.arn,
+      functionName: worker.name,
+      worker: handler,
+      onError,
+    });
+  });
   return {
     async stop() {
       await Promise.all(pollers.map((p) => p.stop()));
       sqs.destroy();
+      destroyClients(clients);
     },
   };
 }

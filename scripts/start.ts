@@ -56,7 +56,8 @@ if (
 }
 
 // Without AT credentials, replies go to the local outbox: print them here.
-process.env.LOCAL_OUTBOX_PRINT ??= "1";
+/** The functions' settings: this shell's environment; outbox replies printed unless told. */
+const settings = { LOCAL_OUTBOX_PRINT: "1", ...process.env };
 const outbox =
   !process.env.AT_USERNAME && !process.env.AT_API_KEY && !process.env.AT_CREDENTIALS_SECRET_ARN;
 
@@ -68,7 +69,7 @@ const inspector = await orFailAsync(() =>
     stack: () => stack as LocalStack,
     onDeadLetter: (dl) =>
       console.log(
-        `[dead-letter] ${dl.queue}: ${dl.route} ${dl.type} ${dl.atId} failed ${EVENTS_QUEUE.maxReceiveCount} times and is in the dead-letter queue (${dl.reason}); see npm run dlq -- list`,
+        `[dead-letter] ${dl.queue}: ${dl.route} ${dl.type} ${dl.atId} ${dl.reason.startsWith("unreadable") ? "can never be read and went to" : `failed ${EVENTS_QUEUE.maxReceiveCount} times and is in`} the dead-letter queue (${dl.reason}); see npm run dlq -- list`,
       ),
   }),
 );
@@ -80,6 +81,7 @@ stack = await orFailAsync(() =>
     callbackKey,
     onExchange: inspector.record,
     threads: true,
+    settings,
     ...(dataDir ? { dataDir } : {}),
     ...(visibilityTimeoutSeconds === undefined ? {} : { visibilityTimeoutSeconds }),
     ...(dynamodbEndpoint ? { dynamodbEndpoint } : {}),
@@ -155,7 +157,7 @@ const airtimeRules = Object.entries(process.env).filter(([name]) => name.startsW
 console.log(
   `\nAirtime validation: ${airtimeRules.length > 0 ? airtimeRules.map(([k, v]) => `${k}=${v}`).join(" ") : "no AIRTIME_* rules, every well-formed request is Validated"}`,
 );
-const { template } = loadReplyPolicy(process.env);
+const { template } = loadReplyPolicy(process.env, "local");
 console.log(
   `Reply template: ${template === "" ? "(empty: no automatic replies)" : JSON.stringify(template)}${process.env.SMS_REPLY_KEYWORDS ? `, keywords ${process.env.SMS_REPLY_KEYWORDS}` : ""}`,
 );

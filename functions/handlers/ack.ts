@@ -1,9 +1,20 @@
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import { type CallbackConfig, loadCallbackConfig } from "../config/callback";
 import { acknowledge } from "../ingest/ack";
-import { loadCallbackConfig } from "../ingest/config";
 import { callbackHandler } from "../ingest/pipeline";
-import { sqsEventQueue } from "../shared/sqs";
+import type { Envelope } from "../model/envelope";
+import { builtOnce } from "../shared/cold-start";
+import { createSqsClient, sqsQueue } from "../shared/sqs";
 
 /** Every ack route (SMS, USSD end, voice events, airtime status, SIM swap) runs this entry. */
-const config = loadCallbackConfig();
+export const createAckHandler = ({
+  config,
+  clients,
+}: {
+  config: CallbackConfig;
+  clients: { sqs: SQSClient };
+}) => callbackHandler(acknowledge(sqsQueue<Envelope>(config.eventsQueueUrl, clients.sqs)), config);
 
-export const handler = callbackHandler(acknowledge(sqsEventQueue(config.eventsQueueUrl)), config);
+export const handler = builtOnce(() =>
+  createAckHandler({ config: loadCallbackConfig(), clients: { sqs: createSqsClient() } }),
+);

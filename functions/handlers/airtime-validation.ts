@@ -1,22 +1,19 @@
-import { parseAirtimeRules, validateAirtime } from "../engines/airtime/validation";
-import { loadCallbackConfig } from "../ingest/config";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import {
+  type AirtimeValidationConfig,
+  loadAirtimeValidationConfig,
+} from "../config/airtime-validation";
+import { validateAirtime } from "../engines/airtime/validation";
 import { json } from "../ingest/http";
 import { interactive } from "../ingest/interactive";
 import { callbackHandler } from "../ingest/pipeline";
+import type { Envelope } from "../model/envelope";
+import { builtOnce } from "../shared/cold-start";
 import { withDeadline } from "../shared/deadline";
-import { documentClient } from "../shared/dynamodb";
-import { optionalNumberEnv, requiredEnv } from "../shared/env";
-import { sqsEventQueue } from "../shared/sqs";
+import { createDocumentClient } from "../shared/dynamodb";
+import { createSqsClient, sqsQueue } from "../shared/sqs";
 import { dynamoPendingTransactions } from "../table/airtime-pending";
-
-const config = loadCallbackConfig();
-const queue = sqsEventQueue(config.eventsQueueUrl);
-// Bad rules fail the cold start with every problem listed, rather than validate wrongly.
-const rules = parseAirtimeRules(process.env);
-const deadlineMs = optionalNumberEnv("AIRTIME_DEADLINE_MS") ?? 3000;
-const pending = rules.requirePending
-  ? dynamoPendingTransactions(documentClient, requiredEnv("TABLE_NAME"))
-  : undefined;
 
 const DEADLINE_PASSED = { status: "Failed", reason: "validation took too long" } as const;
 
@@ -25,21 +22,39 @@ const DEADLINE_PASSED = { status: "Failed", reason: "validation took too long" }
  * table call gets the request's deadline and this one, whichever comes first; a decision the
  * table recorded after the answer was given stays on the registration for AT's retry.
  */
-export const handler = callbackHandler(
-  interactive(queue, "airtime.validation", async ({ body }, { signal }) => {
-    const decision = await withDeadline(
-      validateAirtime(body, rules, {
-        ...(pending ? { pending } : {}),
-        signal: AbortSignal.any([signal, AbortSignal.timeout(deadlineMs)]),
-      }),
-      deadlineMs,
-      DEADLINE_PASSED,
-    );
-    return {
-      answer: json(200, { status: decision.status }),
-      recorded: decision.status,
-      ...(decision.reason ? { note: decision.reason } : {}),
-    };
-  }),
+export function createAirtimeValidationHandler({
   config,
+  clients,
+}: {
+  config: AirtimeValidationConfig;
+  clients: { sqs: SQSClient; documents: DynamoDBDocumentClient };
+}) {
+  const queue = sqsQueue<Envelope>(config.eventsQueueUrl, clients.sqs);
+  const { rules, deadlineMs, tableName } = config;
+  const pending = tableName ? dynamoPendingTransactions(clients.documents, tableName) : undefined;
+  return callbackHandler(
+    interactive(queue, "airtime.validation", async ({ fields }, { signal }) => {
+      const decision = await withDeadline(
+        validateAirtime(fields, rules, {
+          ...(pending ? { pending } : {}),
+          signal: AbortSignal.any([signal, AbortSignal.timeout(deadlineMs)]),
+        }),
+        deadlineMs,
+        DEADLINE_PASSED,
+      );
+      return {
+        answer: json(200, { status: decision.status }),
+        recorded: decision.status,
+        ...(decision.reason ? { note: decision.reason } : {}),
+      };
+    }),
+    config,
+  );
+}
+
+export const handler = builtOnce(() =>
+  createAirtimeValidationHandler({
+    config: loadAirtimeValidationConfig(),
+    clients: { sqs: createSqsClient(), documents: createDocumentClient() },
+  }),
 );

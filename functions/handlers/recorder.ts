@@ -1,39 +1,46 @@
-import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
-import type { Context, SQSEvent } from "aws-lambda";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { loadRecorderConfig, type RecorderConfig } from "../config/recorder";
+import { parseEnvelope } from "../model/envelope";
 import { recorder } from "../record/recorder";
 import type { ReplyJob } from "../reply/job";
-import { WORKER_TIMEOUT_SECONDS } from "../settings";
-import { requestDeadline, withInvocationDeadline } from "../shared/deadline";
-import { documentClient } from "../shared/dynamodb";
-import { loadRecorderConfig } from "../shared/env";
-import { logger } from "../shared/logger";
-import { sqsQueue } from "../shared/sqs";
+import { EVENTS_QUEUE, WORKER_FUNCTION } from "../settings";
+import { builtOnce } from "../shared/cold-start";
+import { createDocumentClient } from "../shared/dynamodb";
+import { createSqsClient, sqsQueue } from "../shared/sqs";
+import { sqsWorker } from "../shared/sqs-worker";
 import { dynamoRecordStore } from "../table/record-store";
 import { dynamoReplyStore } from "../table/replies";
 
-const config = loadRecorderConfig();
-const recordOne = recorder({
-  records: dynamoRecordStore(documentClient, config.tableName),
-  replyStore: dynamoReplyStore(documentClient, config.tableName),
-  replies: sqsQueue<ReplyJob>(config.repliesQueueUrl),
-  ttlDays: config.recordTtlDays,
-});
-const processor = new BatchProcessor(EventType.SQS);
+/** The recorder: one record per queued callback, its SMS effects, a reply job per incoming SMS. */
+export function createRecorderHandler({
+  config,
+  clients,
+}: {
+  config: RecorderConfig;
+  clients: { sqs: SQSClient; documents: DynamoDBDocumentClient };
+}) {
+  return sqsWorker({
+    name: "record",
+    parse: parseEnvelope,
+    atIdOf: (envelope) => envelope.id,
+    atIdField: "id",
+    work: recorder({
+      records: dynamoRecordStore(clients.documents, config.tableName),
+      replyStore: dynamoReplyStore(clients.documents, config.tableName),
+      replies: sqsQueue<ReplyJob>(config.repliesQueueUrl, clients.sqs),
+      ttlDays: config.recordTtlDays,
+    }),
+    sqs: clients.sqs,
+    deadLetterQueueUrl: config.deadLetterQueueUrl,
+    maxReceiveCount: EVENTS_QUEUE.maxReceiveCount,
+    timeoutSeconds: WORKER_FUNCTION.timeoutSeconds,
+  });
+}
 
-/**
- * Reports partial batch failures: only the failed messages come back (and reach the DLQ after
- * maxReceiveCount). A batch whose every message failed is reported the same way rather than
- * thrown, so the worker-errors alarm means a crash, not a poison message.
- */
-export const handler = async (event: SQSEvent, context: Context) => {
-  // Every line of the invocation carries its Lambda request id.
-  if (context) logger.addContext(context);
-  return withInvocationDeadline(
-    requestDeadline(WORKER_TIMEOUT_SECONDS * 1000, context?.getRemainingTimeInMillis?.()),
-    () =>
-      processPartialResponse(event, recordOne, processor, {
-        context,
-        throwOnFullBatchFailure: false,
-      }),
-  );
-};
+export const handler = builtOnce(() =>
+  createRecorderHandler({
+    config: loadRecorderConfig(),
+    clients: { sqs: createSqsClient(), documents: createDocumentClient() },
+  }),
+);

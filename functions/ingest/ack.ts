@@ -1,5 +1,5 @@
-import type { EventQueue } from "../shared/sqs";
-import { envelopeOf } from "./envelope";
+import type { EventQueue } from "../model/envelope";
+import { envelopeOf } from "../model/envelope";
 import { text } from "./http";
 import type { Accepted, Handled } from "./pipeline";
 

@@ -1,7 +1,7 @@
+import { type CallbackOf, type CallbackType, isCallbackOf } from "../model/callbacks";
+import type { EventQueue } from "../model/envelope";
+import { envelopeOf } from "../model/envelope";
 import { logger } from "../shared/logger";
-import type { EventQueue } from "../shared/sqs";
-import { type CallbackOf, type CallbackType, isCallbackOf } from "./callbacks";
-import { envelopeOf } from "./envelope";
 import type { HttpAnswer } from "./http";
 import type { Accepted, Handled } from "./pipeline";
 

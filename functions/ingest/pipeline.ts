@@ -3,6 +3,7 @@ import httpJsonBodyParser from "@middy/http-json-body-parser";
 import httpUrlencodeBodyParser from "@middy/http-urlencode-body-parser";
 import { HttpError } from "@middy/util";
 import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
+import { type Callback, parseCallback } from "../model/callbacks";
 import { findRoute, type Route } from "../routes";
 import { MAX_BODY_BYTES, REQUEST_BUDGET_MS } from "../settings";
 import { requestDeadline, untilAborted } from "../shared/deadline";
@@ -10,7 +11,6 @@ import { logContext, logger } from "../shared/logger";
 import { maskPhone } from "../shared/phone";
 import { acceptBody, bodyText, checkFormBody, type MediaType, mediaTypeOf } from "./body";
 import { isValidCallbackKey } from "./callback-key";
-import { type Callback, parseCallback } from "./callbacks";
 import { ClientError, type HttpAnswer, refusal } from "./http";
 
 /** A callback that passed authentication and its schema, on the route it came in by. */
@@ -44,48 +44,57 @@ interface Deps {
  * acceptance rule (functions/ingest/body.ts) → schema validation → core, with every refusal
  * answered in the route's own format and logged once.
  */
-export function callbackHandler(core: (accepted: Accepted) => Promise<Handled>, deps: Deps) {
-  return (
-    middy<Event, HttpAnswer, Error, Context>()
-      // Every line of the request carries its Lambda request id, and from the schema on its AT id.
-      .use(logContext())
-      .use({ before: startDeadline(deps.budgetMs) })
-      .use({ before: authorise(deps.callbackKeys) })
-      .use({ before: limitBodySize })
-      .use({ before: requireKnownContentType })
-      .use(httpJsonBodyParser({ disableContentTypeError: true }))
-      .use({ before: checkForm })
-      .use(httpUrlencodeBodyParser({ disableContentTypeError: true }))
-      .use({ before: applyAcceptanceRule })
-      .use({ onError: answerRefusals })
-      .handler(async (event) => {
-        const route = routeOf(event);
-        const parsed = parseCallback(route.recordType, event.body);
-        if (!parsed.ok) throw new ClientError(400, parsed.reason);
-        const { callback } = parsed;
-        atIds.set(event, callback.atId);
-        logger.appendKeys({ atId: callback.atId });
-        const receivedAt = new Date(event.requestContext?.timeEpoch ?? Date.now());
-        const handled = await core({
-          route,
-          callback,
-          receivedAt,
-          url: requestUrl(event),
-          signal: deadlineOf(event),
-        });
-        // The recorder's line says what became of the callback: this one is for debugging.
-        logger.debug("callback", {
-          route: route.name,
-          recordType: route.recordType,
-          atId: callback.atId,
-          outcome: handled.outcome,
-          statusCode: handled.answer.statusCode,
-          phoneNumber: maskPhone(callback.phoneNumber),
-        });
-        return handled.answer;
-      })
-  );
+export function callbackHandler(
+  core: (accepted: Accepted) => Promise<Handled>,
+  deps: Deps,
+): CallbackHandler {
+  const handler = middy<Event, HttpAnswer, Error, Context>()
+    // Every line of the request carries its Lambda request id, and from the schema on its AT id.
+    .use(logContext())
+    .use({ before: startDeadline(deps.budgetMs) })
+    .use({ before: authorise(deps.callbackKeys) })
+    .use({ before: limitBodySize })
+    .use({ before: requireKnownContentType })
+    .use(httpJsonBodyParser({ disableContentTypeError: true }))
+    .use({ before: checkForm })
+    .use(httpUrlencodeBodyParser({ disableContentTypeError: true }))
+    .use({ before: applyAcceptanceRule })
+    .use({ onError: answerRefusals })
+    .handler(async (event) => {
+      const route = routeOf(event);
+      const parsed = parseCallback(route.recordType, event.body);
+      if (!parsed.ok) throw new ClientError(400, parsed.reason);
+      const { callback } = parsed;
+      atIds.set(event, callback.atId);
+      logger.appendKeys({ atId: callback.atId });
+      const receivedAt = new Date(event.requestContext?.timeEpoch ?? Date.now());
+      const handled = await core({
+        route,
+        callback,
+        receivedAt,
+        url: requestUrl(event),
+        signal: deadlineOf(event),
+      });
+      // The recorder's line says what became of the callback: this one is for debugging.
+      logger.debug("callback", {
+        route: route.name,
+        recordType: route.recordType,
+        atId: callback.atId,
+        outcome: handled.outcome,
+        statusCode: handled.answer.statusCode,
+        phoneNumber: maskPhone(callback.phoneNumber),
+      });
+      return handled.answer;
+    });
+  // Middy types the event as every parser's event at once; API Gateway's is what arrives.
+  return handler as unknown as CallbackHandler;
 }
+
+/** A callback route's Lambda handler: API Gateway's HTTP API event in, the answer out. */
+export type CallbackHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<HttpAnswer>;
 
 function routeOf(event: Event): Route {
   const route = findRoute(event.routeKey);

@@ -1,5 +1,5 @@
+import { isBlacklistReason } from "../model/reply-state";
 import { isOptOutMessage } from "../reply/policy";
-import { isBlacklistReason } from "../reply/state";
 import { type RecordItem, recordedCallback } from "../table/records";
 import { deliveryUpdateOf, type ReplyStore } from "../table/replies";
 

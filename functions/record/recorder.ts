@@ -1,10 +1,8 @@
-import type { SQSRecord } from "aws-lambda";
-import { parseEnvelope } from "../ingest/envelope";
+import type { Envelope } from "../model/envelope";
 import { type ReplyJob, replyJobFor } from "../reply/job";
-import { EVENTS_QUEUE } from "../settings";
-import { isFieldObject } from "../shared/json";
 import { logger } from "../shared/logger";
 import type { MessageQueue } from "../shared/sqs";
+import type { Delivery } from "../shared/sqs-worker";
 import type { RecordStore } from "../table/record-store";
 import { toRecordItem } from "../table/records";
 import type { ReplyStore } from "../table/replies";
@@ -22,60 +20,29 @@ export interface RecorderDeps {
  * Writes one queued callback; a duplicate (AT retry, SQS redelivery) is a success that writes
  * nothing. Then, for duplicates too (so a crash after the write is harmless): applies SMS
  * effects (opt-outs, delivery status, subscriptions) and queues a reply job for an incoming SMS;
- * the reply worker makes extra jobs harmless (docs/replies.md).
+ * the reply worker makes extra jobs harmless (docs/replies.md). Parsing, failures and the
+ * dead-letter queue are the worker plumbing's (functions/shared/sqs-worker.ts).
  */
 export function recorder(deps: RecorderDeps) {
-  return async (message: SQSRecord): Promise<void> => {
-    const receiveCount = Number(message.attributes?.ApproximateReceiveCount ?? 1);
-    // The receive count is worth its bytes only on a redelivery.
-    const fields = {
-      sqsMessageId: message.messageId,
-      ...(receiveCount > 1 ? { receiveCount } : {}),
-    };
-    let atId: string | undefined;
-    try {
-      const envelope = parseEnvelope(message.body);
-      atId = envelope.id;
-      const item = toRecordItem(envelope, { now: new Date(), ttlDays: deps.ttlDays });
-      const written = await deps.records.putOnce(item);
-      // A duplicate acts on the record as first stored (its receivedAt), however the two raced.
-      const record = written ? item : ((await deps.records.stored(item)) ?? item);
-      const { effects } = await applyCallbackEffects(record, deps.replyStore);
-      const job = record.type === "sms.incoming" ? replyJobFor(record) : undefined;
-      if (job) {
-        await deps.replies.send(job);
-        effects.push("reply-queued");
-      } else if (record.type === "sms.incoming") {
-        effects.push("no-reply-sender-not-a-phone-number");
-      }
-      logger.info("record", {
-        atId,
-        ...fields,
-        recordType: envelope.type,
-        outcome: written ? "recorded" : "duplicate",
-        ...(effects.length > 0 ? { effects } : {}),
-      });
-    } catch (error) {
-      // On its last receive the message goes to the dead-letter queue: say so, with its AT id.
-      const last = receiveCount >= EVENTS_QUEUE.maxReceiveCount;
-      logger.error("record", {
-        ...(atId ? { atId } : { atId: atIdIn(message.body) }),
-        ...fields,
-        outcome: last ? "dead-lettered" : "failed",
-        error,
-      });
-      throw error;
+  return async (envelope: Envelope, { fields }: Pick<Delivery, "fields">): Promise<void> => {
+    const item = toRecordItem(envelope, { now: new Date(), ttlDays: deps.ttlDays });
+    const written = await deps.records.putOnce(item);
+    // A duplicate acts on the record as first stored (its receivedAt), however the two raced.
+    const record = written ? item : ((await deps.records.stored(item)) ?? item);
+    const { effects } = await applyCallbackEffects(record, deps.replyStore);
+    const job = record.type === "sms.incoming" ? replyJobFor(record) : undefined;
+    if (job) {
+      await deps.replies.send(job);
+      effects.push("reply-queued");
+    } else if (record.type === "sms.incoming") {
+      effects.push("no-reply-sender-not-a-phone-number");
     }
+    // The one INFO line of a callback (the route logs its own at DEBUG): the type says the route.
+    logger.info("record", {
+      ...fields,
+      recordType: envelope.type,
+      outcome: written ? "recorded" : "duplicate",
+      ...(effects.length > 0 ? { effects } : {}),
+    });
   };
-}
-
-/** The AT id of a message that is not a valid envelope, if it names one. */
-function atIdIn(body: string): string | undefined {
-  try {
-    const value: unknown = JSON.parse(body);
-    const id = isFieldObject(value) ? value.id : undefined;
-    return typeof id === "string" ? id : undefined;
-  } catch {
-    return undefined;
-  }
 }

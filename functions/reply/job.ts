@@ -1,6 +1,6 @@
 import * as v from "valibot";
-import { PoisonMessageError } from "../ingest/envelope";
 import { describeIssues, isFieldObject } from "../shared/json";
+import { PoisonMessageError } from "../shared/sqs-worker";
 import { type RecordItem, recordedCallback } from "../table/records";
 
 /** The replies-queue message: one per (re)recorded incoming SMS. Duplicates are expected. */

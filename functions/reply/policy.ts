@@ -7,7 +7,7 @@ import { isFieldObject, parseJsonSetting } from "../shared/json";
  *
  * - `SMS_REPLY_TEMPLATE`: the default reply. `{text}`, `{from}` and `{to}` are replaced by the
  *   inbound text, sender and shortcode. Unset: locally the seed's demo reply
- *   `This is a response to: "{text}"`; on Lambda none (a demo text sent in production costs
+ *   `This is a response to: "{text}"`; on AWS none (a demo text sent in production costs
  *   money and answers STOP). Set to an empty string: no reply (recorded as `skipped`).
  * - `SMS_REPLY_KEYWORDS`: JSON object from keyword to reply, e.g.
  *   `{"HELP":"Text BAL for your balance","STOP":"You are unsubscribed"}`. The first word of the
@@ -31,9 +31,12 @@ export interface Inbound {
   linkId?: string;
 }
 
-export function loadReplyPolicy(env: Record<string, string | undefined>): ReplyPolicy {
-  const onLambda = Boolean(env.AWS_LAMBDA_FUNCTION_NAME);
-  const template = env.SMS_REPLY_TEMPLATE ?? (onLambda ? "" : DEFAULT_TEMPLATE);
+/** `mode`: where the replier runs; only the local stack has a default reply. */
+export function loadReplyPolicy(
+  env: Readonly<Record<string, string | undefined>>,
+  mode: "aws" | "local",
+): ReplyPolicy {
+  const template = env.SMS_REPLY_TEMPLATE ?? (mode === "aws" ? "" : DEFAULT_TEMPLATE);
   const keywords = parseReplyKeywords(env.SMS_REPLY_KEYWORDS);
   const premiumKeywords = (env.AT_PREMIUM_KEYWORDS ?? "")
     .split(",")

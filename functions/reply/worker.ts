@@ -1,10 +1,11 @@
+import { backoffSeconds, type ReplyState, SENDABLE, SETTLED } from "../model/reply-state";
+import { RetryLater } from "../shared/sqs-worker";
 import { encodeNewReply, type Replies, type ReplyFields, type ReplyItem } from "../table/replies";
 import type { SuppressionList } from "../table/suppressions";
 import type { SendOutcome } from "./at-response";
 import { BLACKLISTED_CODE } from "./at-response";
 import type { ReplyJob } from "./job";
 import { premiumKeyword, type ReplyPolicy, replyText } from "./policy";
-import { backoffSeconds, type ReplyState, SENDABLE, SETTLED } from "./state";
 
 export interface SmsRequest {
   to: string;
@@ -57,16 +58,8 @@ export interface JobResult {
   messageId?: string;
 }
 
-/** Thrown for a job that must come back later; the handler delays it with the queue's visibility. */
-export class RetryLater extends Error {
-  override name = "RetryLater";
-  constructor(
-    message: string,
-    readonly delaySeconds: number,
-  ) {
-    super(message);
-  }
-}
+/** Thrown for a job that must come back later; the worker plumbing delays it on the queue. */
+export { RetryLater };
 
 const MAX_RACES = 5;
 

@@ -1,15 +1,17 @@
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import type { Envelope } from "../ingest/envelope";
 import { AWS_CALL } from "../settings";
+import { type ClientOptions, clientSettings } from "./clients";
 import { boundByInvocation } from "./deadline";
 
 /**
- * One client per container. The endpoint comes from the environment (AWS_ENDPOINT_URL_SQS
- * locally); the queue URL names the queue, never the host to call.
+ * An SQS client for one container, its calls bounded (AWS_CALL) and by the worker invocation's
+ * deadline. Without `endpoint` the SDK finds AWS's own; the queue URL names the queue, never
+ * the host to call.
  */
-export const sqsClient = boundByInvocation(
-  new SQSClient({ useQueueUrlAsEndpoint: false, ...AWS_CALL }),
-);
+export const createSqsClient = (options: ClientOptions = {}) =>
+  boundByInvocation(
+    new SQSClient({ useQueueUrlAsEndpoint: false, ...AWS_CALL, ...clientSettings(options) }),
+  );
 
 /** A queue of JSON messages of one kind. */
 export interface MessageQueue<T> {
@@ -17,10 +19,7 @@ export interface MessageQueue<T> {
   send(message: T, signal?: AbortSignal): Promise<void>;
 }
 
-/** The events queue: one envelope per accepted callback. */
-export type EventQueue = MessageQueue<Envelope>;
-
-export function sqsQueue<T>(queueUrl: string, client: SQSClient = sqsClient): MessageQueue<T> {
+export function sqsQueue<T>(queueUrl: string, client: SQSClient): MessageQueue<T> {
   return {
     async send(message, signal) {
       await client.send(
@@ -30,8 +29,6 @@ export function sqsQueue<T>(queueUrl: string, client: SQSClient = sqsClient): Me
     },
   };
 }
-
-export const sqsEventQueue = (queueUrl: string): EventQueue => sqsQueue<Envelope>(queueUrl);
 
 /**
  * SQS refuses some characters (control characters, and supplementary ones on some

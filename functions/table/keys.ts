@@ -1,15 +1,36 @@
-import type { RecordType } from "./records";
+import type { RecordType } from "../model/record-type";
+
+/** What an index keeps of each item besides its keys. */
+export type IndexProjection =
+  | { readonly type: "ALL" }
+  | { readonly type: "KEYS_ONLY" }
+  | { readonly type: "INCLUDE"; readonly attributes: readonly string[] };
+
+const byPhone = {
+  indexName: "byPhone",
+  partitionKey: "phonePk",
+  sortKey: "phoneSk",
+  projection: { type: "ALL" } as IndexProjection,
+} as const;
+const byType = {
+  indexName: "byType",
+  partitionKey: "typePk",
+  sortKey: "typeSk",
+  projection: { type: "ALL" } as IndexProjection,
+} as const;
 
 /**
  * The single-table design (README "Records"): every attribute name the keys and indexes use and
- * every key prefix, in this one place. The codecs beside this file build items only from these.
+ * every key prefix, in this one place. The codecs beside this file build items only from these;
+ * the CDK stack and the local stack both create the table and its indexes from `TABLE`.
  */
 export const TABLE = {
   partitionKey: "pk",
   sortKey: "sk",
   ttlAttribute: "expiresAt",
-  byPhone: { indexName: "byPhone", partitionKey: "phonePk", sortKey: "phoneSk" },
-  byType: { indexName: "byType", partitionKey: "typePk", sortKey: "typeSk" },
+  byPhone,
+  byType,
+  indexes: [byPhone, byType],
 } as const;
 
 /** The primary key of one item. */

@@ -1,13 +1,13 @@
 import * as v from "valibot";
 import {
-  CALLBACK_TYPES,
   type CallbackOf,
   type CallbackType,
   callbackPhones,
   isCallbackOf,
   parseCallback,
-} from "../ingest/callbacks";
-import type { Envelope } from "../ingest/envelope";
+} from "../model/callbacks";
+import type { Envelope } from "../model/envelope";
+import { RECORD_TYPES, type RecordType } from "../model/record-type";
 import { describeIssues, type JsonObject, type JsonValue, jsonObjectSchema } from "../shared/json";
 import {
   expiryEpochSeconds,
@@ -19,9 +19,7 @@ import {
   typePartition,
 } from "./keys";
 
-/** Every type of record: the 11 callbacks, and the replies we send to incoming SMS. */
-export const RECORD_TYPES = [...CALLBACK_TYPES, "sms.reply"] as const;
-export type RecordType = (typeof RECORD_TYPES)[number];
+export { RECORD_TYPES, type RecordType };
 
 /** The item schema of a record as stored (see README "Records"); extra attributes are kept. */
 export const recordItemEntries = {

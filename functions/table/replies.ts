@@ -6,7 +6,7 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import * as v from "valibot";
-import { deliveryRank, REPLY_STATES, type ReplyState } from "../reply/state";
+import { deliveryRank, REPLY_STATES, type ReplyState } from "../model/reply-state";
 import { MESSAGE_LINK_TTL_DAYS } from "../settings";
 import { conditional } from "./conditional";
 import {

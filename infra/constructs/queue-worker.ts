@@ -78,6 +78,8 @@ export class QueueWorker extends AppFunction {
         ...Object.fromEntries(
           urls.map((q) => [`${q.name.toUpperCase()}_QUEUE_URL`, q.queue.queue.queueUrl]),
         ),
+        // A message that can never be read goes there on first sight (the worker sends it).
+        DEAD_LETTER_QUEUE_URL: own.deadLetterQueue.queueUrl,
         ...(grants.atCredentials
           ? { AT_CREDENTIALS_SECRET_ARN: atCredentialsSecret.secretArn }
           : {}),
@@ -102,6 +104,12 @@ export class QueueWorker extends AppFunction {
         }),
       );
     }
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ["sqs:SendMessage"],
+        resources: [own.deadLetterQueue.queueArn],
+      }),
+    );
     if (grants.atCredentials) {
       this.role.addToPrincipalPolicy(
         new PolicyStatement({

@@ -1,16 +1,9 @@
 import { Duration } from "aws-cdk-lib";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import type { QueueSettings } from "../../functions/settings";
 
-/** The shape of a queue definition in functions/settings.ts (e.g. EVENTS_QUEUE). */
-export interface QueueSettings {
-  readonly visibilityTimeoutSeconds: number;
-  readonly maxReceiveCount: number;
-  readonly retentionDays: number;
-  readonly dlqRetentionDays: number;
-  readonly batchSize: number;
-  readonly maxBatchingWindowSeconds: number;
-}
+export type { QueueSettings };
 
 export interface WorkQueueProps {
   readonly settings: QueueSettings;

@@ -6,8 +6,8 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { acceptBody, checkFormBody, mediaTypeOf } from "../../functions/ingest/body";
-import { type CallbackBody, callbackPhones, parseCallback } from "../../functions/ingest/callbacks";
-import { envelopeOf } from "../../functions/ingest/envelope";
+import { type CallbackBody, callbackPhones, parseCallback } from "../../functions/model/callbacks";
+import { envelopeOf } from "../../functions/model/envelope";
 import { ROUTES } from "../../functions/routes";
 import { maskPhone } from "../../functions/shared/phone";
 import { recordKey, TABLE } from "../../functions/table/keys";
@@ -15,6 +15,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../constants";
 import {
   type DeadLetter,
   listDeadLetters,
+  localQueuePairs,
   type QueuePair,
   redriveByCopy,
   watchDeadLetters,
@@ -111,10 +112,7 @@ export async function startInspector(options: {
           credentials: LOCAL_CREDENTIALS,
         }),
       ),
-      pairs: [
-        { name: "events", url: s.eventsQueueUrl, dlqUrl: s.eventsDlqUrl },
-        { name: "replies", url: s.repliesQueueUrl, dlqUrl: s.repliesDlqUrl },
-      ],
+      pairs: localQueuePairs(s.queues),
     };
     return clientsReady;
   };

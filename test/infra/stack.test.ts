@@ -170,6 +170,7 @@ describe("functions", () => {
         STAGE: DEFAULTS.stageName,
         TABLE_NAME: ref(stack.table.tableName),
         REPLIES_QUEUE_URL: ref(replies.queueUrl),
+        DEAD_LETTER_QUEUE_URL: ref(events.deadLetterQueue.queueUrl),
       },
     });
     const replier = resources[fnId("replier", stack.workerFunctions)]?.Properties.Environment;
@@ -179,6 +180,7 @@ describe("functions", () => {
         STAGE: DEFAULTS.stageName,
         TABLE_NAME: ref(stack.table.tableName),
         REPLIES_QUEUE_URL: ref(replies.queueUrl),
+        DEAD_LETTER_QUEUE_URL: ref(stack.queue("replies").deadLetterQueue.queueUrl),
         AT_CREDENTIALS_SECRET_ARN: ref(stack.atCredentialsSecret.secretArn),
       },
     });
@@ -235,7 +237,7 @@ describe("least privilege", () => {
       }),
     );
 
-  it("lets the recorder write records, consume its queue and queue reply jobs, nothing else", () => {
+  it("lets the recorder write records, consume its queue, queue reply jobs and dead-letter poison, nothing else", () => {
     const fn = stack.workerFunctions.get("recorder");
     if (!fn) throw new Error("missing");
     const queue = ref(events.queue.queueArn);
@@ -247,11 +249,13 @@ describe("least privilege", () => {
         { action: "sqs:DeleteMessage", resource: queue },
         { action: "sqs:GetQueueAttributes", resource: queue },
         { action: "sqs:SendMessage", resource: ref(stack.queue("replies").queue.queueArn) },
+        // A message that can never be read goes to the dead-letter queue on first sight.
+        { action: "sqs:SendMessage", resource: ref(events.deadLetterQueue.queueArn) },
       ]),
     );
   });
 
-  it("lets the replier read the AT credentials, track replies and delay its own retries, nothing else", () => {
+  it("lets the replier read the AT credentials, track replies, delay its own retries and dead-letter poison, nothing else", () => {
     const fn = stack.workerFunctions.get("replier");
     if (!fn) throw new Error("missing");
     const queue = ref(stack.queue("replies").queue.queueArn);
@@ -263,6 +267,10 @@ describe("least privilege", () => {
         { action: "sqs:DeleteMessage", resource: queue },
         { action: "sqs:GetQueueAttributes", resource: queue },
         { action: "sqs:ChangeMessageVisibility", resource: queue },
+        {
+          action: "sqs:SendMessage",
+          resource: ref(stack.queue("replies").deadLetterQueue.queueArn),
+        },
         {
           action: "secretsmanager:GetSecretValue",
           resource: ref(stack.atCredentialsSecret.secretArn),

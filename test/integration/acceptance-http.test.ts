@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseCallback } from "../../functions/ingest/callbacks";
+import { parseCallback } from "../../functions/model/callbacks";
 import {
   CALLBACK_ROUTES,
   encodeRequest,

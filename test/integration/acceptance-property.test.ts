@@ -15,15 +15,16 @@ import type {
 } from "aws-lambda";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Envelope } from "../../functions/ingest/envelope";
+import type { Envelope } from "../../functions/model/envelope";
+import type { RouteName } from "../../functions/routes";
 import { MARSHALL_OPTIONS } from "../../functions/shared/dynamodb";
 import { recordPartition } from "../../functions/table/keys";
 import { toRecordItem } from "../../functions/table/records";
 import { lambdaContext } from "../../local/apigw";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/constants";
+import { localClients, routeHandlers, workerHandlers } from "../../local/functions";
 import { sqsEventOf } from "../../local/poller";
 import { type LocalServices, startServices } from "../../local/services";
-import { handlerEnvironment } from "../../local/stack";
 import {
   CALLBACK_ROUTES,
   type CallbackRoute,
@@ -57,17 +58,18 @@ let sqs: SQSClient;
 let documents: DynamoDBDocumentClient;
 const handlers = new Map<string, HttpHandler>();
 let recorder: Worker;
+let clients: ReturnType<typeof localClients> | undefined;
 
 beforeAll(async () => {
   services = await startServices({ ...testServiceOptions(), visibilityTimeoutSeconds: 60 });
-  Object.assign(process.env, handlerEnvironment(services, TEST_KEY));
+  // Every handler built by its factory, with clients on the local services.
+  clients = localClients(services);
+  const byName = routeHandlers(services, TEST_KEY, {}, clients);
   for (const route of CALLBACK_ROUTES) {
-    handlers.set(
-      route.name,
-      ((await import(`../../${route.entry}`)) as { handler: HttpHandler }).handler,
-    );
+    const handler = byName.get(route.name as RouteName);
+    if (handler) handlers.set(route.name, handler as unknown as HttpHandler);
   }
-  recorder = ((await import("../../functions/handlers/recorder")) as { handler: Worker }).handler;
+  recorder = workerHandlers(services, {}, clients).recorder;
   const local = { endpoint: "", region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
   sqs = new SQSClient({ ...local, endpoint: services.sqsEndpoint, useQueueUrlAsEndpoint: false });
   documents = DynamoDBDocumentClient.from(
@@ -75,6 +77,8 @@ beforeAll(async () => {
   );
 });
 afterAll(async () => {
+  clients?.sqs.destroy();
+  clients?.documents.destroy();
   sqs?.destroy();
   documents?.destroy();
   await services?.stop();

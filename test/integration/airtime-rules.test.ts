@@ -5,18 +5,18 @@ import { airtimePendingKey } from "../../functions/table/keys";
 import { routePath, startTestStack, type TestStack } from "../support/local";
 import { runScript } from "../support/run-script";
 
-// The handler reads its rules at cold start, as on Lambda: set them before the stack imports it.
-Object.assign(process.env, {
+// The handler's rules, as a deployed stage's environment sets them.
+const settings = {
   AIRTIME_REQUIRE_PENDING: "true",
   AIRTIME_CURRENCIES: "KES,UGX",
   AIRTIME_LIMITS: "KES:10-10000",
   AIRTIME_ALLOWED_IPS: "203.0.113.0/24",
-});
+};
 
 let local: TestStack;
 let pending: ReturnType<typeof dynamoPendingTransactions>;
 beforeAll(async () => {
-  local = await startTestStack();
+  local = await startTestStack({ settings });
   pending = dynamoPendingTransactions(local.documents, local.stack.services.tableName);
 });
 afterAll(async () => {
@@ -66,7 +66,7 @@ describe("airtime validation against requests the application registered", () =>
       amount: 100,
     });
     // The table does the write, but its answer arrives after the 3 s airtime deadline.
-    const { documentClient } = await import("../../functions/shared/dynamodb");
+    const documentClient = local.stack.clients.documents;
     let slow = true;
     documentClient.middlewareStack.add(
       (next) => async (args) => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseCallback } from "../../functions/ingest/callbacks";
+import { parseCallback } from "../../functions/model/callbacks";
 import { ROUTES } from "../../functions/routes";
 import {
   allFixtures,

@@ -28,6 +28,7 @@ describe("local poller", () => {
     const errors: unknown[] = [];
     const invocations: string[] = [];
     const poller = startPoller({
+      batchSize: 10,
       client: sqs,
       queueUrl: services.eventsQueueUrl,
       queueArn: services.eventsQueueArn,

@@ -4,7 +4,7 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import sdkAxios from "axios/dist/node/axios.cjs";
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { envelopeFor } from "../../functions/ingest/envelope";
+import { envelopeFor } from "../../functions/model/envelope";
 import { applyCallbackEffects } from "../../functions/record/effects";
 import { classifySendError } from "../../functions/reply/at-response";
 import { atSmsSender, configureAtHttp } from "../../functions/reply/at-sender";
@@ -79,7 +79,7 @@ function deps(overrides: Partial<ReplyDeps> = {}) {
   const d: ReplyDeps = {
     store,
     sender: async () => sender,
-    policy: loadReplyPolicy({ AT_PREMIUM_KEYWORDS: "NEWS" }),
+    policy: loadReplyPolicy({ AT_PREMIUM_KEYWORDS: "NEWS" }, "local"),
     shortcode: "20880",
     ttlDays: undefined,
     retry: { baseDelaySeconds: 20, maxDelaySeconds: 300 },
@@ -500,7 +500,7 @@ describe("at most one SMS per inbound message", () => {
     expect((await reply(job.inboundId)).suppressedBy).toMatch(/^optout/);
 
     const quiet = newJob();
-    const policy = loadReplyPolicy({ SMS_REPLY_TEMPLATE: "" });
+    const policy = loadReplyPolicy({ SMS_REPLY_TEMPLATE: "" }, "local");
     expect((await processReplyJob(quiet, ctx(), deps({ policy }).deps)).state).toBe("skipped");
     expect(nock.pendingMocks()).toEqual([]);
   });

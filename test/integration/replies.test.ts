@@ -7,7 +7,6 @@ import { routePath, startTestStack, type TestStack } from "../support/local";
  * which answers like AT (a messageId), so delivery reports posted locally update the reply.
  */
 // The outbox prints each reply it "sends", as under `npm start`: the count of SMS that left.
-process.env.LOCAL_OUTBOX_PRINT = "1";
 const printed: string[] = [];
 
 let local: TestStack;
@@ -15,7 +14,7 @@ beforeAll(async () => {
   vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
     printed.push(args.join(" "));
   });
-  local = await startTestStack();
+  local = await startTestStack({ settings: { LOCAL_OUTBOX_PRINT: "1" } });
 });
 afterAll(async () => {
   await local.stop();

@@ -2,6 +2,11 @@ import { createServer, type Server, type Socket } from "node:net";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import type { Context } from "aws-lambda";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { fixedCallbackKeys, loadCallbackConfig } from "../../functions/config/callback";
+import { createRecorderHandler } from "../../functions/handlers/recorder";
+import type { Envelope } from "../../functions/model/envelope";
+import { createDocumentClient } from "../../functions/shared/dynamodb";
+import { createSqsClient, sqsQueue } from "../../functions/shared/sqs";
 import { lambdaContext } from "../../local/apigw";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/constants";
 
@@ -26,24 +31,16 @@ afterAll(async () => {
   await new Promise<void>((resolve) => blackHole.close(() => resolve()));
 });
 
-const ENV_KEYS = [
-  "TABLE_NAME",
-  "REPLIES_QUEUE_URL",
-  "AWS_ENDPOINT_URL_DYNAMODB",
-  "AWS_ENDPOINT_URL_SQS",
-  "AWS_ENDPOINT_URL_SECRETS_MANAGER",
-  "CALLBACK_KEY_SECRET_ARN",
-  "CALLBACK_KEY",
-  "EVENTS_QUEUE_URL",
-];
+/** Clients as the local stack builds them: any region, credentials never checked. */
+const LOCAL = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
 beforeEach(() => {
   vi.resetModules();
-  for (const key of ENV_KEYS) delete process.env[key];
+  // The Secrets Manager client (built inside the key lookup) finds its region and credentials
+  // the SDK's way.
   Object.assign(process.env, {
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-    EVENTS_QUEUE_URL: "http://sqs.us-east-1.localhost/000000000000/events",
   });
 });
 
@@ -70,8 +67,7 @@ type Handler = (event: unknown, context: Context) => Promise<{ statusCode: numbe
 
 describe("every call to another service is bounded", () => {
   it("gives up on a DynamoDB that never answers within seconds, not never", async () => {
-    process.env.AWS_ENDPOINT_URL_DYNAMODB = blackHoleUrl;
-    const { documentClient } = await import("../../functions/shared/dynamodb");
+    const documentClient = createDocumentClient({ ...LOCAL, endpoint: blackHoleUrl });
     const call = documentClient.send(
       new GetCommand({ TableName: "records", Key: { pk: "ID#x", sk: "x" } }),
     );
@@ -80,12 +76,18 @@ describe("every call to another service is bounded", () => {
   }, 15_000);
 
   it("ends a recorder invocation before Lambda would, reporting the message it could not write", async () => {
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL_DYNAMODB: blackHoleUrl,
-      TABLE_NAME: "records",
-      REPLIES_QUEUE_URL: "http://sqs.us-east-1.localhost/000000000000/replies",
+    const handler = createRecorderHandler({
+      config: {
+        tableName: "records",
+        recordTtlDays: undefined,
+        repliesQueueUrl: "http://sqs.us-east-1.localhost/000000000000/replies",
+        deadLetterQueueUrl: "http://sqs.us-east-1.localhost/000000000000/events-dlq",
+      },
+      clients: {
+        sqs: createSqsClient({ ...LOCAL, endpoint: blackHoleUrl }),
+        documents: createDocumentClient({ ...LOCAL, endpoint: blackHoleUrl }),
+      },
     });
-    const { handler } = await import("../../functions/handlers/recorder");
     const envelope = {
       v: 1,
       type: "sms.delivery",
@@ -108,13 +110,16 @@ describe("every call to another service is bounded", () => {
   }, 15_000);
 
   it("answers USSD within its budget when Secrets Manager never answers: 503, in AT's format", async () => {
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: blackHoleUrl,
-      CALLBACK_KEY_SECRET_ARN: "arn:aws:secretsmanager:us-east-1:000000000000:secret:keys",
-    });
-    const { handler } = (await import("../../functions/handlers/ussd-session")) as {
-      handler: Handler;
-    };
+    // The SDK's own endpoint setting for the Secrets Manager client the key lookup uses.
+    process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = blackHoleUrl;
+    const { createUssdSessionHandler } = await import("../../functions/handlers/ussd-session");
+    const handler = createUssdSessionHandler({
+      config: loadCallbackConfig({
+        EVENTS_QUEUE_URL: "http://sqs.us-east-1.localhost/000000000000/events",
+        CALLBACK_KEY_SECRET_ARN: "arn:aws:secretsmanager:us-east-1:000000000000:secret:keys",
+      }),
+      clients: { sqs: createSqsClient({ ...LOCAL, endpoint: blackHoleUrl }) },
+    }) as unknown as Handler;
     const answer = handler(ussdEvent(), lambdaContext("ussd-session", 10_000));
     expect(await settleTime(answer, 9_000)).toBeLessThan(7_000);
     await expect(answer).resolves.toMatchObject({
@@ -124,15 +129,19 @@ describe("every call to another service is bounded", () => {
   }, 15_000);
 
   it("shares one deadline between a slow menu and a queue that never answers", async () => {
-    Object.assign(process.env, { AWS_ENDPOINT_URL_SQS: blackHoleUrl, CALLBACK_KEY: "budget-key" });
     const { callbackHandler } = await import("../../functions/ingest/pipeline");
     const { interactive } = await import("../../functions/ingest/interactive");
-    const { sqsEventQueue } = await import("../../functions/shared/sqs");
-    const { loadCallbackConfig } = await import("../../functions/ingest/config");
     const { text } = await import("../../functions/ingest/http");
-    const config = loadCallbackConfig();
+    const config = {
+      eventsQueueUrl: "http://sqs.us-east-1.localhost/000000000000/events",
+      callbackKeys: fixedCallbackKeys("budget-key"),
+    };
+    const queue = sqsQueue<Envelope>(
+      config.eventsQueueUrl,
+      createSqsClient({ ...LOCAL, endpoint: blackHoleUrl }),
+    );
     // A slow menu (4 s), then the event goes to a queue that never answers.
-    const slowMenu = interactive(sqsEventQueue(config.eventsQueueUrl), "ussd.session", async () => {
+    const slowMenu = interactive(queue, "ussd.session", async () => {
       await new Promise((resolve) => setTimeout(resolve, 4_000));
       return { answer: text(200, "END Sorry, please try again."), recorded: "", note: "deadline" };
     });

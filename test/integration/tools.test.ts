@@ -330,16 +330,17 @@ describe("npm run dlq", () => {
     out.length = 0;
     await dlq(["redrive", "--queue", "events"], (l) => out.push(l), queues());
     expect(out[0]).toMatch(/^events: moved 2 message\(s\) back to the work queue/);
-    // The valid one is recorded now; the unreadable one fails again.
+    // The valid one is recorded now; the unreadable one is back on the dead-letter queue at once.
     const [record] = await t.waitForRecords({ id: "ATXid_redriven01" }, (r) => r.length === 1);
     expect(record?.payload.status).toBe("Success");
+    await expect.poll(() => t.queueDepth(eventsDlqUrl), { timeout: 10_000 }).toBe(1);
 
     out.length = 0;
     await t.sqs.send(
       new SendMessageCommand({ QueueUrl: eventsDlqUrl, MessageBody: "still not json" }),
     );
     await dlq(["purge", "--queue", "events"], (l) => out.push(l), queues());
-    expect(out).toEqual(["events: purged 1 message(s)"]);
+    expect(out).toEqual(["events: purged 2 message(s)"]);
     await expect(dlq(["purge"], () => undefined, queues())).rejects.toThrow(/purge needs --queue/);
   });
 });

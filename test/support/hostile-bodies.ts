@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { CALLBACKS } from "../../functions/ingest/callbacks";
+import { CALLBACKS } from "../../functions/model/callbacks";
 import { ROUTES, type Route } from "../../functions/routes";
 
 /**

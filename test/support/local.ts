@@ -2,13 +2,15 @@ import { randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { Env } from "../../functions/config/env";
 import { ROUTES } from "../../functions/routes";
 import { MARSHALL_OPTIONS } from "../../functions/shared/dynamodb";
 import { queryRecords, type RecordFilter } from "../../functions/table/record-store";
 import type { RecordItem } from "../../functions/table/records";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/constants";
+import { localClients, workerHandlers } from "../../local/functions";
 import { queueDepth } from "../../local/queue-depth";
-import type { ServiceOptions } from "../../local/services";
+import type { ServiceEndpoints, ServiceOptions } from "../../local/services";
 import { type Exchange, type LocalStack, startLocalStack } from "../../local/stack";
 import type { Fixture } from "./fixtures";
 
@@ -80,6 +82,8 @@ export async function startTestStack(
     visibilityTimeoutSeconds?: number;
     callbackKey?: string;
     onExchange?: (exchange: Exchange) => void;
+    /** The functions' settings (`AIRTIME_*`, `SMS_REPLY_*`, …), as a deployed stage's environment. */
+    settings?: Env;
   } = {},
 ): Promise<TestStack> {
   const errors: unknown[] = [];
@@ -90,6 +94,7 @@ export async function startTestStack(
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 1,
     onError: (e) => errors.push(e),
     ...(options.onExchange ? { onExchange: options.onExchange } : {}),
+    ...(options.settings ? { settings: options.settings } : {}),
   });
   const documents = localDocuments(stack.services.dynamodbEndpoint);
   const sqs = new SQSClient({
@@ -165,6 +170,21 @@ export async function startTestStack(
       sqs.destroy();
       documents.destroy();
       await stack.stop();
+    },
+  };
+}
+
+/**
+ * The workers built by their factories on a local stack's services, to invoke directly with
+ * an SQS event (clients of their own, destroyed by `stop`).
+ */
+export function localWorkers(services: ServiceEndpoints, settings: Env = {}) {
+  const clients = localClients(services);
+  return {
+    ...workerHandlers(services, settings, clients),
+    stop() {
+      clients.sqs.destroy();
+      clients.documents.destroy();
     },
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type CallbackType, parseCallback } from "../../functions/ingest/callbacks";
+import { type CallbackType, parseCallback } from "../../functions/model/callbacks";
 import { ROUTES } from "../../functions/routes";
 import { allFixtures, INVALID_VARIANT, loadFixture, parsedFields } from "../support/fixtures";
 

@@ -9,7 +9,11 @@ import type {
 } from "aws-lambda";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { ROUTES } from "../../functions/routes";
+import { createDocumentClient } from "../../functions/shared/dynamodb";
+import { createSqsClient } from "../../functions/shared/sqs";
 import { readBody, toHttpApiEvent } from "../../local/apigw";
+import { routeHandlers } from "../../local/functions";
+import type { ServiceEndpoints } from "../../local/services";
 import {
   allFixtures,
   type Fixture,
@@ -20,16 +24,12 @@ import {
 } from "../support/fixtures";
 
 const KEY = "unit-key-0123456789abcdef";
-Object.assign(process.env, {
-  AWS_REGION: "eu-west-1",
-  AWS_ACCESS_KEY_ID: "unit",
-  AWS_SECRET_ACCESS_KEY: "unit",
-  EVENTS_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/123456789012/events",
-  CALLBACK_KEY: KEY,
+const sqsClient = createSqsClient({
+  region: "eu-west-1",
+  credentials: { accessKeyId: "unit", secretAccessKey: "unit" },
 });
 
 // The one SDK-level stand-in: the events queue accepts every message and keeps it here.
-const { sqsClient } = await import("../../functions/shared/sqs");
 const queued: unknown[] = [];
 vi.spyOn(sqsClient, "send").mockImplementation((async (command: SendMessageCommand) => {
   queued.push(JSON.parse(command.input.MessageBody ?? "null"));
@@ -42,9 +42,14 @@ type Handler = (
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 const handlers = new Map<string, Handler>();
 beforeAll(async () => {
-  for (const route of ROUTES) {
-    const module = (await import(`../../${route.entry}`)) as { handler: Handler };
-    handlers.set(route.name, module.handler);
+  // Every route's handler built by its factory, as the local stack builds them.
+  const services = {
+    eventsQueueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/events",
+    tableName: "records",
+  } as ServiceEndpoints;
+  const clients = { sqs: sqsClient, documents: createDocumentClient({ region: "eu-west-1" }) };
+  for (const [name, handler] of routeHandlers(services, KEY, {}, clients)) {
+    handlers.set(name, handler as unknown as Handler);
   }
 });
 beforeEach(() => {

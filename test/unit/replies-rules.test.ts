@@ -1,5 +1,6 @@
 import endpoints from "africastalking/lib/common.js";
 import { describe, expect, it, vi } from "vitest";
+import { backoffSeconds, deliveryRank, isFinalDelivery } from "../../functions/model/reply-state";
 import { classifySendError, parseSendResponse } from "../../functions/reply/at-response";
 import {
   AT_ENDPOINTS,
@@ -8,7 +9,7 @@ import {
   parseAtCredentials,
 } from "../../functions/reply/at-sender";
 import { parseReplyJob, replyJobFor } from "../../functions/reply/job";
-import { countMetric, METRIC_NAMESPACE, replyMetrics } from "../../functions/reply/metrics";
+import { countMetrics, METRIC_NAMESPACE } from "../../functions/reply/metrics";
 import {
   DEFAULT_TEMPLATE,
   isOptOutMessage,
@@ -16,32 +17,33 @@ import {
   premiumKeyword,
   replyText,
 } from "../../functions/reply/policy";
-import { backoffSeconds, deliveryRank, isFinalDelivery } from "../../functions/reply/state";
 import type { RecordItem } from "../../functions/table/records";
 
 const inbound = { text: "Hello, I need help", from: "+254711000111", to: "20880" };
 
 describe("reply policy", () => {
   it("answers with the seed's text by default", () => {
-    const policy = loadReplyPolicy({});
+    const policy = loadReplyPolicy({}, "local");
     expect(policy.template).toBe(DEFAULT_TEMPLATE);
     expect(replyText(policy, inbound)).toBe('This is a response to: "Hello, I need help"');
     expect(replyText(policy, { ...inbound, text: "" })).toBe('This is a response to: ""');
   });
 
   it("sends no demo reply on Lambda unless a template is configured", () => {
-    const lambda = { AWS_LAMBDA_FUNCTION_NAME: "AtCallbacks-prod-ReplierWorker" };
-    expect(replyText(loadReplyPolicy(lambda), inbound)).toBe("");
+    expect(replyText(loadReplyPolicy({}, "aws"), inbound)).toBe("");
     expect(
-      replyText(loadReplyPolicy({ ...lambda, SMS_REPLY_TEMPLATE: "Got it: {text}" }), inbound),
+      replyText(loadReplyPolicy({ SMS_REPLY_TEMPLATE: "Got it: {text}" }, "aws"), inbound),
     ).toBe("Got it: Hello, I need help");
   });
 
   it("uses a template and a keyword map, case-insensitively on the first word", () => {
-    const policy = loadReplyPolicy({
-      SMS_REPLY_TEMPLATE: "Thanks {from}, we got: {text} (on {to})",
-      SMS_REPLY_KEYWORDS: JSON.stringify({ help: "Text BAL for your balance", STOP: "" }),
-    });
+    const policy = loadReplyPolicy(
+      {
+        SMS_REPLY_TEMPLATE: "Thanks {from}, we got: {text} (on {to})",
+        SMS_REPLY_KEYWORDS: JSON.stringify({ help: "Text BAL for your balance", STOP: "" }),
+      },
+      "local",
+    );
     expect(replyText(policy, inbound)).toBe(
       "Thanks +254711000111, we got: Hello, I need help (on 20880)",
     );
@@ -50,9 +52,9 @@ describe("reply policy", () => {
   });
 
   it("an empty template means no reply, and a bad keyword map fails the cold start", () => {
-    expect(replyText(loadReplyPolicy({ SMS_REPLY_TEMPLATE: "" }), inbound)).toBe("");
-    expect(() => loadReplyPolicy({ SMS_REPLY_KEYWORDS: "HELP=x" })).toThrow(/JSON object/);
-    expect(() => loadReplyPolicy({ SMS_REPLY_KEYWORDS: '{"HELP":1}' })).toThrow(/string/);
+    expect(replyText(loadReplyPolicy({ SMS_REPLY_TEMPLATE: "" }, "local"), inbound)).toBe("");
+    expect(() => loadReplyPolicy({ SMS_REPLY_KEYWORDS: "HELP=x" }, "local")).toThrow(/JSON object/);
+    expect(() => loadReplyPolicy({ SMS_REPLY_KEYWORDS: '{"HELP":1}' }, "local")).toThrow(/string/);
   });
 
   it("recognises an opt-out message: the keyword alone, in any case or spacing", () => {
@@ -66,12 +68,14 @@ describe("reply policy", () => {
 
   it("answers a premium on-demand message with its keyword and linkId only when configured", () => {
     const withLink = { ...inbound, text: "news today", linkId: "L1" };
-    expect(premiumKeyword(loadReplyPolicy({}), withLink)).toBeUndefined();
-    const two = loadReplyPolicy({ AT_PREMIUM_KEYWORDS: "NEWS, JOKES" });
+    expect(premiumKeyword(loadReplyPolicy({}, "local"), withLink)).toBeUndefined();
+    const two = loadReplyPolicy({ AT_PREMIUM_KEYWORDS: "NEWS, JOKES" }, "local");
     expect(premiumKeyword(two, withLink)).toBe("NEWS");
     expect(premiumKeyword(two, { ...withLink, text: "hello" })).toBeUndefined();
     expect(premiumKeyword(two, { ...inbound, text: "news" })).toBeUndefined();
-    expect(premiumKeyword(loadReplyPolicy({ AT_PREMIUM_KEYWORDS: "NEWS" }), withLink)).toBe("NEWS");
+    expect(
+      premiumKeyword(loadReplyPolicy({ AT_PREMIUM_KEYWORDS: "NEWS" }, "local"), withLink),
+    ).toBe("NEWS");
   });
 });
 
@@ -303,7 +307,7 @@ describe("reply metrics", () => {
       .spyOn(process.stdout, "write")
       .mockImplementation((chunk: string | Uint8Array) => lines.push(String(chunk)) > 0);
     try {
-      countMetric("ReplyRejected", { inboundId: "ATXid_1" }, dimensions, replyMetrics(stage));
+      countMetrics(stage)("ReplyRejected", { inboundId: "ATXid_1" }, dimensions);
     } finally {
       write.mockRestore();
     }

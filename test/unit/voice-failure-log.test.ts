@@ -12,16 +12,23 @@ vi.mock("../../functions/engines/voice/flows", async (original) => ({
 
 describe("voice flow failures", () => {
   it("log the call's request id, its AT id whole, and the error's stack", async () => {
-    Object.assign(process.env, {
-      AWS_REGION: "us-east-1",
-      AWS_ACCESS_KEY_ID: "local",
-      AWS_SECRET_ACCESS_KEY: "local",
+    const { createVoiceInstructHandler } = await import("../../functions/handlers/voice-instruct");
+    const { fixedCallbackKeys } = await import("../../functions/config/callback");
+    const { createSqsClient } = await import("../../functions/shared/sqs");
+    const handler = createVoiceInstructHandler({
+      config: {
+        eventsQueueUrl: "http://sqs.us-east-1.localhost/000000000000/events",
+        callbackKeys: fixedCallbackKeys("voice-key"),
+      },
       // Nothing listens there: the event cannot be queued, which this test does not look at.
-      AWS_ENDPOINT_URL_SQS: "http://127.0.0.1:9",
-      EVENTS_QUEUE_URL: "http://sqs.us-east-1.localhost/000000000000/events",
-      CALLBACK_KEY: "voice-key",
+      clients: {
+        sqs: createSqsClient({
+          region: "us-east-1",
+          credentials: { accessKeyId: "local", secretAccessKey: "local" },
+          endpoint: "http://127.0.0.1:9",
+        }),
+      },
     });
-    const { handler } = await import("../../functions/handlers/voice-instruct");
     let answer: Awaited<ReturnType<typeof handler>> | undefined;
     const { entries } = await captureLogs(async () => {
       answer = await handler(

@@ -1,7 +1,7 @@
 /**
  * Airtime validation callback rules (AT asks before sending airtime; answer Validated or Failed).
  *
- *   validateAirtime(body: unknown, rules: AirtimeRules, ports?: { pending?, signal? })
+ *   validateAirtime(fields: AirtimeValidationFields, rules: AirtimeRules, ports?: { pending?, signal? })
  *     : Promise<AirtimeDecision>            // { status: "Validated" | "Failed", reason? }; never throws
  *   parseAirtimeRules(env: Record<string, string | undefined>): AirtimeRules   // throws AirtimeConfigError
  *   DEFAULT_AIRTIME_RULES                   // the seed: transactionId, phoneNumber and amount present
@@ -20,8 +20,7 @@
 
 import { BlockList, isIP } from "node:net";
 import * as v from "valibot";
-import { requiredFieldsOf } from "../../ingest/callbacks";
-import { isFieldObject } from "../../shared/json";
+import { type CallbackFields, requiredFieldsOf } from "../../model/callbacks";
 import { toE164 } from "../../shared/phone";
 
 export type AirtimeField =
@@ -101,16 +100,16 @@ interface AirtimeCallback {
   readonly amount: number | undefined;
 }
 
+/** The callback's fields as the callback map typed them (functions/model/callbacks.ts). */
+export type AirtimeValidationFields = Readonly<Partial<CallbackFields<"airtime.validation">>>;
+
 export async function validateAirtime(
-  body: unknown,
+  fields: AirtimeValidationFields,
   rules: AirtimeRules,
   ports: { readonly pending?: PendingTransactions; readonly signal?: AbortSignal } = {},
 ): Promise<AirtimeDecision> {
   try {
-    if (!isFieldObject(body)) {
-      return failed("body is not a JSON object");
-    }
-    const callback = readCallback(body);
+    const callback = readCallback(fields);
     const problem =
       missingFieldProblem(callback, rules.requiredFields) ??
       amountProblem(callback) ??
@@ -127,27 +126,24 @@ export async function validateAirtime(
   }
 }
 
-function readCallback(body: { readonly [field: string]: unknown }): AirtimeCallback {
-  const amountText = amountAsText(body.amount);
+function readCallback(fields: AirtimeValidationFields): AirtimeCallback {
+  const amountText = amountAsText(fields.amount);
   return {
-    transactionId: text(body.transactionId),
+    transactionId: text(fields.transactionId),
     // Untrimmed: a literal `+` arrives as a leading space, which normalisePhone turns back.
-    phoneNumber: untrimmed(body.phoneNumber),
-    sourceIpAddress: text(body.sourceIpAddress),
-    currencyCode: text(body.currencyCode)?.toUpperCase(),
+    phoneNumber: untrimmed(fields.phoneNumber),
+    sourceIpAddress: text(fields.sourceIpAddress),
+    currencyCode: text(fields.currencyCode)?.toUpperCase(),
     amountText,
     amount: amountText === undefined ? undefined : parseAmount(amountText),
   };
 }
 
-/** A field as the callback schema reads it: a single value, as text (JSON may send numbers). */
-function untrimmed(value: unknown): string | undefined {
-  const single =
-    typeof value === "string" || typeof value === "number" || typeof value === "boolean";
-  return single && String(value).trim() !== "" ? String(value) : undefined;
-}
+/** A field with something in it, as sent. */
+const untrimmed = (value: string | undefined) =>
+  value !== undefined && value.trim() !== "" ? value : undefined;
 
-const text = (value: unknown) => untrimmed(value)?.trim();
+const text = (value: string | undefined) => untrimmed(value)?.trim();
 
 const amountAsText = text;
 

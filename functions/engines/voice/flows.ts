@@ -11,6 +11,7 @@
  * Flows receive the parsed form fields as strings and return actions; buildVoiceXml errors
  * (a flow bug) propagate to the caller.
  */
+import type { CallbackFields } from "../../model/callbacks";
 import {
   buildVoiceXml,
   dial,
@@ -21,21 +22,11 @@ import {
   type VoiceAction,
 } from "./xml";
 
-/** AT's voice callback fields; all strings, most optional (see the reference, section 7). */
-export interface VoiceCallRequest {
-  readonly isActive?: string;
-  readonly sessionId?: string;
-  readonly direction?: string;
-  readonly callerNumber?: string;
-  readonly destinationNumber?: string;
-  readonly dtmfDigits?: string;
-  readonly recordingUrl?: string;
-  readonly durationInSeconds?: string;
-  readonly amount?: string;
-  readonly currencyCode?: string;
-  readonly hangupCause?: string;
-  readonly [field: string]: string | undefined;
-}
+/**
+ * AT's voice callback fields as the callback map reads them (functions/model/callbacks.ts):
+ * all text, most optional (see the reference, section 7).
+ */
+export type VoiceCallRequest = Readonly<Partial<CallbackFields<"voice.call">>>;
 
 export type VoiceReply =
   | { readonly kind: "xml"; readonly xml: string }

@@ -1,6 +1,8 @@
 import * as v from "valibot";
 import { describeIssues, isFieldObject, jsonObjectSchema } from "../shared/json";
 import { redactCallbackKeys } from "../shared/redact";
+import type { MessageQueue } from "../shared/sqs";
+import { PoisonMessageError } from "../shared/sqs-worker";
 import { CALLBACK_TYPES, type Callback, type CallbackType, parseCallback } from "./callbacks";
 
 const nonEmpty = v.pipe(v.string(), v.nonEmpty("is missing"));
@@ -72,9 +74,10 @@ export function envelopeFor(
   return envelopeOf(parsed.callback, route, receivedAt, answer, note);
 }
 
-export class PoisonMessageError extends Error {
-  override name = "PoisonMessageError";
-}
+export { PoisonMessageError };
+
+/** The events queue: one envelope per accepted callback. */
+export type EventQueue = MessageQueue<Envelope>;
 
 export function parseEnvelope(body: string): Envelope {
   let value: unknown;
