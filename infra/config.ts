@@ -32,8 +32,8 @@ export interface StageConfig {
   readonly recordTtlDays: number | undefined;
   /** Dev stages only: the table and secrets are deleted with the stack. */
   readonly destroyable: boolean;
-  /** `POWERTOOLS_LOG_LEVEL` of every function (default INFO). */
-  readonly logLevel: string | undefined;
+  /** The application log level of every function (Lambda's logging configuration; default INFO). */
+  readonly logLevel: LogLevel | undefined;
   /** The airtime validation rules, as the function's `AIRTIME_*` environment (README). */
   readonly airtime: Readonly<Record<string, string>>;
   /** The reply worker's settings, passed as its environment (docs/replies.md). */
@@ -69,7 +69,9 @@ export const NO_ALARM_EMAIL = "none";
 
 type ContextReader = (key: string) => unknown;
 
-const LOG_LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "CRITICAL", "SILENT"] as const;
+/** Lambda's application log levels. */
+const LOG_LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"] as const;
+type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Context option → the airtime validation function's environment variable. */
 const AIRTIME_CONTEXT = {

@@ -198,6 +198,7 @@ export class AtCallbacksStack extends Stack {
           ? config.concurrency.interactiveReserved
           : undefined,
       tracing: config.tracing,
+      logLevel: config.logLevel,
       environment: {
         ...commonEnvironment(config),
         ...(route.answer === "airtime" ? config.airtime : {}),
@@ -220,6 +221,7 @@ export class AtCallbacksStack extends Stack {
       maxConcurrency:
         worker.name === "replier" ? config.concurrency.replierMax : config.concurrency.recorderMax,
       tracing: config.tracing,
+      logLevel: config.logLevel,
       environment: {
         ...commonEnvironment(config),
         ...(config.recordTtlDays ? { RECORD_TTL_DAYS: String(config.recordTtlDays) } : {}),
@@ -385,10 +387,7 @@ export class AtCallbacksStack extends Stack {
   }
 }
 
-/** What every function gets: the stage (metrics' `stage` dimension) and the log level. */
+/** What every function gets: the stage (metrics' `stage` dimension). */
 function commonEnvironment(config: StageConfig): Record<string, string> {
-  return {
-    STAGE: config.stageName,
-    ...(config.logLevel ? { POWERTOOLS_LOG_LEVEL: config.logLevel } : {}),
-  };
+  return { STAGE: config.stageName };
 }

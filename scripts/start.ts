@@ -4,6 +4,7 @@ import { loadReplyPolicy } from "../functions/reply/policy";
 import { ROUTES } from "../functions/routes";
 import { consoleOutput, reloadLine } from "../local/console";
 import { startInspector } from "../local/inspector/server";
+import { LOCAL_LOG_FILE, logFileWriter } from "../local/log-file";
 import type { LocalStack } from "../local/stack";
 import { startLocalStack } from "../local/stack";
 import { cli } from "./cli";
@@ -81,6 +82,8 @@ const inspector = await orFailAsync(() =>
     stack: () => stack as LocalStack,
   }),
 );
+// `npm run logs` reads the functions' log lines back from here, by AT id too (docs/logs.md).
+const keepLogLine = logFileWriter(LOCAL_LOG_FILE);
 stack = await orFailAsync(() =>
   startLocalStack({
     port: ports.http,
@@ -91,7 +94,10 @@ stack = await orFailAsync(() =>
       inspector.record(exchange);
       output.exchange(exchange);
     },
-    onOutput: output.line,
+    onOutput: (line) => {
+      keepLogLine(line);
+      output.line(line);
+    },
     threads: true,
     ...(values["no-watch"] ? {} : { onReload: (outcome) => console.log(reloadLine(outcome)) }),
     settings,

@@ -3,7 +3,7 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { loadReplierConfig, type ReplierConfig } from "../config/replier";
 import { parseReplyJob } from "../reply/job";
-import { emfCount } from "../reply/metrics";
+import { countMetrics } from "../reply/metrics";
 import { smsSenderFor } from "../reply/sender";
 import { processReplyJob, type ReplyDeps } from "../reply/worker";
 import { REPLIES_QUEUE, REPLY_RETRY, WORKER_FUNCTION } from "../settings";
@@ -38,10 +38,7 @@ export function createReplierHandler({
     maxReceiveCount: REPLIES_QUEUE.maxReceiveCount,
     now: () => new Date(),
     newAttemptId: randomUUID,
-    metric: (name, fields, dimensions) => {
-      emfCount(name, fields, dimensions, config.stage);
-      logger.warn("reply metric", { metric: name, ...fields, ...dimensions });
-    },
+    metric: countMetrics(config.stage),
   };
   return sqsWorker({
     name: "reply",

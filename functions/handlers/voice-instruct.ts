@@ -8,8 +8,7 @@ import { interactive } from "../ingest/interactive";
 import { callbackHandler } from "../ingest/pipeline";
 import type { Envelope } from "../model/envelope";
 import { builtOnce } from "../shared/cold-start";
-import { describeError, logger } from "../shared/logger";
-import { maskPhonesIn } from "../shared/phone";
+import { logger } from "../shared/logger";
 import { createSqsClient, sqsQueue } from "../shared/sqs";
 
 const APOLOGY = buildVoiceXml([say("Sorry, something went wrong. Please call again later.")]);
@@ -35,8 +34,8 @@ export function createVoiceInstructHandler({
           : { answer: xml(200, reply.xml), recorded: reply.xml };
       } catch (error) {
         logger.error("voice flow failed", {
-          atId: maskPhonesIn(atId),
-          error: describeError(error),
+          atId,
+          error,
         });
         return { answer: xml(200, APOLOGY), recorded: APOLOGY, note: "error" };
       }

@@ -1,8 +1,7 @@
 import { type CallbackOf, type CallbackType, isCallbackOf } from "../model/callbacks";
 import type { EventQueue } from "../model/envelope";
 import { envelopeOf } from "../model/envelope";
-import { describeError, logger } from "../shared/logger";
-import { maskPhonesIn } from "../shared/phone";
+import { logger } from "../shared/logger";
 import type { HttpAnswer } from "./http";
 import type { Accepted, Handled } from "./pipeline";
 
@@ -35,8 +34,8 @@ export function interactive<T extends CallbackType>(
     } catch (error) {
       logger.error("could not queue interactive event", {
         route: route.name,
-        atId: maskPhonesIn(callback.atId),
-        error: describeError(error),
+        atId: callback.atId,
+        error,
       });
       return { answer, outcome: "answered-unrecorded" };
     }

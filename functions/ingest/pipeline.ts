@@ -7,8 +7,8 @@ import { type Callback, parseCallback } from "../model/callbacks";
 import { findRoute, type Route } from "../routes";
 import { MAX_BODY_BYTES, REQUEST_BUDGET_MS } from "../settings";
 import { requestDeadline, untilAborted } from "../shared/deadline";
-import { describeError, logger } from "../shared/logger";
-import { maskPhone, maskPhonesIn } from "../shared/phone";
+import { logContext, logger } from "../shared/logger";
+import { maskPhone } from "../shared/phone";
 import { acceptBody, bodyText, checkFormBody, type MediaType, mediaTypeOf } from "./body";
 import { isValidCallbackKey } from "./callback-key";
 import { ClientError, type HttpAnswer, refusal } from "./http";
@@ -49,6 +49,8 @@ export function callbackHandler(
   deps: Deps,
 ): CallbackHandler {
   const handler = middy<Event, HttpAnswer, Error, Context>()
+    // Every line of the request carries its Lambda request id, and from the schema on its AT id.
+    .use(logContext())
     .use({ before: startDeadline(deps.budgetMs) })
     .use({ before: authorise(deps.callbackKeys) })
     .use({ before: limitBodySize })
@@ -64,6 +66,7 @@ export function callbackHandler(
       if (!parsed.ok) throw new ClientError(400, parsed.reason);
       const { callback } = parsed;
       atIds.set(event, callback.atId);
+      logger.appendKeys({ atId: callback.atId });
       const receivedAt = new Date(event.requestContext?.timeEpoch ?? Date.now());
       const handled = await core({
         route,
@@ -72,10 +75,11 @@ export function callbackHandler(
         url: requestUrl(event),
         signal: deadlineOf(event),
       });
-      logger.info("callback", {
+      // The recorder's line says what became of the callback: this one is for debugging.
+      logger.debug("callback", {
         route: route.name,
         recordType: route.recordType,
-        atId: maskPhonesIn(callback.atId),
+        atId: callback.atId,
         outcome: handled.outcome,
         statusCode: handled.answer.statusCode,
         phoneNumber: maskPhone(callback.phoneNumber),
@@ -210,7 +214,7 @@ async function answerRefusals(request: {
     outcome: statusCode >= 500 ? "failed" : "refused",
     statusCode,
     reason,
-    ...(statusCode >= 500 ? { error: describeError(request.error) } : {}),
+    ...(statusCode >= 500 ? { error: request.error } : {}),
   });
   request.response =
     statusCode >= 500
@@ -236,9 +240,9 @@ const isParserError = (error: HttpError) =>
   error.statusCode < 500 &&
   PARSERS.includes((error.cause as { package?: unknown } | undefined)?.package);
 
-/** The AT id of a request that got as far as its schema, phone numbers masked, for failure lines. */
+/** The AT id of a request that got as far as its schema, for its refusal or failure line. */
 const atIds = new WeakMap<Event, string>();
 function atIdOf(event: Event): { atId?: string } {
   const atId = atIds.get(event);
-  return atId === undefined ? {} : { atId: maskPhonesIn(atId) };
+  return atId === undefined ? {} : { atId };
 }

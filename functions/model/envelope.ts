@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { describeIssues, isFieldObject, jsonObjectSchema } from "../shared/json";
+import { redactCallbackKeys } from "../shared/redact";
 import type { MessageQueue } from "../shared/sqs";
 import { PoisonMessageError } from "../shared/sqs-worker";
 import { CALLBACK_TYPES, type Callback, type CallbackType, parseCallback } from "./callbacks";
@@ -34,7 +35,11 @@ const envelopeSchema = v.looseObject({
 });
 export type Envelope = v.InferOutput<typeof envelopeSchema>;
 
-/** The envelope of an accepted callback; interactive routes add what they answered, and why. */
+/**
+ * The envelope of an accepted callback; interactive routes add what they answered, and why.
+ * A callback key in the answer (a voice flow's `callbackUrl`) is redacted here, before the
+ * answer is queued and stored: AT received it with the key, the queue and the table never do.
+ */
 export function envelopeOf(
   callback: Callback,
   route: string,
@@ -50,8 +55,8 @@ export function envelopeOf(
     receivedAt: receivedAt.toISOString(),
     route,
     payload: callback.body,
-    ...(answer === undefined ? {} : { answer }),
-    ...(note === undefined ? {} : { note }),
+    ...(answer === undefined ? {} : { answer: redactCallbackKeys(answer) }),
+    ...(note === undefined ? {} : { note: redactCallbackKeys(note) }),
   };
 }
 

@@ -37,9 +37,9 @@ export function recorder(deps: RecorderDeps) {
     } else if (record.type === "sms.incoming") {
       effects.push("no-reply-sender-not-a-phone-number");
     }
+    // The one INFO line of a callback (the route logs its own at DEBUG): the type says the route.
     logger.info("record", {
       ...fields,
-      route: envelope.route,
       recordType: envelope.type,
       outcome: written ? "recorded" : "duplicate",
       ...(effects.length > 0 ? { effects } : {}),

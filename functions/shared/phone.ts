@@ -23,6 +23,18 @@ export function maskPhone(phone: string | undefined): string | undefined {
   return phone.slice(0, 5) + "*".repeat(phone.length - 8) + phone.slice(-3);
 }
 
-/** Masks every phone-number-like run of digits in a text (some AT ids embed the number). */
+/**
+ * A phone number standing on its own in a text: 8 to 15 digits, maybe after `+` (or `%2B`, as
+ * a form body spells it), with no letter, digit, `_` or `-` on either side. A run of digits
+ * inside a token (`ATUid_…742332840b6d`, a UUID's last group, `ATXid_…`) is part of an id, and
+ * ids are never masked: searching the logs by id must find every line.
+ */
+const STANDALONE_PHONE = /(?<![\w-])(?:\+|%2B)?\d{8,15}(?![\w-])/gi;
+
+/** Masks the phone numbers in a text (an error message, a refusal reason); ids are left whole. */
 export const maskPhonesIn = (text: string) =>
-  text.replace(/\+?\d{8,15}/g, (match) => maskPhone(match) ?? match);
+  text.replace(STANDALONE_PHONE, (match) =>
+    /^%2B/i.test(match)
+      ? `${match.slice(0, 3)}${maskPhone(match.slice(3))}`
+      : (maskPhone(match) ?? match),
+  );

@@ -7,8 +7,7 @@ import {
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { requestDeadline, withInvocationDeadline } from "./deadline";
 import { isFieldObject } from "./json";
-import { describeError, logger } from "./logger";
-import { maskPhonesIn } from "./phone";
+import { logger } from "./logger";
 
 /** A message that can never be read (not JSON, wrong shape, unknown version): retrying is useless. */
 export class PoisonMessageError extends Error {
@@ -68,7 +67,11 @@ export function sqsWorker<T>(options: SqsWorkerOptions<T>) {
   const processor = new BatchProcessor(EventType.SQS);
   const one = (context: Context) => async (record: SQSRecord) => {
     const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? "1");
-    const fields: Record<string, unknown> = { sqsMessageId: record.messageId, receiveCount };
+    // The receive count is worth its bytes only on a redelivery.
+    const fields: Record<string, unknown> = {
+      sqsMessageId: record.messageId,
+      ...(receiveCount > 1 ? { receiveCount } : {}),
+    };
     let message: T;
     try {
       message = options.parse(record.body);
@@ -77,7 +80,8 @@ export function sqsWorker<T>(options: SqsWorkerOptions<T>) {
       await deadLetter(options, record, error, fields);
       return;
     }
-    fields.atId = maskPhonesIn(options.atIdOf(message));
+    // As AT sent it: the logger masks only a phone number in it (an opt-out's id).
+    fields.atId = options.atIdOf(message);
     const remaining = context?.getRemainingTimeInMillis?.() ?? options.timeoutSeconds * 1000;
     try {
       await options.work(message, {
@@ -96,23 +100,23 @@ export function sqsWorker<T>(options: SqsWorkerOptions<T>) {
               VisibilityTimeout: error.delaySeconds,
             }),
           )
-          .catch((e) =>
-            logger.warn(`${options.name} backoff not set`, { ...fields, error: describeError(e) }),
-          );
+          .catch((e) => logger.warn(`${options.name} backoff not set`, { ...fields, error: e }));
         logger.warn(options.name, { ...fields, outcome: "retry", reason: error.message });
       } else {
         const last = receiveCount >= options.maxReceiveCount;
         logger.error(options.name, {
           ...fields,
           outcome: last ? "dead-lettered" : "failed",
-          error: describeError(error),
+          error,
         });
       }
       throw error;
     }
   };
-  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    withInvocationDeadline(
+  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    // Every line of the invocation carries its Lambda request id.
+    if (context) logger.addContext(context);
+    return withInvocationDeadline(
       requestDeadline(options.timeoutSeconds * 1000, context?.getRemainingTimeInMillis?.()),
       () =>
         processPartialResponse(event, one(context), processor, {
@@ -120,6 +124,7 @@ export function sqsWorker<T>(options: SqsWorkerOptions<T>) {
           throwOnFullBatchFailure: false,
         }),
     );
+  };
 }
 
 /**
@@ -134,7 +139,7 @@ async function deadLetter<T>(
   fields: Record<string, unknown>,
 ): Promise<void> {
   const atId = fieldIn(record.body, options.atIdField);
-  const line = { ...fields, ...(atId ? { atId: maskPhonesIn(atId) } : {}) };
+  const line = { ...(atId ? { atId } : {}), ...fields };
   try {
     await options.sqs.send(
       new SendMessageCommand({ QueueUrl: options.deadLetterQueueUrl, MessageBody: record.body }),
@@ -143,8 +148,8 @@ async function deadLetter<T>(
     logger.error(options.name, {
       ...line,
       outcome: "failed",
-      error: describeError(error),
-      deadLetterError: describeError(sendError),
+      error,
+      deadLetterError: sendError,
     });
     throw sendError;
   }
@@ -152,7 +157,7 @@ async function deadLetter<T>(
     ...line,
     outcome: "dead-lettered",
     reason: "poison message: it can never be read",
-    error: describeError(error),
+    error,
   });
 }
 

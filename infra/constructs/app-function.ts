@@ -1,6 +1,13 @@
 import { Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
 import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
-import { Architecture, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
+import {
+  ApplicationLogLevel,
+  Architecture,
+  LoggingFormat,
+  Runtime,
+  SystemLogLevel,
+  Tracing,
+} from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
@@ -16,6 +23,8 @@ export interface FunctionSettings {
   readonly reservedConcurrency?: number | undefined;
   /** X-Ray active tracing (Lambda's own segments; no tracing SDK in the bundle). */
   readonly tracing?: boolean | undefined;
+  /** The application log level (Lambda's logging configuration); INFO unless told. */
+  readonly logLevel?: keyof typeof ApplicationLogLevel | undefined;
 }
 
 export interface AppFunctionProps extends FunctionSettings {
@@ -57,6 +66,12 @@ export class AppFunction extends Construct {
       timeout: Duration.seconds(props.timeoutSeconds),
       role: this.role,
       logGroup: this.logGroup,
+      // JSON logs, filtered by Lambda: the function's lines at the application level (the
+      // logger reads it from AWS_LAMBDA_LOG_LEVEL), and of the platform's own lines only
+      // warnings and errors (no START, END and REPORT line per invocation).
+      loggingFormat: LoggingFormat.JSON,
+      applicationLogLevelV2: ApplicationLogLevel[props.logLevel ?? "INFO"],
+      systemLogLevelV2: SystemLogLevel.WARN,
       environment: { NODE_OPTIONS, ...props.environment },
       bundling: lambdaBundling,
       ...(props.reservedConcurrency

@@ -72,6 +72,7 @@ export class QueueWorker extends AppFunction {
       timeoutSeconds: props.timeoutSeconds,
       logRetention: props.logRetention,
       tracing: props.tracing,
+      logLevel: props.logLevel,
       environment: {
         TABLE_NAME: table.tableName,
         ...Object.fromEntries(

@@ -50,6 +50,7 @@ export class RouteFunction extends AppFunction {
       logRetention: props.logRetention,
       reservedConcurrency: props.reservedConcurrency,
       tracing: props.tracing,
+      logLevel: props.logLevel,
       environment: {
         EVENTS_QUEUE_URL: eventsQueue.queueUrl,
         CALLBACK_KEY_SECRET_ARN: callbackKeySecret.secretArn,

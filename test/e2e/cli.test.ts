@@ -159,6 +159,37 @@ describe("each command as a user runs it, against `npm start`", () => {
     expect(purged.stderr).toContain("purge needs --queue events or --queue replies");
   });
 
+  it("logs --id: the local stack's lines about one AT id, an error with its stack", async () => {
+    const sqs = new SQSClient({
+      endpoint: user.state.sqsEndpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      useQueueUrlAsEndpoint: false,
+    });
+    // An envelope of a version the recorder does not read: it fails, logging an ERROR line.
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: user.state.eventsQueueUrl,
+        MessageBody: JSON.stringify({ v: 2, id: "ATXid_e2e742332840b6d" }),
+      }),
+    );
+    sqs.destroy();
+    let shown = "";
+    await expect
+      .poll(
+        async () => {
+          shown = (await user.run("logs", ["--id", "ATXid_e2e742332840b6d"])).stdout;
+          return shown;
+        },
+        { timeout: 20_000, interval: 1_000 },
+      )
+      .toMatch(
+        / ERROR {2}record {2}requestId=[\w-]+ {2}atId=ATXid_e2e742332840b6d .*outcome=failed/,
+      );
+    expect(shown).toContain('"name":"PoisonMessageError"');
+    expect(shown).toMatch(/\n\s+at .*functions\/ingest\/envelope\.ts:\d+/);
+  });
+
   it("records --follow prints new records as they are written, and stops on Ctrl-C", async () => {
     const follow = user.spawn("records", ["--follow", "--phone", "+254711000304"]);
     let out = "";

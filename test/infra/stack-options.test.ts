@@ -73,7 +73,11 @@ describe("stack options from context", () => {
         | { Variables: Record<string, unknown> }
         | undefined;
       const variables = environment?.Variables ?? {};
-      expect(variables.POWERTOOLS_LOG_LEVEL, name).toBe("WARN");
+      expect(
+        resources[logicalId(stack, fn.function)]?.Properties.LoggingConfig,
+        name,
+      ).toMatchObject({ LogFormat: "JSON", ApplicationLogLevel: "WARN", SystemLogLevel: "WARN" });
+      expect(variables.POWERTOOLS_LOG_LEVEL, name).toBeUndefined();
       if (name === "airtime-validation") {
         expect(variables).toMatchObject({
           AIRTIME_CURRENCIES: "KES",

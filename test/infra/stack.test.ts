@@ -119,7 +119,7 @@ describe("functions", () => {
   });
 
   it.each(allFunctions.map((f) => [f.node.id, f] as const))(
-    "%s: Node.js 22 on arm64, explicit memory and timeout, source maps, own log group with retention",
+    "%s: Node.js 22 on arm64, explicit memory and timeout, source maps, own log group with retention, JSON logs without the platform's INFO lines",
     (_, fn) => {
       const props = resources[logicalId(stack, fn.function)]?.Properties ?? {};
       expect(props.Runtime).toBe("nodejs22.x");
@@ -130,7 +130,13 @@ describe("functions", () => {
       expect(props.Environment).toMatchObject({
         Variables: { NODE_OPTIONS: "--enable-source-maps" },
       });
-      expect(props.LoggingConfig).toEqual({ LogGroup: ref(fn.logGroup.logGroupName) });
+      // No START/END/REPORT line per invocation (platform INFO); the function's own lines at INFO.
+      expect(props.LoggingConfig).toEqual({
+        LogGroup: ref(fn.logGroup.logGroupName),
+        LogFormat: "JSON",
+        SystemLogLevel: "WARN",
+        ApplicationLogLevel: "INFO",
+      });
       expect(resources[logicalId(stack, fn.logGroup)]?.Properties.RetentionInDays).toBe(
         DEFAULTS.logRetentionDays,
       );

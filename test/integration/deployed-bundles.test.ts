@@ -28,7 +28,7 @@ let services: LocalServices;
 
 const bundle = async (entry: string) => {
   const out = join(work, entry.replace(/\W/g, "-"));
-  mkdirSync(out);
+  mkdirSync(out, { recursive: true });
   await build({
     ...esbuildOptions(`${REPO_ROOT}functions/handlers/${entry}.ts`),
     outfile: join(out, "index.mjs"),
@@ -38,38 +38,38 @@ const bundle = async (entry: string) => {
 };
 
 /** Runs `handler(event)` of a built bundle in a fresh node, as Lambda would; its JSON result. */
-const invoke = async (file: string, event: unknown): Promise<unknown> => {
+const invoke = async (file: string, event: unknown): Promise<unknown> =>
+  JSON.parse((await run(file, event)).stdout);
+
+/** Runs a bundle's handler in a fresh node with Lambda's environment (plus `env`); its output. */
+const run = async (file: string, event: unknown, env: Record<string, string> = {}) => {
   const script = `
     const { handler } = await import(${JSON.stringify(pathToFileURL(file).href)});
     const context = { functionName: "deployed", awsRequestId: "req-1", getRemainingTimeInMillis: () => 30000 };
     const result = await handler(JSON.parse(process.env.EVENT), context);
     process.stdout.write(JSON.stringify(result));`;
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    ["--input-type=module", "-e", script],
-    {
-      env: {
-        PATH: process.env.PATH,
-        NODE_OPTIONS,
-        EVENT: JSON.stringify(event),
-        AWS_REGION: LOCAL_REGION,
-        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-        AWS_SESSION_TOKEN: "role-session-token",
-        AWS_LAMBDA_FUNCTION_NAME: "deployed",
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-        POWERTOOLS_LOG_LEVEL: "SILENT",
-        AWS_ENDPOINT_URL_SQS: services.sqsEndpoint,
-        AWS_ENDPOINT_URL_DYNAMODB: services.dynamodbEndpoint,
-        EVENTS_QUEUE_URL: services.eventsQueueUrl,
-        REPLIES_QUEUE_URL: services.repliesQueueUrl,
-        DEAD_LETTER_QUEUE_URL: services.eventsDlqUrl,
-        TABLE_NAME: services.tableName,
-        CALLBACK_KEY: FIXTURE_KEY,
-      },
+  return promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], {
+    env: {
+      PATH: process.env.PATH,
+      NODE_OPTIONS,
+      EVENT: JSON.stringify(event),
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_SESSION_TOKEN: "role-session-token",
+      AWS_LAMBDA_FUNCTION_NAME: "deployed",
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+      POWERTOOLS_LOG_LEVEL: "SILENT",
+      AWS_ENDPOINT_URL_SQS: services.sqsEndpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: services.dynamodbEndpoint,
+      EVENTS_QUEUE_URL: services.eventsQueueUrl,
+      REPLIES_QUEUE_URL: services.repliesQueueUrl,
+      DEAD_LETTER_QUEUE_URL: services.eventsDlqUrl,
+      TABLE_NAME: services.tableName,
+      CALLBACK_KEY: FIXTURE_KEY,
+      ...env,
     },
-  );
-  return JSON.parse(stdout);
+  });
 };
 
 beforeAll(async () => {
@@ -115,5 +115,28 @@ describe("the deployed bundles, run as Lambda runs them", () => {
     });
     documents.destroy();
     expect(records.map((r) => r.id)).toEqual(["ATXid_9f1a2b3c4d5e"]);
+  }, 60_000);
+
+  it("logs an error with its stack mapped back to the TypeScript source", async () => {
+    const recorder = await bundle("recorder");
+    const poison = sqsEventOf(
+      [{ MessageId: "poison-1", ReceiptHandle: "r", Body: "not json", Attributes: {} }],
+      services.eventsQueueArn,
+    );
+    // Lambda's logging configuration sets the level: errors only, so stdout keeps the result.
+    const { stdout, stderr } = await run(recorder, poison, { AWS_LAMBDA_LOG_LEVEL: "ERROR" });
+    // A poison message goes to the dead-letter queue on first sight: nothing to retry.
+    expect(JSON.parse(stdout)).toEqual({ batchItemFailures: [] });
+    const line = JSON.parse(stderr.trim().split("\n")[0] ?? "{}");
+    expect(line).toMatchObject({
+      level: "ERROR",
+      message: "record",
+      requestId: "req-1",
+      sqsMessageId: "poison-1",
+      outcome: "dead-lettered",
+      error: { name: "PoisonMessageError", message: "message body is not JSON" },
+    });
+    // Not index.mjs:1:23456 of the minified bundle: the source file and line.
+    expect(line.error.stack).toMatch(/functions\/ingest\/envelope\.ts:\d+:\d+/);
   }, 60_000);
 });

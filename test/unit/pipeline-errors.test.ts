@@ -1,8 +1,9 @@
 import type { Context } from "aws-lambda";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ClientError } from "../../functions/ingest/http";
 import { callbackHandler, type Handled } from "../../functions/ingest/pipeline";
-import { logger } from "../../functions/shared/logger";
+import { lambdaContext } from "../../local/apigw";
+import { captureLogs } from "../support/log-lines";
 
 const KEY = "unit-key";
 const event = (body: string, contentType = "application/x-www-form-urlencoded") => ({
@@ -29,21 +30,29 @@ const invoke = (handler: ReturnType<typeof handlerFailingWith>, body: string, ty
   handler(event(body, type) as never, {} as Context);
 
 describe("a 503 names the callback it failed", () => {
-  it("logs the AT id, phone numbers masked, so the retry can be traced", async () => {
-    const error = vi.spyOn(logger, "error").mockImplementation(() => undefined);
-    try {
-      const answer = await invoke(
-        handlerFailingWith(new Error("queue down")),
-        "id=ATXid_254711000111&status=Sent",
+  it("logs the request id, the AT id whole and the error's stack, so the retry can be traced", async () => {
+    let answer: Awaited<ReturnType<typeof invoke>> | undefined;
+    const { entries } = await captureLogs(async () => {
+      answer = await handlerFailingWith(new Error("queue down"))(
+        event("id=ATXid_254711000111&status=Sent") as never,
+        lambdaContext("delivery-reports", 10_000),
       );
-      expect(answer.statusCode).toBe(503);
-      expect(error).toHaveBeenCalledWith(
-        "callback",
-        expect.objectContaining({ atId: "ATXid_25471****111", outcome: "failed" }),
-      );
-    } finally {
-      error.mockRestore();
-    }
+    });
+    expect(answer?.statusCode).toBe(503);
+    const [line, ...more] = entries.filter((e) => e.level === "ERROR");
+    expect(more).toEqual([]);
+    expect(line).toMatchObject({
+      message: "callback",
+      requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      atId: "ATXid_254711000111",
+      outcome: "failed",
+      error: { name: "Error", message: "queue down" },
+    });
+    // The stack names this file: Node maps it back to the source, on Lambda through the bundle's
+    // source map (--enable-source-maps).
+    expect((line?.error as { stack?: string } | undefined)?.stack).toMatch(
+      /pipeline-errors\.test\.ts:\d+/,
+    );
   });
 });
 

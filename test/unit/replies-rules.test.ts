@@ -1,5 +1,5 @@
 import endpoints from "africastalking/lib/common.js";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { backoffSeconds, deliveryRank, isFinalDelivery } from "../../functions/model/reply-state";
 import { classifySendError, parseSendResponse } from "../../functions/reply/at-response";
 import {
@@ -9,7 +9,7 @@ import {
   parseAtCredentials,
 } from "../../functions/reply/at-sender";
 import { parseReplyJob, replyJobFor } from "../../functions/reply/job";
-import { emfCount, METRIC_NAMESPACE } from "../../functions/reply/metrics";
+import { countMetrics, METRIC_NAMESPACE } from "../../functions/reply/metrics";
 import {
   DEFAULT_TEMPLATE,
   isOptOutMessage,
@@ -300,36 +300,43 @@ describe("AT endpoints", () => {
 });
 
 describe("reply metrics", () => {
-  const emitted = (dimensions?: Record<string, string>, stage?: string) => {
+  /** The EMF line Powertools Metrics writes on stdout, which Lambda turns into the metric. */
+  const emitted = (stage: string, dimensions?: Record<string, string>) => {
     const lines: string[] = [];
-    emfCount("ReplyRejected", { inboundId: "ATXid_1" }, dimensions, stage, (l) => lines.push(l));
+    const write = vi
+      .spyOn(process.stdout, "write")
+      .mockImplementation((chunk: string | Uint8Array) => lines.push(String(chunk)) > 0);
+    try {
+      countMetrics(stage)("ReplyRejected", { inboundId: "ATXid_1" }, dimensions);
+    } finally {
+      write.mockRestore();
+    }
+    expect(lines).toHaveLength(1);
     return JSON.parse(lines[0] ?? "{}") as Record<string, unknown> & {
       _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][] }[] };
     };
   };
 
   it("carry the service and the stage, and a second series with the extra dimensions", () => {
-    {
-      const line = emitted({ status: "InsufficientBalance" }, "prod");
-      expect(line._aws.CloudWatchMetrics).toEqual([
-        {
-          Namespace: METRIC_NAMESPACE,
-          Dimensions: [
-            ["service", "stage"],
-            ["service", "stage", "status"],
-          ],
-          Metrics: [{ Name: "ReplyRejected", Unit: "Count" }],
-        },
-      ]);
-      expect(line).toMatchObject({
-        service: "at-callbacks",
-        stage: "prod",
-        status: "InsufficientBalance",
-        inboundId: "ATXid_1",
-        ReplyRejected: 1,
-      });
-    }
-    expect(emitted()).toMatchObject({ stage: "local" });
-    expect(emitted()._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([["service", "stage"]]);
+    const line = emitted("prod", { status: "InsufficientBalance" });
+    expect(line._aws.CloudWatchMetrics).toEqual([
+      {
+        Namespace: METRIC_NAMESPACE,
+        Dimensions: [
+          ["service", "stage"],
+          ["service", "stage", "status"],
+        ],
+        Metrics: [{ Name: "ReplyRejected", Unit: "Count" }],
+      },
+    ]);
+    expect(line).toMatchObject({
+      service: "at-callbacks",
+      stage: "prod",
+      status: "InsufficientBalance",
+      inboundId: "ATXid_1",
+      ReplyRejected: 1,
+    });
+    expect(emitted("local")).toMatchObject({ stage: "local" });
+    expect(emitted("local")._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([["service", "stage"]]);
   });
 });
