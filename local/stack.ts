@@ -170,7 +170,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       if (inFlight === 0) settled?.();
     }
   });
-  await new Promise<void>((resolve) => server.listen(options.port, "127.0.0.1", resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, "127.0.0.1", resolve);
+  });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const depth = (queueUrl: string) => queueDepth(sqs, queueUrl);
