@@ -268,5 +268,5 @@ describe("acceptance property: every 2xx is exactly one record of what was sent"
     );
     expect(Messages).toEqual([]);
     console.info(`acceptance property: ${JSON.stringify(stats)}`);
-  }, 120_000);
+  }, 240_000);
 });

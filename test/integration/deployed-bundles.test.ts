@@ -114,5 +114,5 @@ describe("the deployed bundles, run as Lambda runs them", () => {
     });
     documents.destroy();
     expect(records.map((r) => r.id)).toEqual(["ATXid_9f1a2b3c4d5e"]);
-  }, 60_000);
+  }, 180_000);
 });

@@ -121,7 +121,7 @@ describe("recorder worker", () => {
     }
     expect(dead).toEqual(['{"v":1,"type":"no.such.type"}']);
     expect(await local.queueDepth(local.stack.services.eventsQueueUrl)).toBe(0);
-  }, 20_000);
+  }, 90_000);
 });
 
 describe("when the queue is unavailable", () => {

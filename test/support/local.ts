@@ -77,6 +77,11 @@ export interface TestStack {
 
 export async function startTestStack(
   options: {
+    /**
+     * The deployed visibility timeout (functions/settings.ts) unless set: a test that wants to
+     * see a failed message come back asks for a short one. With a short one, a worker slowed
+     * down by a busy machine gets its messages redelivered while it still works on them.
+     */
     visibilityTimeoutSeconds?: number;
     callbackKey?: string;
     onExchange?: (exchange: Exchange) => void;
@@ -87,7 +92,9 @@ export async function startTestStack(
     ...testServiceOptions(),
     port: 0,
     callbackKey: options.callbackKey ?? TEST_KEY,
-    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 1,
+    ...(options.visibilityTimeoutSeconds === undefined
+      ? {}
+      : { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds }),
     onError: (e) => errors.push(e),
     ...(options.onExchange ? { onExchange: options.onExchange } : {}),
   });
@@ -122,7 +129,7 @@ export async function startTestStack(
         ...opts,
       }),
     records,
-    async waitForRecords(filter, predicate, timeoutMs = 8000) {
+    async waitForRecords(filter, predicate, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const found = await records(filter);
@@ -136,7 +143,7 @@ export async function startTestStack(
       }
     },
     queueDepth: depthOf,
-    async waitUntilIdle(queues = "all", timeoutMs = 10_000) {
+    async waitUntilIdle(queues = "all", timeoutMs = 60_000) {
       const { eventsQueueUrl, repliesQueueUrl } = stack.services;
       const urls = queues === "all" ? [eventsQueueUrl, repliesQueueUrl] : [eventsQueueUrl];
       const deadline = Date.now() + timeoutMs;
