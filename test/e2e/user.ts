@@ -6,7 +6,11 @@ import { pathToFileURL } from "node:url";
 import type { LocalState } from "../../scripts/local-state";
 
 export const ROOT = join(import.meta.dirname, "..", "..");
-const TSX = join(ROOT, "node_modules", ".bin", "tsx");
+/** Node with tsx's loader, as the npm scripts run: one process, which a signal reaches itself. */
+const NODE_TSX = [
+  "--import",
+  pathToFileURL(join(ROOT, "node_modules", "tsx", "dist", "loader.mjs")).href,
+];
 
 /** Commands run as a user runs them, in a scratch checkout folder (their own `.local/`). */
 export interface UserStack {
@@ -35,16 +39,7 @@ export async function startUserStack(): Promise<UserStack> {
   const cwd = mkdtempSync(join(tmpdir(), "at-callbacks-e2e-"));
   const child = spawn(
     process.execPath,
-    // As `npm start` runs it: node with tsx's loader, one process.
-    [
-      "--import",
-      pathToFileURL(join(ROOT, "node_modules", "tsx", "dist", "loader.mjs")).href,
-      join(ROOT, "scripts", "start.ts"),
-      "--port",
-      "0",
-      "--visibility-timeout",
-      "1",
-    ],
+    [...NODE_TSX, join(ROOT, "scripts", "start.ts"), "--port", "0", "--visibility-timeout", "1"],
     {
       cwd,
       env: { ...process.env, POWERTOOLS_LOG_LEVEL: "WARN", PORT: "", CALLBACK_KEY: "" },
@@ -93,8 +88,8 @@ export async function startUserStack(): Promise<UserStack> {
     run: (script, args, input) =>
       new Promise((resolve) => {
         const child = execFile(
-          TSX,
-          [join(ROOT, "scripts", `${script}.ts`), ...args],
+          process.execPath,
+          [...NODE_TSX, join(ROOT, "scripts", `${script}.ts`), ...args],
           { cwd, env },
           (error, stdout, stderr) => {
             resolve({
@@ -108,7 +103,7 @@ export async function startUserStack(): Promise<UserStack> {
         child.stdin?.end(input ?? "");
       }),
     spawn: (script, args) =>
-      spawn(TSX, [join(ROOT, "scripts", `${script}.ts`), ...args], {
+      spawn(process.execPath, [...NODE_TSX, join(ROOT, "scripts", `${script}.ts`), ...args], {
         cwd,
         env,
         stdio: ["ignore", "pipe", "pipe"],
@@ -124,9 +119,9 @@ export async function startUserStack(): Promise<UserStack> {
 }
 
 /**
- * Ctrl-C as a terminal delivers it: SIGINT to the whole process group (for a script run by
- * tsx's CLI: tsx and the script it runs). Signalling tsx alone makes it relay the signal and,
- * on a busy machine, kill the script if it has not acknowledged within 60 ms.
+ * Ctrl-C as a terminal delivers it: SIGINT to the whole process group. (tsx's CLI, which the
+ * npm scripts no longer use, ran a script in a second process, relayed the signal and, on a busy
+ * machine, killed the script if it had not acknowledged within 60 ms.)
  */
 export function ctrlC(child: ChildProcess) {
   if (child.pid) process.kill(-child.pid, "SIGINT");
