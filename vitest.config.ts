@@ -10,11 +10,13 @@ export default defineConfig({
     // busy), where vitest's default of one worker per spare core runs the files one at a time.
     maxWorkers: 4,
     // Bounds on a failure, not on a pass: on a 2-core machine shared with other work, starting
-    // a stack (services, tsx, the SDK) has taken over 30 s, and a test that records a few dozen
-    // callbacks over 20 s. Waits inside tests poll for a condition and return as soon as it holds.
-    testTimeout: 90_000,
+    // a stack (services, tsx, the SDK) has taken over 60 s, and a test that records a few dozen
+    // callbacks over 90 s; a message whose call timed out comes back after the deployed
+    // visibility timeout (180 s), which waitUntilIdle waits out. Waits inside tests poll for a
+    // condition and return as soon as it holds.
+    testTimeout: 300_000,
     expect: { poll: { timeout: 30_000, interval: 100 } },
-    hookTimeout: 120_000,
+    hookTimeout: 180_000,
     env: {
       POWERTOOLS_LOG_LEVEL: "SILENT",
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",

@@ -45,7 +45,7 @@ export async function spawnStack(
   /** The checkout whose `npm start` runs (another one: the bench's before/after comparisons). */
   checkout = root,
   /** How long it may take to print its URLs (a cold start on a busy machine takes seconds). */
-  readyTimeoutMs = 60_000,
+  readyTimeoutMs = 150_000,
 ): Promise<SpawnedStack> {
   const child = spawn(
     process.execPath,

@@ -3,6 +3,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ROUTES } from "../../functions/routes";
+import { EVENTS_QUEUE } from "../../functions/settings";
 import { MARSHALL_OPTIONS } from "../../functions/shared/dynamodb";
 import { queryRecords, type RecordFilter } from "../../functions/table/record-store";
 import type { RecordItem } from "../../functions/table/records";
@@ -88,6 +89,8 @@ export async function startTestStack(
   } = {},
 ): Promise<TestStack> {
   const errors: unknown[] = [];
+  const visibilitySeconds =
+    options.visibilityTimeoutSeconds ?? EVENTS_QUEUE.visibilityTimeoutSeconds;
   const stack = await startLocalStack({
     ...testServiceOptions(),
     port: 0,
@@ -143,7 +146,9 @@ export async function startTestStack(
       }
     },
     queueDepth: depthOf,
-    async waitUntilIdle(queues = "all", timeoutMs = 60_000) {
+    // Long enough for a message that failed (a call timed out on a busy machine) to come back
+    // after the visibility timeout and be worked through: waiting, not racing, the pipeline.
+    async waitUntilIdle(queues = "all", timeoutMs = (visibilitySeconds + 60) * 1000) {
       const { eventsQueueUrl, repliesQueueUrl } = stack.services;
       const urls = queues === "all" ? [eventsQueueUrl, repliesQueueUrl] : [eventsQueueUrl];
       const deadline = Date.now() + timeoutMs;
