@@ -22,9 +22,21 @@ export interface SpawnedStack {
   exited: Promise<number | string>;
 }
 
+/** A stack that never became ready; its process (`pid`) has been killed and has exited. */
+export class StackStartError extends Error {
+  constructor(
+    message: string,
+    readonly pid: number | undefined,
+  ) {
+    super(message);
+  }
+}
+
 /**
  * `npm start` as a user runs it (scripts/start.ts through tsx, in its own process), working in
- * `cwd` so that its `.local/` state stays out of the checkout.
+ * `cwd` so that its `.local/` state stays out of the checkout. A process that never becomes
+ * ready (it hangs, or prints something else) is killed before this rejects, and every process
+ * still running when this one exits is killed with it: none is ever left behind.
  */
 export async function spawnStack(
   cwd: string,
@@ -32,6 +44,8 @@ export async function spawnStack(
   env: Record<string, string> = {},
   /** The checkout whose `npm start` runs (another one: the bench's before/after comparisons). */
   checkout = root,
+  /** How long it may take to print its URLs (a cold start on a busy machine takes seconds). */
+  readyTimeoutMs = 150_000,
 ): Promise<SpawnedStack> {
   const child = spawn(
     process.execPath,
@@ -62,8 +76,13 @@ export async function spawnStack(
   };
   child.stdout?.on("data", onData);
   child.stderr?.on("data", onData);
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
   const exited = new Promise<number | string>((resolve) =>
-    child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown")),
+    child.once("exit", (code, signal) => {
+      process.off("exit", killOnExit);
+      resolve(code ?? signal ?? "unknown");
+    }),
   );
   const waitForOutput = (pattern: RegExp, timeoutMs = 25_000) =>
     new Promise<RegExpMatchArray>((resolve, reject) => {
@@ -90,10 +109,15 @@ export async function spawnStack(
       child.once("exit", ended);
       check();
     });
-  // A start takes seconds on an idle machine, and half a minute or more on a saturated one.
-  const [, url = ""] = await waitForOutput(/running locally at (http:\/\/\S+)/, 120_000);
-  const state = JSON.parse(readFileSync(join(cwd, ".local/stack.json"), "utf8")) as LocalState;
-  return { child, url, state, output: () => text, waitForOutput, exited };
+  try {
+    const [, url = ""] = await waitForOutput(/running locally at (http:\/\/\S+)/, readyTimeoutMs);
+    const state = JSON.parse(readFileSync(join(cwd, ".local/stack.json"), "utf8")) as LocalState;
+    return { child, url, state, output: () => text, waitForOutput, exited };
+  } catch (error) {
+    child.kill("SIGKILL");
+    await exited;
+    throw new StackStartError((error as Error).message, child.pid);
+  }
 }
 
 /** The records of one type the stack holds, received since `since` (an ISO time). */

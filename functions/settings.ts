@@ -89,5 +89,12 @@ export const LONGEST_MESSAGE_LIFE_DAYS = Math.max(
 /** Links from AT's message ids to replies expire after this (delivery reports come within days). */
 export const MESSAGE_LINK_TTL_DAYS = 30;
 
+/**
+ * How long AT retries a callback it got no 200 for (incoming SMS: every minute for 12 hours).
+ * A repeat of an opt-out received within it of the first is taken as AT's retry, not a new
+ * opt-out (functions/record/effects.ts).
+ */
+export const AT_RETRY_WINDOW_HOURS = 12;
+
 /** Largest callback body accepted; AT's are a few hundred bytes. */
 export const MAX_BODY_BYTES = 64 * 1024;

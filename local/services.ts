@@ -38,6 +38,8 @@ export async function startServices(options: ServiceOptions = {}): Promise<Local
     exited.then(() => reject(new Error("the local services thread exited while starting")));
   });
   if (first.type !== "ready") {
+    // What did start (DynamoDB, when the SQS port is taken) would keep the thread alive.
+    await thread.terminate();
     await exited;
     if (first.type !== "failed") throw new Error("local services did not start");
     // Keep what callers tell apart (a port in use), as if the services ran on this thread.

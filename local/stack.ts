@@ -173,7 +173,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       if (inFlight === 0) settled?.();
     }
   });
-  await new Promise<void>((resolve) => server.listen(options.port, "127.0.0.1", resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, "127.0.0.1", resolve);
+  }).catch(async (error: unknown) => {
+    // A port in use: nothing started is left running.
+    await layer.stop();
+    sqs.destroy();
+    await services.stop();
+    throw error;
+  });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const depth = (queueUrl: string) => queueDepth(sqs, queueUrl);

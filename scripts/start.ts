@@ -8,8 +8,10 @@ import { LOCAL_LOG_FILE, logFileWriter } from "../local/log-file";
 import type { LocalStack } from "../local/stack";
 import { startLocalStack } from "../local/stack";
 import { cli } from "./cli";
+import { interruptCounter } from "./interrupts";
 import { localCallbackKey, localPorts } from "./local-config";
 import { LOCAL_STATE_FILE, type LocalState, runningStack } from "./local-state";
+import { busyPortLine, busyPortLines, type NamedPort } from "./ports";
 
 const USAGE = `Usage: npm start -- [--port 9000] [--data-dir DIR] [--visibility-timeout SECONDS]
                  [--dynamodb-endpoint URL] [--drain-seconds 10] [--no-watch] [--log json]
@@ -66,6 +68,21 @@ if (
   )
 ) {
   fail(`--visibility-timeout must be whole seconds from 0 to 43200, not ${visibility}`);
+}
+
+// A port in use is found before anything starts: one line each, naming what moves it.
+const namedPorts: NamedPort[] = [
+  { port: ports.http, what: "the routes", setting: "--port or PORT" },
+  { port: ports.inspector, what: "the inspector", setting: "INSPECTOR_PORT" },
+  { port: ports.sqs, what: "SQS", setting: "SQS_PORT" },
+  ...(dynamodbEndpoint
+    ? []
+    : [{ port: ports.dynamodb, what: "DynamoDB", setting: "DYNAMODB_PORT" }]),
+];
+const busy = await busyPortLines(namedPorts);
+if (busy.length > 0) {
+  console.error(busy.join("\n"));
+  process.exit(2);
 }
 
 // Without AT credentials, replies go to the local outbox: print them here.
@@ -201,13 +218,14 @@ console.log(
 );
 
 let interrupted: () => void = () => undefined;
-let stopping = false;
+const interrupt = interruptCounter();
 const shutdown = async () => {
-  if (stopping) {
+  const signal = interrupt();
+  if (signal === "copy") return;
+  if (signal === "again") {
     interrupted();
     return;
   }
-  stopping = true;
   const running = stack as LocalStack;
   console.log(
     `\nStopping: new callbacks get 503 (AT retries them); recording what is queued, for up to ${drainSeconds} s (Ctrl-C again to stop now)...`,
@@ -252,9 +270,9 @@ async function orFailAsync<R>(work: () => Promise<R>): Promise<R> {
   } catch (error) {
     const e = error as NodeJS.ErrnoException & { port?: number };
     if (e.code === "EADDRINUSE") {
-      return fail(
-        `port ${e.port ?? ""} is in use: stop what holds it, or choose other ports (PORT, INSPECTOR_PORT, SQS_PORT, DYNAMODB_PORT)`,
-      );
+      // Taken since the check above: still one line, not a stack trace.
+      console.error(busyPortLine(namedPorts, e.port));
+      process.exit(2);
     }
     throw error;
   }

@@ -34,16 +34,34 @@ const MISSING = "is blank";
 const scalar = v.union([v.string(), v.number(), v.boolean()], SINGLE);
 const asText = (value: string | number | boolean) => String(value);
 
+/*
+ * JSON `null` is "no value" (a number never swapped, no error message): the body keeps it as
+ * sent, and the typed fields read it as absent. So it never makes a refusal of its own: an
+ * optional field sent as null is absent, a required one is missing, and one that may be empty
+ * is empty.
+ */
+
 /** A field that must be present and not blank. */
 const required = v.pipe(
   v.unknown(),
+  v.check((value) => value !== null, MISSING),
   scalar,
   v.transform(asText),
   v.check((value) => value.trim() !== "", MISSING),
 );
 /** A field that must be present but may be empty (an SMS with no text is still a message). */
-const requiredMayBeEmpty = v.pipe(v.unknown(), scalar, v.transform(asText));
-const optional = v.optional(v.pipe(scalar, v.transform(asText)));
+const requiredMayBeEmpty = v.pipe(
+  v.unknown(),
+  v.transform((value) => (value === null ? "" : value)),
+  scalar,
+  v.transform(asText),
+);
+const optional = v.optional(
+  v.pipe(
+    v.nullable(scalar),
+    v.transform((value) => (value === null ? undefined : asText(value))),
+  ),
+);
 
 type FieldSchema = typeof required | typeof requiredMayBeEmpty | typeof optional;
 type FieldEntries = Record<string, FieldSchema>;

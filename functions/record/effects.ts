@@ -1,5 +1,6 @@
 import { isBlacklistReason } from "../model/reply-state";
 import { isOptOutMessage } from "../reply/policy";
+import { AT_RETRY_WINDOW_HOURS } from "../settings";
 import { type RecordItem, recordedCallback } from "../table/records";
 import { deliveryUpdateOf, type ReplyStore } from "../table/replies";
 
@@ -19,12 +20,19 @@ export interface EffectResult {
  * - `sms.delivery` → the matching reply's delivery status (monotonic); `UserInBlackList`
  *   also suppresses the number for the reply's sender (`*`, every sender, when unknown).
  * - `sms.subscription` → the (shortcode, keyword, number) subscription goes active/inactive.
+ *
+ * `item` is the record as first stored; `receivedAt` is when this copy was received (a
+ * redelivery or a dead-letter redrive keeps the first copy's time, an AT retry has its own).
+ * A suppression lifted by an operator comes back only for a callback received after the lift
+ * (table/suppressions.ts), so the time a suppression begins is `suppressionTime`.
  */
 export async function applyCallbackEffects(
   item: RecordItem,
   store: ReplyStore,
+  receivedAt: string = item.receivedAt,
 ): Promise<EffectResult> {
   const effects: string[] = [];
+  const since = suppressionTime(item.receivedAt, receivedAt);
   switch (item.type) {
     case "sms.incoming": {
       const { fields } = recordedCallback("sms.incoming", item);
@@ -35,7 +43,7 @@ export async function applyCallbackEffects(
         sender: fields.to.trim(),
         reason: "optout-keyword",
         source: `sms.incoming#${item.id}`,
-        since: item.receivedAt,
+        since,
       });
       effects.push("suppressed");
       break;
@@ -47,7 +55,7 @@ export async function applyCallbackEffects(
         sender: fields.senderId.trim(),
         reason: "optout",
         source: `sms.optout#${item.id}`,
-        since: item.receivedAt,
+        since,
       });
       effects.push("suppressed");
       break;
@@ -66,7 +74,7 @@ export async function applyCallbackEffects(
           sender: link?.from ?? "*",
           reason: "UserInBlackList",
           source: `sms.delivery#${item.id}`,
-          since: item.receivedAt,
+          since,
         });
         effects.push("suppressed");
       }
@@ -93,4 +101,17 @@ export async function applyCallbackEffects(
       break;
   }
   return { effects };
+}
+
+const AT_RETRY_WINDOW_MS = AT_RETRY_WINDOW_HOURS * 3_600_000;
+
+/**
+ * When a suppression begins: when its callback was first received. A copy received within AT's
+ * retry window of the first is AT retrying it; one received later is the subscriber opting out
+ * again (an opt-out carries no id of its own: its sender id and number are all AT sends, so
+ * the two are otherwise the same record).
+ */
+export function suppressionTime(firstReceivedAt: string, receivedAt: string): string {
+  const later = Date.parse(receivedAt) - Date.parse(firstReceivedAt);
+  return later > AT_RETRY_WINDOW_MS ? receivedAt : firstReceivedAt;
 }

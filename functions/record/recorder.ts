@@ -29,7 +29,7 @@ export function recorder(deps: RecorderDeps) {
     const written = await deps.records.putOnce(item);
     // A duplicate acts on the record as first stored (its receivedAt), however the two raced.
     const record = written ? item : ((await deps.records.stored(item)) ?? item);
-    const { effects } = await applyCallbackEffects(record, deps.replyStore);
+    const { effects } = await applyCallbackEffects(record, deps.replyStore, item.receivedAt);
     const job = record.type === "sms.incoming" ? replyJobFor(record) : undefined;
     if (job) {
       await deps.replies.send(job);

@@ -1,13 +1,13 @@
 import type { ParseArgsConfig } from "node:util";
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  QueryCommand,
-  ScanCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, QueryCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { toE164 } from "../../functions/shared/phone";
-import { suppressionKey, suppressionPartition, TABLE } from "../../functions/table/keys";
-import { decodeSuppression, type Suppression } from "../../functions/table/suppressions";
+import { suppressionPartition, TABLE } from "../../functions/table/keys";
+import {
+  decodeSuppression,
+  isActive,
+  liftSuppression,
+  type Suppression,
+} from "../../functions/table/suppressions";
 import type { TableTarget } from "../local-state";
 import { parseCommand, UsageError } from "./command";
 
@@ -16,7 +16,8 @@ export const SUPPRESSIONS_USAGE = `Usage: npm run suppressions -- list [--phone 
 The numbers replies are not sent to: opted out of a sender (an opt-out callback) or blacklisted
 (a delivery report with UserInBlackList). From the local stack, or a deployed table.
   list        every suppression (without --phone this reads the whole table: a scan)
-  lift PHONE  sends replies to that number again (all senders, or only --sender S)`;
+  lift PHONE  sends replies to that number again (all senders, or only --sender S); a replay of
+              the opt-out received before the lift (an AT retry, a redrive) does not undo it`;
 
 export const SUPPRESSIONS_OPTIONS = {
   phone: { type: "string" },
@@ -62,7 +63,7 @@ export async function suppressions(
       phone
         ? await suppressionsOf(target.client, target.tableName, phone)
         : await allSuppressions(target.client, target.tableName)
-    ).filter((s) => !v.sender || s.sender === v.sender);
+    ).filter((s) => isActive(s) && (!v.sender || s.sender === v.sender));
     if (action === "list") {
       for (const s of found)
         out(
@@ -79,16 +80,13 @@ export async function suppressions(
       if (!v.json && found.length === 0) out("no suppressions");
       return 0;
     }
+    let lifted = 0;
     for (const s of found) {
-      await target.client.send(
-        new DeleteCommand({
-          TableName: target.tableName,
-          Key: suppressionKey(s.phoneNumber, s.sender),
-        }),
-      );
+      if (!(await liftSuppression(target.client, target.tableName, s, new Date()))) continue;
+      lifted++;
       out(`lifted: ${s.phoneNumber} sender=${s.sender} (suppressed since ${s.since}, ${s.reason})`);
     }
-    if (found.length === 0) {
+    if (lifted === 0) {
       out(`${phone} is not suppressed${v.sender ? ` for sender ${v.sender}` : ""}`);
       return 1;
     }

@@ -2,10 +2,15 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import type { LocalState } from "../../scripts/local-state";
 
 export const ROOT = join(import.meta.dirname, "..", "..");
-const TSX = join(ROOT, "node_modules", ".bin", "tsx");
+/** Node with tsx's loader, as the npm scripts run: one process, which a signal reaches itself. */
+const NODE_TSX = [
+  "--import",
+  pathToFileURL(join(ROOT, "node_modules", "tsx", "dist", "loader.mjs")).href,
+];
 
 /** Commands run as a user runs them, in a scratch checkout folder (their own `.local/`). */
 export interface UserStack {
@@ -33,8 +38,8 @@ export interface UserStack {
 export async function startUserStack(): Promise<UserStack> {
   const cwd = mkdtempSync(join(tmpdir(), "at-callbacks-e2e-"));
   const child = spawn(
-    TSX,
-    [join(ROOT, "scripts", "start.ts"), "--port", "0", "--visibility-timeout", "1"],
+    process.execPath,
+    [...NODE_TSX, join(ROOT, "scripts", "start.ts"), "--port", "0", "--visibility-timeout", "1"],
     {
       cwd,
       env: { ...process.env, POWERTOOLS_LOG_LEVEL: "WARN", PORT: "", CALLBACK_KEY: "" },
@@ -63,8 +68,16 @@ export async function startUserStack(): Promise<UserStack> {
       await new Promise((r) => setTimeout(r, 100));
     }
   };
-  await waitForOutput(/Ctrl-C stops everything/, 60_000);
-  if (!existsSync(stateFile)) throw new Error(`npm start left no ${stateFile}:\n${output}`);
+  try {
+    await waitForOutput(/Ctrl-C stops everything/, 60_000);
+    if (!existsSync(stateFile)) throw new Error(`npm start left no ${stateFile}:\n${output}`);
+  } catch (error) {
+    // Never left running: the whole group, whatever state it is in.
+    if (child.pid) process.kill(-child.pid, "SIGKILL");
+    await exited;
+    rmSync(cwd, { recursive: true, force: true });
+    throw error;
+  }
   const state = JSON.parse(readFileSync(stateFile, "utf8")) as UserStack["state"];
   const env = { ...process.env, CALLBACK_KEY: "" };
   return {
@@ -75,8 +88,8 @@ export async function startUserStack(): Promise<UserStack> {
     run: (script, args, input) =>
       new Promise((resolve) => {
         const child = execFile(
-          TSX,
-          [join(ROOT, "scripts", `${script}.ts`), ...args],
+          process.execPath,
+          [...NODE_TSX, join(ROOT, "scripts", `${script}.ts`), ...args],
           { cwd, env },
           (error, stdout, stderr) => {
             resolve({
@@ -90,7 +103,7 @@ export async function startUserStack(): Promise<UserStack> {
         child.stdin?.end(input ?? "");
       }),
     spawn: (script, args) =>
-      spawn(TSX, [join(ROOT, "scripts", `${script}.ts`), ...args], {
+      spawn(process.execPath, [...NODE_TSX, join(ROOT, "scripts", `${script}.ts`), ...args], {
         cwd,
         env,
         stdio: ["ignore", "pipe", "pipe"],
@@ -106,9 +119,9 @@ export async function startUserStack(): Promise<UserStack> {
 }
 
 /**
- * Ctrl-C as a terminal delivers it: SIGINT to the whole process group (tsx and the script it
- * runs). Signalling tsx alone makes it relay the signal and, on a busy machine, kill the
- * script if it has not acknowledged within 60 ms.
+ * Ctrl-C as a terminal delivers it: SIGINT to the whole process group. (tsx's CLI, which the
+ * npm scripts no longer use, ran a script in a second process, relayed the signal and, on a busy
+ * machine, killed the script if it had not acknowledged within 60 ms.)
  */
 export function ctrlC(child: ChildProcess) {
   if (child.pid) process.kill(-child.pid, "SIGINT");

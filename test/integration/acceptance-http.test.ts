@@ -64,5 +64,5 @@ describe("acceptance property over HTTP", () => {
     expect(await local.queueDepth(local.stack.services.eventsDlqUrl)).toBe(0);
     expect(local.errors).toEqual([]);
     expect(new Set(requests.map((r) => r.route.name)).size).toBe(CALLBACK_ROUTES.length);
-  }, 60_000);
+  }, 180_000);
 });

@@ -115,7 +115,7 @@ describe("the deployed bundles, run as Lambda runs them", () => {
     });
     documents.destroy();
     expect(records.map((r) => r.id)).toEqual(["ATXid_9f1a2b3c4d5e"]);
-  }, 60_000);
+  }, 180_000);
 
   it("logs an error with its stack mapped back to the TypeScript source", async () => {
     const recorder = await bundle("recorder");
@@ -138,5 +138,5 @@ describe("the deployed bundles, run as Lambda runs them", () => {
     });
     // Not index.mjs:1:23456 of the minified bundle: the source file and line.
     expect(line.error.stack).toMatch(/functions\/ingest\/envelope\.ts:\d+:\d+/);
-  }, 60_000);
+  }, 180_000);
 });

@@ -161,7 +161,7 @@ describe("started again on the same --data-dir", () => {
       /Everything acknowledged is recorded|Left on the queues: 0 callback\(s\) not yet recorded/,
     );
     // Its drain (bounded at 30 s above) is part of what it waits for.
-  }, 45_000);
+  }, 120_000);
 });
 
 describe("started a third time", () => {

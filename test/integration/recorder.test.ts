@@ -150,7 +150,7 @@ describe("recorder worker", () => {
     } finally {
       await deployed.stop();
     }
-  }, 30_000);
+  }, 90_000);
 });
 
 describe("when the queue is unavailable", () => {

@@ -23,7 +23,7 @@ describe("smoke test", () => {
         key: TEST_KEY,
         records: (id) => local.records({ id }),
       },
-      { run: "test1", timeoutMs: 15_000, pollMs: 100 },
+      { run: "test1", timeoutMs: 60_000, pollMs: 100 },
     );
     expect(results.map((r) => r.route.name)).toEqual(ROUTES.map((r) => r.name));
     for (const r of results) {
@@ -74,5 +74,5 @@ describe("smoke test", () => {
     const [hidden, shown] = await Promise.all([cli(), cli("--smoke")]);
     expect(hidden.filter(isSmokeRecord)).toEqual([]);
     expect(shown.filter(isSmokeRecord).length).toBeGreaterThanOrEqual(ROUTES.length);
-  }, 60_000);
+  }, 180_000);
 });

@@ -73,7 +73,7 @@ describe("every call to another service is bounded", () => {
     );
     expect(await settleTime(call, 9_000)).toBeLessThan(8_000);
     await expect(call).rejects.toThrow();
-  }, 15_000);
+  }, 90_000);
 
   it("ends a recorder invocation before Lambda would, reporting the message it could not write", async () => {
     const handler = createRecorderHandler({
@@ -107,7 +107,7 @@ describe("every call to another service is bounded", () => {
     const result = handler({ Records: [record] } as never, lambdaContext("recorder", 1_500));
     expect(await settleTime(result, 9_000)).toBeLessThan(2_500);
     await expect(result).resolves.toEqual({ batchItemFailures: [{ itemIdentifier: "stuck-1" }] });
-  }, 15_000);
+  }, 90_000);
 
   it("answers USSD within its budget when Secrets Manager never answers: 503, in AT's format", async () => {
     // The SDK's own endpoint setting for the Secrets Manager client the key lookup uses.
@@ -126,7 +126,7 @@ describe("every call to another service is bounded", () => {
       statusCode: 503,
       body: "END temporarily unavailable, please retry",
     });
-  }, 15_000);
+  }, 90_000);
 
   it("shares one deadline between a slow menu and a queue that never answers", async () => {
     const { callbackHandler } = await import("../../functions/ingest/pipeline");
@@ -151,5 +151,5 @@ describe("every call to another service is bounded", () => {
     await expect(answer).resolves.toMatchObject({ statusCode: 200 });
     const { REQUEST_BUDGET_MS } = await import("../../functions/settings");
     expect(REQUEST_BUDGET_MS.ussd).toBeLessThan(10_000);
-  }, 15_000);
+  }, 90_000);
 });

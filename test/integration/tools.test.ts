@@ -362,7 +362,7 @@ describe("npm run records -- --follow and npm run suppressions", () => {
     await run(["opt-out", "--phone", "+254711000207"]);
     await run(["opt-out", "--phone", "+254711000207"]); // AT's retry: one record, printed once
     await run(["subscription", "--phone", "+254711000207"]);
-    await expect.poll(() => printed.length, { timeout: 8000 }).toBe(2);
+    await expect.poll(() => printed.length).toBe(2);
     stop.abort();
     await following;
     expect(printed.sort()).toEqual(["sms.optout", "sms.subscription"]);
@@ -370,6 +370,8 @@ describe("npm run records -- --follow and npm run suppressions", () => {
 
   it("lists an opted-out number and lifts it", async () => {
     await run(["opt-out", "--phone", "+254711000208", "--sender", "ShopKE"]);
+    // Recorded and its effects applied: nothing of it is still in flight when it is lifted.
+    await t.waitUntilIdle("events");
     const table = () => ({
       client: localDocumentClient(t.stack.services.dynamodbEndpoint),
       tableName: t.stack.services.tableName,
@@ -408,9 +410,7 @@ describe("the inspector", () => {
         replayOf?: number;
       }[];
     await expect
-      .poll(async () => (await entries()).find((e) => e.atId === "ATXid_inspect01")?.outcome, {
-        timeout: 8000,
-      })
+      .poll(async () => (await entries()).find((e) => e.atId === "ATXid_inspect01")?.outcome)
       .toBe("recorded");
     const all = await entries();
     const report = all.find((e) => e.atId === "ATXid_inspect01");
@@ -425,9 +425,7 @@ describe("the inspector", () => {
       answer: "OK",
     });
     await expect
-      .poll(async () => (await entries()).find((e) => e.replayOf === report?.seq)?.outcome, {
-        timeout: 8000,
-      })
+      .poll(async () => (await entries()).find((e) => e.replayOf === report?.seq)?.outcome)
       .toBe("duplicate");
     const detail = (await api(`/api/exchanges/${report?.seq}`)) as {
       record: unknown;

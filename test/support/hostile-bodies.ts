@@ -43,6 +43,8 @@ export interface GeneratedRequest {
   base64: boolean;
   /** AT's fields plus extras, or a raw text body. */
   body: { kind: "fields"; fields: [string, Tree][] } | { kind: "raw"; text: string };
+  /** A well-formed JSON callback (some fields `null`): it must be accepted, never refused. */
+  mustAccept?: true;
 }
 
 const HOSTILE_KEYS = [
@@ -197,7 +199,45 @@ const JSON_TYPES = [
   "application/json; charset=utf-8",
 ];
 
-export const generatedRequest: fc.Arbitrary<GeneratedRequest> = fc
+const NULL: Tree = { kind: "literal", value: null };
+const plain = fc
+  .constantFrom("+254711000111", "1", "Success", "KES")
+  .map((value): Tree => ({ kind: "string", value }));
+
+/**
+ * A JSON callback as a JSON API sends it: every required field with a value (the text of an SMS
+ * may be null: it may be empty), every other field AT documents absent, a value or `null`.
+ */
+const withNulls: fc.Arbitrary<GeneratedRequest> = fc
+  .tuple(fc.constantFrom(...CALLBACK_ROUTES), fc.constantFrom(...JSON_TYPES), fc.boolean())
+  .chain(([route, contentType, base64]) => {
+    const entries: Record<string, { type: string }> = CALLBACKS[route.recordType].entries;
+    const fields = Object.entries(entries).map(([name, schema]) => {
+      const value =
+        schema.type === "optional"
+          ? fc.option(fc.oneof(fc.constant(NULL), plain), { freq: 4 })
+          : route.recordType === "sms.incoming" && name === "text"
+            ? fc.oneof(fc.constant(NULL), plain)
+            : plain;
+      return value.map((v) => (v === null ? [] : [[name, v] as [string, Tree]]));
+    });
+    return fc.tuple(...fields, fc.constant(NULL)).map(([...parts]) => {
+      const nullExtra = parts.pop() as Tree;
+      return {
+        route,
+        encoding: "json" as const,
+        contentType,
+        base64,
+        body: {
+          kind: "fields" as const,
+          fields: [...(parts as [string, Tree][][]).flat(), ["note", nullExtra] as [string, Tree]],
+        },
+        mustAccept: true as const,
+      };
+    });
+  });
+
+const anyRequest: fc.Arbitrary<GeneratedRequest> = fc
   .tuple(fc.constantFrom(...CALLBACK_ROUTES), fc.constantFrom("form" as const, "json" as const))
   .chain(([route, encoding]) =>
     fc.record({
@@ -241,6 +281,11 @@ export const generatedRequest: fc.Arbitrary<GeneratedRequest> = fc
       ),
     }),
   );
+
+export const generatedRequest: fc.Arbitrary<GeneratedRequest> = fc.oneof(
+  { weight: 9, arbitrary: anyRequest },
+  { weight: 2, arbitrary: withNulls },
+);
 
 export interface EncodedRequest {
   contentType: string;

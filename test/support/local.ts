@@ -4,6 +4,7 @@ import { ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Env } from "../../functions/config/env";
 import { ROUTES } from "../../functions/routes";
+import { EVENTS_QUEUE } from "../../functions/settings";
 import { MARSHALL_OPTIONS } from "../../functions/shared/dynamodb";
 import { queryRecords, type RecordFilter } from "../../functions/table/record-store";
 import type { RecordItem } from "../../functions/table/records";
@@ -79,6 +80,11 @@ export interface TestStack {
 
 export async function startTestStack(
   options: {
+    /**
+     * The deployed visibility timeout (functions/settings.ts) unless set: a test that wants to
+     * see a failed message come back asks for a short one. With a short one, a worker slowed
+     * down by a busy machine gets its messages redelivered while it still works on them.
+     */
     visibilityTimeoutSeconds?: number;
     callbackKey?: string;
     onExchange?: (exchange: Exchange) => void;
@@ -87,11 +93,15 @@ export async function startTestStack(
   } = {},
 ): Promise<TestStack> {
   const errors: unknown[] = [];
+  const visibilitySeconds =
+    options.visibilityTimeoutSeconds ?? EVENTS_QUEUE.visibilityTimeoutSeconds;
   const stack = await startLocalStack({
     ...testServiceOptions(),
     port: 0,
     callbackKey: options.callbackKey ?? TEST_KEY,
-    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 1,
+    ...(options.visibilityTimeoutSeconds === undefined
+      ? {}
+      : { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds }),
     onError: (e) => errors.push(e),
     ...(options.onExchange ? { onExchange: options.onExchange } : {}),
     ...(options.settings ? { settings: options.settings } : {}),
@@ -127,7 +137,7 @@ export async function startTestStack(
         ...opts,
       }),
     records,
-    async waitForRecords(filter, predicate, timeoutMs = 8000) {
+    async waitForRecords(filter, predicate, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const found = await records(filter);
@@ -141,7 +151,9 @@ export async function startTestStack(
       }
     },
     queueDepth: depthOf,
-    async waitUntilIdle(queues = "all", timeoutMs = 10_000) {
+    // Long enough for a message that failed (a call timed out on a busy machine) to come back
+    // after the visibility timeout and be worked through: waiting, not racing, the pipeline.
+    async waitUntilIdle(queues = "all", timeoutMs = (visibilitySeconds + 60) * 1000) {
       const { eventsQueueUrl, repliesQueueUrl } = stack.services;
       const urls = queues === "all" ? [eventsQueueUrl, repliesQueueUrl] : [eventsQueueUrl];
       const deadline = Date.now() + timeoutMs;

@@ -40,7 +40,7 @@ describe("bundles", () => {
     );
     expect(axiosFiles).toHaveLength(1);
     expect(axiosFiles[0]).toMatch(/node_modules\/axios\/dist\/node\/axios\.cjs$/);
-  }, 30_000);
+  }, 120_000);
 });
 
 describe("the AT sender as deployed (bundled with the stack's stand-ins for unused SDK parts)", () => {
@@ -86,5 +86,5 @@ describe("the AT sender as deployed (bundled with the stack's stand-ins for unus
       });
     }
     expect(seen).toEqual(["+254711000111"]);
-  }, 30_000);
+  }, 120_000);
 });
