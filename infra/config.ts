@@ -34,7 +34,7 @@ export interface StageConfig {
   readonly destroyable: boolean;
   /** `POWERTOOLS_LOG_LEVEL` of every function (default INFO). */
   readonly logLevel: string | undefined;
-  /** The airtime validation rules, as the function's `AIRTIME_*` environment (README). */
+  /** The airtime validation rules, as the function's `AIRTIME_*` environment (docs/engines.md). */
   readonly airtime: Readonly<Record<string, string>>;
   /** The reply worker's settings, passed as its environment (docs/replies.md). */
   readonly replies: {

@@ -1,7 +1,7 @@
 import type { RecordType } from "./records";
 
 /**
- * The single-table design (README "Records"): every attribute name the keys and indexes use and
+ * The single-table design (docs/records.md): every attribute name the keys and indexes use and
  * every key prefix, in this one place. The codecs beside this file build items only from these.
  */
 export const TABLE = {

@@ -23,7 +23,7 @@ import {
 export const RECORD_TYPES = [...CALLBACK_TYPES, "sms.reply"] as const;
 export type RecordType = (typeof RECORD_TYPES)[number];
 
-/** The item schema of a record as stored (see README "Records"); extra attributes are kept. */
+/** The item schema of a record as stored (see docs/records.md); extra attributes are kept. */
 export const recordItemEntries = {
   [TABLE.partitionKey]: v.string(),
   [TABLE.sortKey]: v.string(),
