@@ -1,6 +1,6 @@
 import { Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
-import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
-import { Architecture, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
+import { Policy, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { Architecture, type CfnFunction, Runtime } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
@@ -62,12 +62,38 @@ export class AppFunction extends Construct {
       ...(props.reservedConcurrency
         ? { reservedConcurrentExecutions: props.reservedConcurrency }
         : {}),
-      tracing: props.tracing ? Tracing.ACTIVE : Tracing.DISABLED,
     });
+    if (props.tracing) this.traceWithXRay();
     Validations.of(this.function).acknowledge({
       id: "AwsSolutions-L1",
       reason:
         "Node.js 22 is the runtime the handlers are built and tested for (esbuild target node22); moving to a newer runtime is a deliberate, tested change.",
+    });
+  }
+
+  /**
+   * X-Ray active tracing. Lambda's own `tracing` option would add X-Ray's two actions, on
+   * `Resource: "*"` (X-Ray has no resource-level permissions), to the role's default policy,
+   * where cdk-nag (rightly) refuses a wildcard; acknowledging that there would also hide any
+   * wildcard granted later. So the two actions get a policy of their own, and only that policy
+   * carries the acknowledgment.
+   */
+  private traceWithXRay(): void {
+    (this.function.node.defaultChild as CfnFunction).tracingConfig = { mode: "Active" };
+    const policy = new Policy(this, "Tracing", {
+      roles: [this.role],
+      statements: [
+        new PolicyStatement({
+          actions: ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+          resources: ["*"],
+        }),
+      ],
+    });
+    this.function.node.addDependency(policy);
+    Validations.of(policy).acknowledge({
+      id: "AwsSolutions-IAM5[Resource::*]",
+      reason:
+        "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions: '*' is the only resource they accept. This policy holds nothing else.",
     });
   }
 }

@@ -5,14 +5,19 @@ import { defineApp } from "../../infra/define-app";
 import { cdkJsonContext } from "./synth";
 
 // The app exactly as `cdk synth` builds it (checks on), without bundling.
-const app = new App({
-  context: {
-    ...cdkJsonContext(),
-    "aws:cdk:bundling-stacks": [],
-    alarmEmail: "ops@example.com",
-  },
-});
-defineApp(app);
+function checkedApp(context: Record<string, string> = {}): App {
+  const app = new App({
+    context: {
+      ...cdkJsonContext(),
+      "aws:cdk:bundling-stacks": [],
+      alarmEmail: "ops@example.com",
+      ...context,
+    },
+  });
+  defineApp(app);
+  return app;
+}
+const app = checkedApp();
 
 interface Ack {
   path: string;
@@ -38,6 +43,14 @@ describe("cdk-nag AwsSolutions", () => {
     // the same rules and acknowledgments, without the 10-20 s CDK spends building the
     // plugin's report for a whole synth.
     expect(new AwsSolutionsChecks(app).validateScope(app).violations).toEqual([]);
+  });
+
+  it.each([
+    ["tracing=true", { tracing: "true" }],
+    ["every optional option on", { tracing: "true", destroyable: "true", recordTtlDays: "400" }],
+  ])("finds none with %s either (the options synthesize clean)", (_, context) => {
+    const options = checkedApp(context);
+    expect(new AwsSolutionsChecks(options).validateScope(options).violations).toEqual([]);
   });
 
   it("acknowledges only these rules, each with a written reason", () => {
