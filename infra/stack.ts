@@ -25,6 +25,7 @@ import { QueueWorker } from "./constructs/queue-worker";
 import { RouteFunction } from "./constructs/route-function";
 import { WorkQueue } from "./constructs/work-queue";
 import { pascal } from "./names";
+import { AT_CREDENTIALS_GENERATION, CALLBACK_KEY_GENERATION } from "./secrets";
 
 /** The queue every HTTP route sends its events to. */
 const ROUTE_QUEUE: QueueName = "events";
@@ -93,18 +94,13 @@ export class AtCallbacksStack extends Stack {
     this.callbackKeySecret = new Secret(this, "CallbackKey", {
       description:
         "Keys AT must send as ?key=... on every callback URL: comma-separated, any is valid",
-      generateSecretString: { passwordLength: 40, excludePunctuation: true, includeSpace: false },
+      generateSecretString: CALLBACK_KEY_GENERATION,
       removalPolicy: stateful,
     });
     this.atCredentialsSecret = new Secret(this, "AtCredentials", {
       description:
         'Africa\'s Talking API credentials {"username","apiKey"}: replace the placeholder',
-      generateSecretString: {
-        // The replier refuses this placeholder (PLACEHOLDER_USERNAME in functions/reply/at-sender.ts).
-        secretStringTemplate: JSON.stringify({ username: "REPLACE_ME" }),
-        generateStringKey: "apiKey",
-        excludePunctuation: true,
-      },
+      generateSecretString: AT_CREDENTIALS_GENERATION,
       removalPolicy: stateful,
     });
     for (const secret of [this.callbackKeySecret, this.atCredentialsSecret]) {
