@@ -205,7 +205,8 @@ const contextSchema = v.object({
  * Values given with `-c` arrive as strings, values in cdk.json keep their JSON type: both are
  * accepted. Settings a function checks at cold start are checked here with the same code.
  */
-export function readConfig(context: ContextReader): StageConfig {
+export function readConfig(explicit: ContextReader): StageConfig {
+  const context = withStageSettings(explicit);
   const raw = Object.fromEntries(Object.keys(contextSchema.entries).map((k) => [k, context(k)]));
   const result = v.safeParse(contextSchema, raw);
   if (!result.success) {
@@ -217,7 +218,7 @@ export function readConfig(context: ContextReader): StageConfig {
   const destroyable = c.destroyable ?? DEFAULTS.destroyable;
   if (c.alarmEmail === undefined && !destroyable) {
     throw new Error(
-      `stage ${stageName} has no alarmEmail: its alarms would reach nobody. Pass -c alarmEmail=you@example.com (or set it in cdk.json), or -c alarmEmail=${NO_ALARM_EMAIL} if you subscribe the AlarmTopicArn output yourself; dev stages: -c destroyable=true`,
+      `stage ${stageName} has no alarmEmail: its alarms would reach nobody. Save the stage's settings once with npm run configure -- --stage ${stageName} (then cdk deploy, diff and destroy need no -c), or pass -c alarmEmail=you@example.com, or -c alarmEmail=${NO_ALARM_EMAIL} if you subscribe the AlarmTopicArn output yourself; dev stages: -c destroyable=true`,
     );
   }
   const airtime: Record<string, string> = {};
@@ -266,3 +267,33 @@ export function readConfig(context: ContextReader): StageConfig {
     },
   };
 }
+
+/** The context key under which `npm run configure` saves each stage's settings (cdk.json). */
+export const STAGES_CONTEXT_KEY = "stages";
+
+/**
+ * The context as a stage sees it: an option given explicitly (`-c`, or at the top of cdk.json's
+ * context) wins; otherwise the stage's saved settings (`context.stages.<stageName>` in cdk.json,
+ * written by `npm run configure`), so `cdk diff` and `cdk destroy` synthesize the stage exactly
+ * as it was deployed, without repeating its options.
+ */
+export function withStageSettings(context: ContextReader): ContextReader {
+  const stages = context(STAGES_CONTEXT_KEY);
+  if (stages === undefined || stages === null) return context;
+  const isObject = (value: unknown): value is Record<string, unknown> =>
+    typeof value === "object" && value !== null && !Array.isArray(value);
+  if (!isObject(stages) || !Object.values(stages).every(isObject)) {
+    throw new Error(
+      `context ${STAGES_CONTEXT_KEY} must map each stage name to its settings, e.g. {"prod": {"alarmEmail": "ops@example.com"}}`,
+    );
+  }
+  const stageName = context("stageName") ?? DEFAULTS.stageName;
+  const entry = typeof stageName === "string" ? stages[stageName] : undefined;
+  const saved = isObject(entry) ? entry : undefined;
+  return (key) => {
+    const value = context(key);
+    if (value !== undefined || !saved || key === "stageName") return value;
+    return saved[key];
+  };
+}
+
