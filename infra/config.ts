@@ -36,6 +36,12 @@ export interface StageConfig {
   readonly logLevel: string | undefined;
   /** The airtime validation rules, as the function's `AIRTIME_*` environment (docs/engines.md). */
   readonly airtime: Readonly<Record<string, string>>;
+  /**
+   * A custom domain for the callback URLs, so they survive a replaced API (docs/deploy.md,
+   * "A custom domain"): an ACM certificate of the API's region, or a Route 53 hosted zone in
+   * which the stack validates one and adds the domain's alias record.
+   */
+  readonly domain: CustomDomain | undefined;
   /** The reply worker's settings, passed as its environment (docs/replies.md). */
   readonly replies: {
     /** `AT_SHORTCODE`: the sender of every reply. */
@@ -45,6 +51,12 @@ export interface StageConfig {
     readonly keywords: string | undefined;
     readonly premiumKeywords: string | undefined;
   };
+}
+
+export interface CustomDomain {
+  readonly name: string;
+  readonly certificateArn: string | undefined;
+  readonly hostedZone: { readonly id: string; readonly name: string } | undefined;
 }
 
 export const DEFAULTS = {
@@ -198,6 +210,31 @@ const contextSchema = v.object({
   ),
   smsReplyKeywords: option(text),
   atPremiumKeywords: option(text),
+  domainName: option(
+    v.pipe(
+      text,
+      v.regex(
+        /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+        (issue) => `"${issue.input}" is not a domain name like callbacks.example.com`,
+      ),
+    ),
+  ),
+  certificateArn: option(
+    v.pipe(
+      text,
+      v.regex(
+        /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/,
+        (issue) => `"${issue.input}" is not an ACM certificate ARN`,
+      ),
+    ),
+  ),
+  hostedZoneId: option(
+    v.pipe(
+      text,
+      v.regex(/^Z[A-Z0-9]{1,31}$/, (issue) => `"${issue.input}" is not a Route 53 hosted zone id`),
+    ),
+  ),
+  hostedZoneName: option(text),
 });
 
 /**
@@ -243,6 +280,7 @@ export function readConfig(explicit: ContextReader): StageConfig {
   }
   return {
     stageName,
+    domain: customDomain(c),
     throttleRate: c.throttleRate ?? DEFAULTS.throttleRate,
     throttleBurst: c.throttleBurst ?? DEFAULTS.throttleBurst,
     logRetentionDays: c.logRetentionDays ?? DEFAULTS.logRetentionDays,
@@ -265,6 +303,37 @@ export function readConfig(explicit: ContextReader): StageConfig {
       keywords: c.smsReplyKeywords,
       premiumKeywords: c.atPremiumKeywords,
     },
+  };
+}
+
+/** The custom domain options, checked together: a name needs a certificate or a hosted zone. */
+function customDomain(c: {
+  domainName?: string | undefined;
+  certificateArn?: string | undefined;
+  hostedZoneId?: string | undefined;
+  hostedZoneName?: string | undefined;
+}): CustomDomain | undefined {
+  if (c.domainName === undefined) {
+    const stray = (["certificateArn", "hostedZoneId", "hostedZoneName"] as const).find(
+      (key) => c[key] !== undefined,
+    );
+    if (stray) throw new Error(`context ${stray} is only used with domainName`);
+    return undefined;
+  }
+  if (c.certificateArn === undefined && c.hostedZoneId === undefined) {
+    throw new Error(
+      "context domainName needs certificateArn (an ACM certificate in the stack's region) or hostedZoneId (a Route 53 zone the stack may add the certificate's and the domain's records to)",
+    );
+  }
+  // The zone's name: given, or the domain's parent (callbacks.example.com → example.com).
+  const zoneName = c.hostedZoneName ?? c.domainName.slice(c.domainName.indexOf(".") + 1);
+  if (c.domainName !== zoneName && !c.domainName.endsWith(`.${zoneName}`)) {
+    throw new Error(`context domainName ${c.domainName} is not in hosted zone ${zoneName}`);
+  }
+  return {
+    name: c.domainName,
+    certificateArn: c.certificateArn,
+    hostedZone: c.hostedZoneId ? { id: c.hostedZoneId, name: zoneName } : undefined,
   };
 }
 
@@ -296,4 +365,3 @@ export function withStageSettings(context: ContextReader): ContextReader {
     return saved[key];
   };
 }
-

@@ -126,6 +126,7 @@ export class AtCallbacksStack extends Stack {
       throttleRate: config.throttleRate,
       throttleBurst: config.throttleBurst,
       logRetention: config.logRetentionDays,
+      domain: config.domain,
     });
     Validations.of(this.api.api).acknowledge({
       id: "AwsSolutions-APIG4",
@@ -359,6 +360,12 @@ export class AtCallbacksStack extends Stack {
       });
     }
     new CfnOutput(this, "ApiEndpoint", { value: this.api.api.apiEndpoint });
+    if (this.api.domainTarget) {
+      new CfnOutput(this, "DomainTarget", {
+        description: "Point the custom domain here: a CNAME, or a Route 53 alias",
+        value: this.api.domainTarget,
+      });
+    }
     new CfnOutput(this, "TableName", { value: this.table.tableName });
     for (const [name, { queue, deadLetterQueue }] of this.queues) {
       new CfnOutput(this, `${pascal(name)}QueueUrl`, { value: queue.queueUrl });

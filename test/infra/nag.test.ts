@@ -48,6 +48,18 @@ describe("cdk-nag AwsSolutions", () => {
   it.each([
     ["tracing=true", { tracing: "true" }],
     ["every optional option on", { tracing: "true", destroyable: "true", recordTtlDays: "400" }],
+    [
+      "a custom domain and its certificate",
+      {
+        domainName: "callbacks.example.com",
+        certificateArn:
+          "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
+      },
+    ],
+    [
+      "a custom domain in a hosted zone",
+      { domainName: "callbacks.example.com", hostedZoneId: "Z0123" },
+    ],
   ])("finds none with %s either (the options synthesize clean)", (_, context) => {
     const options = checkedApp(context);
     expect(new AwsSolutionsChecks(options).validateScope(options).violations).toEqual([]);
