@@ -20,14 +20,16 @@ function synth(context: Record<string, string>) {
   return { template, stack, json, ofType };
 }
 
+// Synthesized once at load, as the other template tests do (no per-test time limit on a busy machine).
+const withCertificate = synth({ domainName: "callbacks.example.com", certificateArn: CERTIFICATE });
+const withZone = synth({
+  domainName: "callbacks.example.com",
+  hostedZoneId: "Z0123456789ABCDEFGHIJ",
+});
+
 describe("a custom domain", () => {
-  it("with a certificate: the URLs name the domain, and DomainTarget says where DNS points", {
-    timeout: 120_000,
-  }, () => {
-    const { json, ofType, stack } = synth({
-      domainName: "callbacks.example.com",
-      certificateArn: CERTIFICATE,
-    });
+  it("with a certificate: the URLs name the domain, and DomainTarget says where DNS points", () => {
+    const { json, ofType, stack } = withCertificate;
     expect(json.Outputs.SmsTwowayUrl?.Value).toBe(
       "https://callbacks.example.com/api/sms/twoway?key=<callback-key>",
     );
@@ -51,13 +53,8 @@ describe("a custom domain", () => {
     expect(ofType("AWS::CertificateManager::Certificate")).toHaveLength(0);
   });
 
-  it("with a hosted zone: the stack validates a certificate and adds the alias record", {
-    timeout: 120_000,
-  }, () => {
-    const { json, ofType } = synth({
-      domainName: "callbacks.example.com",
-      hostedZoneId: "Z0123456789ABCDEFGHIJ",
-    });
+  it("with a hosted zone: the stack validates a certificate and adds the alias record", () => {
+    const { json, ofType } = withZone;
     expect(json.Outputs.UssdSessionUrl?.Value).toBe(
       "https://callbacks.example.com/api/ussd/session?key=<callback-key>",
     );

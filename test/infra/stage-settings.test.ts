@@ -18,6 +18,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const contextOf = (text: string) => JSON.parse(text).context as Record<string, unknown>;
 
+// Synthesized once at load, as the other template tests do (no per-test time limit on a busy machine).
+const savedStage = synthStack({
+  context: {
+    ...contextOf(withStageSaved(cdkJsonText, "prod", { alarmEmail: "ops@example.com" })),
+    alarmEmail: undefined,
+  },
+}).template;
+
 describe("stage settings saved in cdk.json", () => {
   it("writes cdk.json exactly as Biome formats it, so saving a stage changes only its lines", () => {
     expect(`${formatJson(JSON.parse(cdkJsonText))}\n`).toBe(cdkJsonText);
@@ -55,14 +63,8 @@ describe("stage settings saved in cdk.json", () => {
     expect(() => withStageSaved(cdkJsonText, "prod", {})).toThrow(/no alarmEmail/);
   });
 
-  it("synthesizes a saved stage with no -c option at all (what cdk diff and destroy run)", {
-    timeout: 120_000,
-  }, () => {
-    const context = contextOf(
-      withStageSaved(cdkJsonText, "prod", { alarmEmail: "ops@example.com" }),
-    );
-    const { template } = synthStack({ context: { ...context, alarmEmail: undefined } });
-    template.hasResourceProperties("AWS::SNS::Subscription", {
+  it("synthesizes a saved stage with no -c option at all (what cdk diff and destroy run)", () => {
+    savedStage.hasResourceProperties("AWS::SNS::Subscription", {
       Protocol: "email",
       Endpoint: "ops@example.com",
     });
