@@ -4,7 +4,7 @@ import { Architecture, type CfnFunction, Runtime } from "aws-cdk-lib/aws-lambda"
 import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import { lambdaBundling, NODE_OPTIONS } from "../bundling";
+import { LOCKFILE, lambdaBundling, NODE_OPTIONS } from "../bundling";
 
 /** What every function's deployment settings say, whatever the function does. */
 export interface FunctionSettings {
@@ -59,6 +59,9 @@ export class AppFunction extends Construct {
       logGroup: this.logGroup,
       environment: { NODE_OPTIONS, ...props.environment },
       bundling: lambdaBundling,
+      // The repository's own lockfile, wherever `cdk` is run from (else NodejsFunction looks for
+      // one above the working directory, and BUNDLE_ALIASES are relative to its folder).
+      depsLockFilePath: LOCKFILE,
       ...(props.reservedConcurrency
         ? { reservedConcurrentExecutions: props.reservedConcurrency }
         : {}),
