@@ -1,5 +1,5 @@
 /**
- * The figures the project is held to (README "Performance"), each measured against the seed's
+ * The figures the project is held to (bench/GOALS.md; docs/performance.md), each measured against the seed's
  * Flask sample in the same run: pipeline throughput on distinct delivery reports (and whether
  * the recorder keeps up), USSD latency at 50 concurrent sessions.
  */

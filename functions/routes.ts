@@ -157,8 +157,8 @@ export const ROUTE_QUEUE: QueueName = "events";
 
 /** What a worker may do besides consuming its own queue: the stack grants exactly this. */
 export interface WorkerGrants {
-  /** Single items and one-partition queries on the records table. */
-  readonly table?: "items-and-queries";
+  /** Its items of the records table, and the calls on them (infra: `TABLE_ACCESS`). */
+  readonly table?: "records-and-effects" | "replies";
   /** Queues it sends to (their URL as `<NAME>_QUEUE_URL`). */
   readonly sendsTo?: readonly QueueName[];
   /** Delays its own messages' retries (ChangeMessageVisibility; its queue's URL). */
@@ -181,13 +181,13 @@ const workers = [
     entry: "functions/handlers/recorder.ts",
     queue: "events",
     // Records, SMS effects (suppressions, reply delivery status, subscriptions); reply jobs.
-    grants: { table: "items-and-queries", sendsTo: ["replies"] },
+    grants: { table: "records-and-effects", sendsTo: ["replies"] },
   },
   {
     name: "replier",
     entry: "functions/handlers/replier.ts",
     queue: "replies",
-    grants: { table: "items-and-queries", delaysRetries: true, atCredentials: true },
+    grants: { table: "replies", delaysRetries: true, atCredentials: true },
   },
 ] as const satisfies readonly Worker[];
 

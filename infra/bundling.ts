@@ -65,6 +65,7 @@ export const lambdaBundling: BundlingOptions = {
 
 /** Where NodejsFunction runs esbuild (the lockfile's directory): BUNDLE_ALIASES are relative to it. */
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
+export const LOCKFILE = `${REPO_ROOT}package-lock.json`;
 
 /** esbuild's JS API spelling of ESBUILD, as NodejsFunction runs it (`--bundle entry --outfile=index.mjs`). */
 export function esbuildOptions(entry: string): BuildOptions {

@@ -34,8 +34,14 @@ export interface StageConfig {
   readonly destroyable: boolean;
   /** The application log level of every function (Lambda's logging configuration; default INFO). */
   readonly logLevel: LogLevel | undefined;
-  /** The airtime validation rules, as the function's `AIRTIME_*` environment (README). */
+  /** The airtime validation rules, as the function's `AIRTIME_*` environment (docs/engines.md). */
   readonly airtime: Readonly<Record<string, string>>;
+  /**
+   * A custom domain for the callback URLs, so they survive a replaced API (docs/deploy.md,
+   * "A custom domain"): an ACM certificate of the API's region, or a Route 53 hosted zone in
+   * which the stack validates one and adds the domain's alias record.
+   */
+  readonly domain: CustomDomain | undefined;
   /** The reply worker's settings, passed as its environment (docs/replies.md). */
   readonly replies: {
     /** `AT_SHORTCODE`: the sender of every reply. */
@@ -45,6 +51,12 @@ export interface StageConfig {
     readonly keywords: string | undefined;
     readonly premiumKeywords: string | undefined;
   };
+}
+
+export interface CustomDomain {
+  readonly name: string;
+  readonly certificateArn: string | undefined;
+  readonly hostedZone: { readonly id: string; readonly name: string } | undefined;
 }
 
 export const DEFAULTS = {
@@ -200,6 +212,31 @@ const contextSchema = v.object({
   ),
   smsReplyKeywords: option(text),
   atPremiumKeywords: option(text),
+  domainName: option(
+    v.pipe(
+      text,
+      v.regex(
+        /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+        (issue) => `"${issue.input}" is not a domain name like callbacks.example.com`,
+      ),
+    ),
+  ),
+  certificateArn: option(
+    v.pipe(
+      text,
+      v.regex(
+        /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/,
+        (issue) => `"${issue.input}" is not an ACM certificate ARN`,
+      ),
+    ),
+  ),
+  hostedZoneId: option(
+    v.pipe(
+      text,
+      v.regex(/^Z[A-Z0-9]{1,31}$/, (issue) => `"${issue.input}" is not a Route 53 hosted zone id`),
+    ),
+  ),
+  hostedZoneName: option(text),
 });
 
 /**
@@ -207,7 +244,8 @@ const contextSchema = v.object({
  * Values given with `-c` arrive as strings, values in cdk.json keep their JSON type: both are
  * accepted. Settings a function checks at cold start are checked here with the same code.
  */
-export function readConfig(context: ContextReader): StageConfig {
+export function readConfig(explicit: ContextReader): StageConfig {
+  const context = withStageSettings(explicit);
   const raw = Object.fromEntries(Object.keys(contextSchema.entries).map((k) => [k, context(k)]));
   const result = v.safeParse(contextSchema, raw);
   if (!result.success) {
@@ -219,7 +257,7 @@ export function readConfig(context: ContextReader): StageConfig {
   const destroyable = c.destroyable ?? DEFAULTS.destroyable;
   if (c.alarmEmail === undefined && !destroyable) {
     throw new Error(
-      `stage ${stageName} has no alarmEmail: its alarms would reach nobody. Pass -c alarmEmail=you@example.com (or set it in cdk.json), or -c alarmEmail=${NO_ALARM_EMAIL} if you subscribe the AlarmTopicArn output yourself; dev stages: -c destroyable=true`,
+      `stage ${stageName} has no alarmEmail: its alarms would reach nobody. Save the stage's settings once with npm run configure -- --stage ${stageName} (then cdk deploy, diff and destroy need no -c), or pass -c alarmEmail=you@example.com, or -c alarmEmail=${NO_ALARM_EMAIL} if you subscribe the AlarmTopicArn output yourself; dev stages: -c destroyable=true`,
     );
   }
   const airtime: Record<string, string> = {};
@@ -244,6 +282,7 @@ export function readConfig(context: ContextReader): StageConfig {
   }
   return {
     stageName,
+    domain: customDomain(c),
     throttleRate: c.throttleRate ?? DEFAULTS.throttleRate,
     throttleBurst: c.throttleBurst ?? DEFAULTS.throttleBurst,
     logRetentionDays: c.logRetentionDays ?? DEFAULTS.logRetentionDays,
@@ -266,5 +305,65 @@ export function readConfig(context: ContextReader): StageConfig {
       keywords: c.smsReplyKeywords,
       premiumKeywords: c.atPremiumKeywords,
     },
+  };
+}
+
+/** The custom domain options, checked together: a name needs a certificate or a hosted zone. */
+function customDomain(c: {
+  domainName?: string | undefined;
+  certificateArn?: string | undefined;
+  hostedZoneId?: string | undefined;
+  hostedZoneName?: string | undefined;
+}): CustomDomain | undefined {
+  if (c.domainName === undefined) {
+    const stray = (["certificateArn", "hostedZoneId", "hostedZoneName"] as const).find(
+      (key) => c[key] !== undefined,
+    );
+    if (stray) throw new Error(`context ${stray} is only used with domainName`);
+    return undefined;
+  }
+  if (c.certificateArn === undefined && c.hostedZoneId === undefined) {
+    throw new Error(
+      "context domainName needs certificateArn (an ACM certificate in the stack's region) or hostedZoneId (a Route 53 zone the stack may add the certificate's and the domain's records to)",
+    );
+  }
+  // The zone's name: given, or the domain's parent (callbacks.example.com → example.com).
+  const zoneName = c.hostedZoneName ?? c.domainName.slice(c.domainName.indexOf(".") + 1);
+  if (c.domainName !== zoneName && !c.domainName.endsWith(`.${zoneName}`)) {
+    throw new Error(`context domainName ${c.domainName} is not in hosted zone ${zoneName}`);
+  }
+  return {
+    name: c.domainName,
+    certificateArn: c.certificateArn,
+    hostedZone: c.hostedZoneId ? { id: c.hostedZoneId, name: zoneName } : undefined,
+  };
+}
+
+/** The context key under which `npm run configure` saves each stage's settings (cdk.json). */
+export const STAGES_CONTEXT_KEY = "stages";
+
+/**
+ * The context as a stage sees it: an option given explicitly (`-c`, or at the top of cdk.json's
+ * context) wins; otherwise the stage's saved settings (`context.stages.<stageName>` in cdk.json,
+ * written by `npm run configure`), so `cdk diff` and `cdk destroy` synthesize the stage exactly
+ * as it was deployed, without repeating its options.
+ */
+export function withStageSettings(context: ContextReader): ContextReader {
+  const stages = context(STAGES_CONTEXT_KEY);
+  if (stages === undefined || stages === null) return context;
+  const isObject = (value: unknown): value is Record<string, unknown> =>
+    typeof value === "object" && value !== null && !Array.isArray(value);
+  if (!isObject(stages) || !Object.values(stages).every(isObject)) {
+    throw new Error(
+      `context ${STAGES_CONTEXT_KEY} must map each stage name to its settings, e.g. {"prod": {"alarmEmail": "ops@example.com"}}`,
+    );
+  }
+  const stageName = context("stageName") ?? DEFAULTS.stageName;
+  const entry = typeof stageName === "string" ? stages[stageName] : undefined;
+  const saved = isObject(entry) ? entry : undefined;
+  return (key) => {
+    const value = context(key);
+    if (value !== undefined || !saved || key === "stageName") return value;
+    return saved[key];
   };
 }

@@ -32,6 +32,7 @@ import { QueueWorker } from "./constructs/queue-worker";
 import { RouteFunction } from "./constructs/route-function";
 import { WorkQueue } from "./constructs/work-queue";
 import { pascal } from "./names";
+import { AT_CREDENTIALS_GENERATION, CALLBACK_KEY_GENERATION } from "./secrets";
 
 /** Oldest-message age (seconds) that means the workers are not keeping up. */
 const MAX_MESSAGE_AGE_SECONDS = 300;
@@ -94,18 +95,13 @@ export class AtCallbacksStack extends Stack {
     this.callbackKeySecret = new Secret(this, "CallbackKey", {
       description:
         "Keys AT must send as ?key=... on every callback URL: comma-separated, any is valid",
-      generateSecretString: { passwordLength: 40, excludePunctuation: true, includeSpace: false },
+      generateSecretString: CALLBACK_KEY_GENERATION,
       removalPolicy: stateful,
     });
     this.atCredentialsSecret = new Secret(this, "AtCredentials", {
       description:
         'Africa\'s Talking API credentials {"username","apiKey"}: replace the placeholder',
-      generateSecretString: {
-        // The replier refuses this placeholder (PLACEHOLDER_USERNAME in functions/reply/at-sender.ts).
-        secretStringTemplate: JSON.stringify({ username: "REPLACE_ME" }),
-        generateStringKey: "apiKey",
-        excludePunctuation: true,
-      },
+      generateSecretString: AT_CREDENTIALS_GENERATION,
       removalPolicy: stateful,
     });
     for (const secret of [this.callbackKeySecret, this.atCredentialsSecret]) {
@@ -131,6 +127,7 @@ export class AtCallbacksStack extends Stack {
       throttleRate: config.throttleRate,
       throttleBurst: config.throttleBurst,
       logRetention: config.logRetentionDays,
+      domain: config.domain,
     });
     Validations.of(this.api.api).acknowledge({
       id: "AwsSolutions-APIG4",
@@ -368,6 +365,12 @@ export class AtCallbacksStack extends Stack {
       });
     }
     new CfnOutput(this, "ApiEndpoint", { value: this.api.api.apiEndpoint });
+    if (this.api.domainTarget) {
+      new CfnOutput(this, "DomainTarget", {
+        description: "Point the custom domain here: a CNAME, or a Route 53 alias",
+        value: this.api.domainTarget,
+      });
+    }
     new CfnOutput(this, "TableName", { value: this.table.tableName });
     for (const [name, { queue, deadLetterQueue }] of this.queues) {
       new CfnOutput(this, `${pascal(name)}QueueUrl`, { value: queue.queueUrl });

@@ -5,7 +5,7 @@ import { cli } from "./cli";
 import { resolveTable } from "./local-state";
 
 const USAGE = `Usage: npm run airtime:pending -- --transaction-id ID --phone +254711000111 --currency KES --amount 100
-                                [--table NAME --region R | --endpoint URL --table NAME]
+                                [--stage S [--region R] | --table NAME --region R | --endpoint URL --table NAME]
 Registers an airtime request this application is about to make, so that the validation
 callback (with AIRTIME_REQUIRE_PENDING=true) answers Validated for it, once.`;
 
@@ -14,6 +14,8 @@ const { values, fail, orFail } = cli(USAGE, {
   phone: { type: "string" },
   currency: { type: "string" },
   amount: { type: "string" },
+  stage: { type: "string" },
+  "describe-stacks": { type: "string" },
   table: { type: "string" },
   region: { type: "string" },
   endpoint: { type: "string" },

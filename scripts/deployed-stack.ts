@@ -69,6 +69,20 @@ export function loadOutputs(options: {
   return parseDescribeStacks(json, stackName);
 }
 
+/**
+ * The region a stage is deployed in, read from its outputs (the region in a secret's ARN or the
+ * API's host name), so a tool pointed at `--stage` needs no `--region` to reach its resources.
+ */
+export function regionOf(outputs: StackOutputs): string | undefined {
+  for (const { value } of outputs.values()) {
+    const region =
+      /^arn:aws[a-z-]*:[a-z0-9-]+:([a-z]{2}(?:-[a-z]+)+-\d):/.exec(value)?.[1] ??
+      /\.execute-api\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com/.exec(value)?.[1];
+    if (region) return region;
+  }
+  return undefined;
+}
+
 export function output(outputs: StackOutputs, key: string): string {
   const value = outputs.get(key)?.value;
   if (!value) throw new Error(`the stack has no ${key} output: deploy the current version first`);

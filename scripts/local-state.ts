@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/constants";
+import { loadOutputs, output, regionOf } from "./deployed-stack";
 
 /** Where `npm start` leaves the local endpoints for the other scripts to find. */
 export const LOCAL_STATE_FILE = ".local/stack.json";
@@ -53,16 +54,37 @@ export interface TableTarget {
   tableName: string;
 }
 
-/**
- * The table a script works on: a deployed one (`--table` [`--region`], credentials from the
- * usual AWS configuration), any DynamoDB-compatible endpoint (`--endpoint --table`), or the
- * running local stack. Throws an Error whose message tells the user what to do.
- */
-export function resolveTable(options: {
+/** How a script is told which table to work on (its `--stage`, `--table`… options). */
+export interface TableOptions {
+  stage?: string | undefined;
+  /** A recorded `aws cloudformation describe-stacks` answer, read instead of asking AWS. */
+  "describe-stacks"?: string | undefined;
   table?: string | undefined;
   region?: string | undefined;
   endpoint?: string | undefined;
-}): TableTarget {
+}
+
+/**
+ * The table a script works on: a deployed stage's (`--stage S`: its `TableName` output, in the
+ * region its outputs name unless `--region`), a deployed table by name (`--table` [`--region`]),
+ * any DynamoDB-compatible endpoint (`--endpoint --table`, or `--endpoint` with `--stage`), or
+ * the running local stack. Credentials for AWS come from the usual AWS configuration. Throws an
+ * Error whose message tells the user what to do.
+ */
+export function resolveTable(options: TableOptions): TableTarget {
+  if (options.stage !== undefined) {
+    if (options.table) throw new Error("give --stage or --table, not both");
+    const outputs = loadOutputs({
+      stage: options.stage,
+      region: options.region,
+      describeStacksFile: options["describe-stacks"],
+    });
+    const tableName = output(outputs, "TableName");
+    if (options.endpoint) return { client: localDocumentClient(options.endpoint), tableName };
+    const region = options.region ?? regionOf(outputs) ?? process.env.AWS_REGION;
+    if (!region) throw new Error("--region (or AWS_REGION) is needed with --stage");
+    return { client: DynamoDBDocumentClient.from(new DynamoDBClient({ region })), tableName };
+  }
   const { table, endpoint } = options;
   if (table && !endpoint) {
     const region = options.region ?? process.env.AWS_REGION;

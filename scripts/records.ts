@@ -10,8 +10,10 @@ import { resolveTable } from "./local-state";
 import { isSmokeRecord } from "./smoke-callbacks";
 
 const USAGE = `Usage: npm run records -- [--type T] [--phone P] [--id ID] [--since ISO] [--limit N] [--json]
-                         [--follow] [--smoke] [--table NAME --region R | --endpoint URL --table NAME]
-Lists records newest first: from the local stack started by \`npm start\`, or from a deployed table.
+                         [--follow] [--smoke]
+                         [--stage S [--region R] | --table NAME --region R | --endpoint URL --table NAME]
+Lists records newest first: from the local stack started by \`npm start\`, or from a deployed
+stage's table (--stage: the table and region are read from the stack's outputs), or any table.
 --id of an incoming SMS shows the message and its reply (state, AT's answer, delivery status).
 --follow lists the latest (oldest first), then prints records as they are written, until Ctrl-C.
 Records of \`npm run smoke\` (ids starting SMOKE-) are hidden unless --smoke or --id is given.`;
@@ -25,6 +27,8 @@ const { values, fail, orFail } = cli(USAGE, {
   json: { type: "boolean", default: false },
   follow: { type: "boolean", default: false },
   smoke: { type: "boolean", default: false },
+  stage: { type: "string" },
+  "describe-stacks": { type: "string" },
   table: { type: "string" },
   region: { type: "string" },
   endpoint: { type: "string" },

@@ -3,7 +3,7 @@ import { ClientError } from "./http";
 
 /**
  * The one acceptance rule for a callback body: it is accepted only if it can be stored in
- * DynamoDB and read back unchanged (README "What every route does with a request"). Checked
+ * DynamoDB and read back unchanged (docs/operations.md "What every route does with a request"). Checked
  * before anything is queued; a body that breaks it is refused with 400 and a one-line reason.
  */
 export const BODY_RULE = {

@@ -20,7 +20,7 @@ const byType = {
 } as const;
 
 /**
- * The single-table design (README "Records"): every attribute name the keys and indexes use and
+ * The single-table design (docs/records.md): every attribute name the keys and indexes use and
  * every key prefix, in this one place. The codecs beside this file build items only from these;
  * the CDK stack and the local stack both create the table and its indexes from `TABLE`.
  */

@@ -21,7 +21,7 @@ import {
 
 export { RECORD_TYPES, type RecordType };
 
-/** The item schema of a record as stored (see README "Records"); extra attributes are kept. */
+/** The item schema of a record as stored (see docs/records.md); extra attributes are kept. */
 export const recordItemEntries = {
   [TABLE.partitionKey]: v.string(),
   [TABLE.sortKey]: v.string(),

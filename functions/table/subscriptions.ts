@@ -4,7 +4,7 @@ import { subscriptionKey, TABLE } from "./keys";
 
 /**
  * The state of one (shortcode, keyword, number) subscription, for the application to read
- * (README "Two-way SMS replies"); the recorder keeps it from AT's subscription callbacks.
+ * (docs/engines.md "Two-way SMS replies"); the recorder keeps it from AT's subscription callbacks.
  */
 export interface Subscription {
   shortCode: string;

@@ -1,18 +1,24 @@
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
 import {
+  ApiMapping,
+  DomainName,
   HttpApi,
   HttpMethod,
   HttpStage,
   LogGroupLogDestination,
 } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
+import { Certificate, CertificateValidation } from "aws-cdk-lib/aws-certificatemanager";
 import { Metric, Stats } from "aws-cdk-lib/aws-cloudwatch";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { FilterPattern, LogGroup, MetricFilter, type RetentionDays } from "aws-cdk-lib/aws-logs";
+import { ARecord, HostedZone, RecordTarget } from "aws-cdk-lib/aws-route53";
+import { ApiGatewayv2DomainProperties } from "aws-cdk-lib/aws-route53-targets";
 import { Construct } from "constructs";
 import { METRIC_NAMESPACE } from "../../functions/reply/metrics";
 import type { Route } from "../../functions/routes";
+import type { CustomDomain } from "../config";
 
 export interface CallbackApiProps {
   /** Written into every access log line: the `stage` dimension of the refusal metric. */
@@ -20,6 +26,8 @@ export interface CallbackApiProps {
   readonly throttleRate: number;
   readonly throttleBurst: number;
   readonly logRetention: RetentionDays;
+  /** Serve the callbacks on this domain: their URLs then outlive the API itself. */
+  readonly domain?: CustomDomain | undefined;
 }
 
 /**
@@ -51,6 +59,10 @@ export class CallbackApi extends Construct {
   readonly api: HttpApi;
   readonly stage: HttpStage;
   readonly accessLogs: LogGroup;
+  /** Where the callback URLs point: the custom domain when there is one, else the API's own. */
+  readonly baseUrl: string;
+  /** The custom domain's API Gateway host name, for a DNS record made outside the stack. */
+  readonly domainTarget: string | undefined;
 
   constructor(scope: Construct, id: string, props: CallbackApiProps) {
     super(scope, id);
@@ -75,6 +87,9 @@ export class CallbackApi extends Construct {
       },
     });
     this.stageName = props.stageName;
+    const served = props.domain ? this.serveOn(props.domain) : undefined;
+    this.baseUrl = served?.url ?? this.api.apiEndpoint;
+    this.domainTarget = served?.dnsTarget;
     // HTTP APIs publish 4xx as one count; which 4xx (403 wrong key, 429 over the throttle)
     // only the access log knows. One series per status: `ApiRefusals` {stage, status}.
     new MetricFilter(this, "Refusals", {
@@ -85,6 +100,42 @@ export class CallbackApi extends Construct {
       metricValue: "1",
       dimensions: { stage: "$.stage", status: "$.status" },
     });
+  }
+
+  /**
+   * The custom domain, mapped to the `$default` stage. The domain is a resource of its own: a
+   * replaced API gets a new mapping and the URLs in AT's dashboard keep working.
+   */
+  private serveOn(domain: CustomDomain): { url: string; dnsTarget: string | undefined } {
+    const zone = domain.hostedZone
+      ? HostedZone.fromHostedZoneAttributes(this, "Zone", {
+          hostedZoneId: domain.hostedZone.id,
+          zoneName: domain.hostedZone.name,
+        })
+      : undefined;
+    const certificate = domain.certificateArn
+      ? Certificate.fromCertificateArn(this, "Certificate", domain.certificateArn)
+      : new Certificate(this, "Certificate", {
+          domainName: domain.name,
+          validation: CertificateValidation.fromDns(zone),
+        });
+    const domainName = new DomainName(this, "Domain", { domainName: domain.name, certificate });
+    new ApiMapping(this, "Mapping", { api: this.api, domainName, stage: this.stage });
+    if (zone)
+      new ARecord(this, "Alias", {
+        zone,
+        recordName: domain.name,
+        target: RecordTarget.fromAlias(
+          new ApiGatewayv2DomainProperties(
+            domainName.regionalDomainName,
+            domainName.regionalHostedZoneId,
+          ),
+        ),
+      });
+    return {
+      url: `https://${domain.name}`,
+      dnsTarget: zone ? undefined : domainName.regionalDomainName,
+    };
   }
 
   /** Callbacks refused with `status` (e.g. "429"), from the access log. */
@@ -108,6 +159,6 @@ export class CallbackApi extends Construct {
 
   /** The full callback URL of a route (on the `$default` stage), with the key as a placeholder. */
   callbackUrl(route: Route): string {
-    return `${this.api.apiEndpoint}${route.path}?key=<callback-key>`;
+    return `${this.baseUrl}${route.path}?key=<callback-key>`;
   }
 }

@@ -18,21 +18,34 @@ import type { WorkQueue } from "./work-queue";
 /** What Lambda needs to poll a queue for a function (AWSLambdaSQSQueueExecutionRole). */
 const EVENT_SOURCE_ACTIONS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"];
 
-/** IAM actions of each kind of table access a worker may be granted, and on which items. */
-const TABLE_ACCESS: Record<
+const records = prefixOf(recordPartition("x"));
+const suppressions = prefixOf(suppressionPartition("x"));
+const messageLinks = prefixOf(messageLinkKey("x").pk);
+const subscriptions = prefixOf(subscriptionKey("x", "x", "x").pk);
+
+/**
+ * The table access of each worker, as partition-key prefix → the DynamoDB actions allowed on
+ * those items: exactly the calls its code makes (test/integration/worker-table-access.test.ts
+ * runs the workers and fails on any call outside it, and on any grant no call needs). Never
+ * USSD sessions or pending airtime requests: a worker could forge an answer AT trusts.
+ */
+export const TABLE_ACCESS: Record<
   NonNullable<WorkerGrants["table"]>,
-  { actions: readonly string[]; prefixes: readonly string[] }
+  Readonly<Record<string, readonly string[]>>
 > = {
-  // Records, reply state, suppression list and subscriptions: single items, one-partition
-  // queries. Never USSD sessions or pending airtime requests (an airtime authorisation).
-  "items-and-queries": {
-    actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
-    prefixes: [
-      recordPartition("x"),
-      suppressionPartition("x"),
-      messageLinkKey("x").pk,
-      subscriptionKey("x", "x", "x").pk,
-    ].map(prefixOf),
+  // Records once (conditional put, read back), a reply's delivery status by its message link,
+  // opt-outs and blacklisted numbers, subscription state.
+  "records-and-effects": {
+    [records]: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+    [suppressions]: ["dynamodb:PutItem"],
+    [messageLinks]: ["dynamodb:GetItem"],
+    [subscriptions]: ["dynamodb:PutItem"],
+  },
+  // The reply state machine, the delivery reports that came before it, the suppression list.
+  replies: {
+    [records]: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
+    [suppressions]: ["dynamodb:Query"],
+    [messageLinks]: ["dynamodb:PutItem"],
   },
 };
 
@@ -87,14 +100,15 @@ export class QueueWorker extends AppFunction {
       },
     });
     if (grants.table) {
-      const access = TABLE_ACCESS[grants.table];
-      this.role.addToPrincipalPolicy(
-        new PolicyStatement({
-          actions: [...access.actions],
-          resources: [table.tableArn],
-          conditions: onlyKeysStartingWith(access.prefixes),
-        }),
-      );
+      for (const [prefix, actions] of Object.entries(TABLE_ACCESS[grants.table])) {
+        this.role.addToPrincipalPolicy(
+          new PolicyStatement({
+            actions: [...actions],
+            resources: [table.tableArn],
+            conditions: onlyKeysStartingWith([prefix]),
+          }),
+        );
+      }
     }
     for (const target of sendsTo) {
       this.role.addToPrincipalPolicy(

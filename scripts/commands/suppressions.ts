@@ -8,13 +8,14 @@ import {
   liftSuppression,
   type Suppression,
 } from "../../functions/table/suppressions";
-import type { TableTarget } from "../local-state";
+import type { TableOptions, TableTarget } from "../local-state";
 import { parseCommand, UsageError } from "./command";
 
 export const SUPPRESSIONS_USAGE = `Usage: npm run suppressions -- list [--phone P] [--json] | lift <phone> [--sender S]
-                              [--table NAME --region R | --endpoint URL --table NAME]
+                              [--stage S [--region R] | --table NAME --region R | --endpoint URL --table NAME]
 The numbers replies are not sent to: opted out of a sender (an opt-out callback) or blacklisted
-(a delivery report with UserInBlackList). From the local stack, or a deployed table.
+(a delivery report with UserInBlackList). From the local stack, a deployed stage (--stage: its
+table and region from the stack's outputs) or a deployed table.
   list        every suppression (without --phone this reads the whole table: a scan)
   lift PHONE  sends replies to that number again (all senders, or only --sender S); a replay of
               the opt-out received before the lift (an AT retry, a redrive) does not undo it`;
@@ -23,6 +24,8 @@ export const SUPPRESSIONS_OPTIONS = {
   phone: { type: "string" },
   sender: { type: "string" },
   json: { type: "boolean", default: false },
+  stage: { type: "string" },
+  "describe-stacks": { type: "string" },
   table: { type: "string" },
   region: { type: "string" },
   endpoint: { type: "string" },
@@ -34,7 +37,7 @@ const SUPPRESS_PREFIX = suppressionPartition("");
 export async function suppressions(
   argv: string[],
   out: (line: string) => void,
-  table: (values: { table?: string; region?: string; endpoint?: string }) => TableTarget,
+  table: (values: TableOptions) => TableTarget,
 ): Promise<number> {
   const { values: v, positionals } = parseCommand(argv, SUPPRESSIONS_OPTIONS);
   if (v.help) {

@@ -5,14 +5,37 @@ import { defineApp } from "../../infra/define-app";
 import { cdkJsonContext } from "./synth";
 
 // The app exactly as `cdk synth` builds it (checks on), without bundling.
-const app = new App({
-  context: {
-    ...cdkJsonContext(),
-    "aws:cdk:bundling-stacks": [],
-    alarmEmail: "ops@example.com",
-  },
-});
-defineApp(app);
+function checkedApp(context: Record<string, string> = {}): App {
+  const app = new App({
+    context: {
+      ...cdkJsonContext(),
+      "aws:cdk:bundling-stacks": [],
+      alarmEmail: "ops@example.com",
+      ...context,
+    },
+  });
+  defineApp(app);
+  return app;
+}
+const app = checkedApp();
+// Every optional option on, in two apps (a domain has two forms); built at load, like `app`.
+const optionApps = [
+  [
+    "tracing=true and every other option on",
+    checkedApp({
+      tracing: "true",
+      destroyable: "true",
+      recordTtlDays: "400",
+      domainName: "callbacks.example.com",
+      certificateArn:
+        "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
+    }),
+  ],
+  [
+    "a custom domain in a hosted zone",
+    checkedApp({ domainName: "callbacks.example.com", hostedZoneId: "Z0123456789ABCDEFGHIJ" }),
+  ],
+] as const;
 
 interface Ack {
   path: string;
@@ -38,6 +61,10 @@ describe("cdk-nag AwsSolutions", () => {
     // the same rules and acknowledgments, without the 10-20 s CDK spends building the
     // plugin's report for a whole synth.
     expect(new AwsSolutionsChecks(app).validateScope(app).violations).toEqual([]);
+  });
+
+  it.each(optionApps)("finds none with %s either (the options synthesize clean)", (_, options) => {
+    expect(new AwsSolutionsChecks(options).validateScope(options).violations).toEqual([]);
   });
 
   it("acknowledges only these rules, each with a written reason", () => {

@@ -137,6 +137,6 @@ describe("the deployed bundles, run as Lambda runs them", () => {
       error: { name: "PoisonMessageError", message: "message body is not JSON" },
     });
     // Not index.mjs:1:23456 of the minified bundle: the source file and line.
-    expect(line.error.stack).toMatch(/functions\/ingest\/envelope\.ts:\d+:\d+/);
+    expect(line.error.stack).toMatch(/functions\/model\/envelope\.ts:\d+:\d+/);
   }, 180_000);
 });
