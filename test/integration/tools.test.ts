@@ -252,6 +252,114 @@ describe("npm run simulate", () => {
     await expect(run(["opt-out", "--set", "novalue"])).rejects.toThrow(/--set takes field=value/);
   });
 
+  it("sends the same SMS twice with --id, as AT retries it: one record, --set applied", async () => {
+    const argv = [
+      "sms",
+      "--id",
+      "ATXid_retry0001",
+      "--from",
+      "0711000211",
+      "--set",
+      "networkCode=62120",
+      "--set",
+      "linkId=SampleLinkId123",
+      ...tableArgs(),
+    ];
+    const first = await run(argv);
+    expect(first.code, first.text).toBe(0);
+    expect(first.text).toMatch(/from=\+254711000211 id=ATXid_retry0001 text=hello/);
+    expect(first.text).toContain("networkCode=62120 linkId=SampleLinkId123");
+    const again = await run(argv);
+    expect(again.code, again.text).toBe(0);
+    expect(again.text).toContain("id=ATXid_retry0001");
+    const records = await t.waitForRecords({ id: "ATXid_retry0001" }, (r) =>
+      r.some((x) => x.type === "sms.reply"),
+    );
+    const incoming = records.filter((r) => r.type === "sms.incoming");
+    expect(incoming).toHaveLength(1);
+    expect(incoming[0]?.phoneNumber).toBe("+254711000211");
+    expect(incoming[0]?.payload).toMatchObject({ networkCode: "62120", linkId: "SampleLinkId123" });
+  });
+
+  it("takes --id and --set on USSD and voice too, on every hop", async () => {
+    const ussd = await run([
+      "ussd",
+      "--id",
+      "ATUid_fixed0001",
+      "--phone",
+      "0711000212",
+      "--set",
+      "networkCode=63907",
+      "--input",
+      "1,1",
+    ]);
+    expect(ussd.code, ussd.text).toBe(0);
+    expect(ussd.text).toContain("(session ATUid_fixed0001)");
+    const hops = await t.waitForRecords(
+      { type: "ussd.session", phone: "+254711000212" },
+      (r) => r.length === 3,
+    );
+    expect(hops.map((h) => [h.id, h.payload.networkCode])).toEqual([
+      ["ATUid_fixed0001", "63907"],
+      ["ATUid_fixed0001", "63907"],
+      ["ATUid_fixed0001", "63907"],
+    ]);
+
+    const voice = await run([
+      "voice",
+      "--id",
+      "ATVId_fixed0001",
+      "--from",
+      "0711000213",
+      "--to",
+      "0711082000",
+      "--set",
+      "callerCarrierName=Airtel",
+    ]);
+    expect(voice.code, voice.text).toBe(0);
+    expect(voice.text).toContain(
+      "Calling +254711082000 from +254711000213 (session ATVId_fixed0001)",
+    );
+    const calls = await t.waitForRecords(
+      { type: "voice.call", phone: "+254711000213" },
+      (r) => r.length === 2,
+    );
+    for (const call of calls) {
+      expect(call.id).toBe("ATVId_fixed0001");
+      expect(call.payload.callerCarrierName).toBe("Airtel");
+    }
+  });
+
+  it("says why airtime was not validated, read from the record", async () => {
+    const { code, text } = await run([
+      "airtime",
+      "--phone",
+      "0711000214",
+      "--id",
+      "ATQid_refused0001",
+      "--set",
+      "amount=lots",
+      ...tableArgs(),
+    ]);
+    expect(code, text).toBe(0);
+    expect(text).toContain('"status":"Failed"');
+    expect(text).toContain("reason: amount is not a positive number");
+    expect(text).toContain("(not validated: AT does not send the airtime");
+  });
+
+  it("reads national numbers with the default country, or the one given", async () => {
+    const kenya = await run(["opt-out", "--phone", "0711000215"]);
+    expect(kenya.text).toContain("phoneNumber=+254711000215");
+    const uganda = await run(["opt-out", "--phone", "0772000216", "--country", "256"]);
+    expect(uganda.text).toContain("phoneNumber=+256772000216");
+    await expect(run(["opt-out", "--phone", "12ab"])).rejects.toThrow(
+      /--phone must be a number like \+254711000111 or 0711000111, not 12ab/,
+    );
+    await expect(run(["opt-out", "--phone", "0711000215", "--country", "x"])).rejects.toThrow(
+      /--country must be a calling code like 254, not x/,
+    );
+  });
+
   it("targets a deployed stage by its stack outputs (here a recorded describe-stacks answer)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "describe-stacks-"));
     const file = join(dir, "describe-stacks.json");
