@@ -10,6 +10,7 @@ import type {
 import { ROUTES, routeKey } from "../functions/routes";
 import { lambdaContext, PayloadTooLarge, readBody, toHttpApiEvent, writeResult } from "./apigw";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./constants";
+import { onWorkerFailure, type WorkerFailure } from "./inspector/worker-failures";
 import { queueDepth } from "./queue-depth";
 import {
   type LocalServices,
@@ -39,6 +40,8 @@ export interface LocalStackOptions extends ServiceOptions {
   threads?: boolean;
   /** Told of every routed request and its answer (the local inspector listens here). */
   onExchange?: (exchange: Exchange) => void;
+  /** Told of every message a queue worker fails on, with its error (the inspector shows it). */
+  onWorkerFailure?: (failure: WorkerFailure) => void;
 }
 
 /** Messages still on the queues: callbacks not yet recorded, replies not yet sent. */
@@ -122,8 +125,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     credentials: LOCAL_CREDENTIALS,
     useQueueUrlAsEndpoint: false,
   });
+  const failures = options.onWorkerFailure ?? (() => undefined);
+  const unobserve = options.threads ? undefined : onWorkerFailure(failures);
   const workers: Workers & { tid?: number | undefined } = options.threads
-    ? await startWorkersThread(services, onError)
+    ? await startWorkersThread(services, onError, failures)
     : await startWorkers(services, onError);
   const http = linuxThreadId();
   const threads = {
@@ -218,6 +223,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         server.closeAllConnections();
       });
       await workers.stop();
+      unobserve?.();
       sqs.destroy();
       await services.stop();
     },
@@ -228,6 +234,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 async function startWorkersThread(
   services: LocalServices,
   onError: (error: unknown) => void,
+  onFailure: (failure: WorkerFailure) => void,
 ): Promise<Workers & { tid: number | undefined }> {
   const { stop: _, threads: __, ...endpoints } = services;
   const thread = new Worker(new URL("./thread.mjs", import.meta.url), {
@@ -240,6 +247,7 @@ async function startWorkersThread(
     thread.on("message", (message: WorkersThreadMessage) => {
       if (message.type === "ready") resolve(message.tid);
       else if (message.type === "error") onError(new Error(message.message));
+      else if (message.type === "failure") onFailure(message.failure);
     });
     thread.once("error", reject);
     exited.then(() => reject(new Error("the local workers thread exited while starting")));

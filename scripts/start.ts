@@ -13,7 +13,7 @@ import { LOCAL_STATE_FILE, type LocalState, runningStack } from "./local-state";
 const USAGE = `Usage: npm start -- [--port 9000] [--data-dir DIR] [--visibility-timeout SECONDS]
                  [--dynamodb-endpoint URL] [--drain-seconds 10]
 Runs every route locally with embedded SQS and DynamoDB, the workers, and the inspector page.
---data-dir DIR keeps the table and every queued callback across restarts and crashes; on Ctrl-C
+--data-dir DIR keeps the table, every queued callback and the inspector's list across restarts and crashes; on Ctrl-C
 the stack answers 503 and records what is queued for up to --drain-seconds before exiting.
 --dynamodb-endpoint uses that DynamoDB (AWS's DynamoDB Local, http://127.0.0.1:8000) instead.
 Ports: PORT (routes, default 9000), INSPECTOR_PORT, SQS_PORT, DYNAMODB_PORT (default: the
@@ -65,6 +65,9 @@ const inspector = await orFailAsync(() =>
   startInspector({
     port: ports.inspector,
     stack: () => stack as LocalStack,
+    callbackKey,
+    ...(dataDir ? { dataDir } : {}),
+    ...(process.env.PHONE_COUNTRY_CODE ? { country: process.env.PHONE_COUNTRY_CODE } : {}),
     onDeadLetter: (dl) =>
       console.log(
         `[dead-letter] ${dl.queue}: ${dl.route} ${dl.type} ${dl.atId} failed ${EVENTS_QUEUE.maxReceiveCount} times and is in the dead-letter queue (${dl.reason}); see npm run dlq -- list`,
@@ -78,6 +81,7 @@ stack = await orFailAsync(() =>
     dynamodbPort: ports.dynamodb,
     callbackKey,
     onExchange: inspector.record,
+    onWorkerFailure: inspector.workerFailure,
     threads: true,
     ...(dataDir ? { dataDir } : {}),
     ...(visibilityTimeoutSeconds === undefined ? {} : { visibilityTimeoutSeconds }),

@@ -1,9 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { DeleteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Inspector, startInspector } from "../../local/inspector/server";
 import { dlq, stagePairs } from "../../scripts/commands/dlq";
@@ -16,11 +18,20 @@ import { startTestStack, TEST_KEY, type TestStack } from "../support/local";
 let t: TestStack;
 let inspector: Inspector;
 
+/** Inspectors fed by the test stack (the main one, and those a test starts and stops). */
+const feeds = new Set<Inspector>();
+
 beforeAll(async () => {
-  let feed: Inspector | undefined;
-  t = await startTestStack({ onExchange: (e) => feed?.record(e) });
-  inspector = await startInspector({ port: 0, stack: () => t.stack });
-  feed = inspector;
+  t = await startTestStack({
+    onExchange: (e) => {
+      for (const f of feeds) f.record(e);
+    },
+    onWorkerFailure: (failure) => {
+      for (const f of feeds) f.workerFailure(failure);
+    },
+  });
+  inspector = await startInspector({ port: 0, stack: () => t.stack, callbackKey: TEST_KEY });
+  feeds.add(inspector);
 });
 afterAll(async () => {
   await inspector?.stop();
@@ -542,6 +553,159 @@ describe("the inspector", () => {
     };
     expect(detail.record).toMatchObject({ type: "sms.delivery", id: "ATXid_inspect01" });
     expect(detail.entry.query).toBe("key=…");
+  });
+
+  interface Listed {
+    seq: number;
+    atId?: string;
+    outcome: string;
+    reason?: string;
+    summary: string;
+    query: string;
+    fields?: Record<string, unknown>;
+    replayOf?: number;
+    error?: { name: string; message: string; stack?: string; receiveCount: number };
+  }
+  const listed = async (base = inspector.url) =>
+    (await (await fetch(`${base}/api/exchanges`)).json()) as Listed[];
+
+  it("settles every row, not only the newest 50", async () => {
+    const ids = Array.from({ length: 60 }, (_, i) => `ATXid_settle${String(i).padStart(3, "0")}`);
+    for (const id of ids) {
+      const response = await t.post(
+        "/api/sms/delivery-reports",
+        `id=${id}&status=Success&phoneNumber=%2B254711000220&networkCode=63902&retryCount=0`,
+      );
+      expect(response.status).toBe(200);
+    }
+    await t.waitUntilIdle("events", 20_000);
+    await expect
+      .poll(
+        async () =>
+          (await listed())
+            .filter((e) => e.atId?.startsWith("ATXid_settle"))
+            .map((e) => e.outcome)
+            .filter((o) => o !== "recorded").length,
+        { timeout: 10_000 },
+      )
+      .toBe(0);
+    const mine = (await listed()).filter((e) => e.atId?.startsWith("ATXid_settle"));
+    expect(mine).toHaveLength(60);
+    expect(mine[0]?.summary).toBe("delivery Success");
+  });
+
+  it("shows the recorder's error and stack on the row, until a retry records it", async () => {
+    // An item in the way of the record that is not a record: the recorder throws on reading it.
+    const key = { pk: "ID#ATXid_broken01", sk: "sms.incoming#ATXid_broken01" };
+    await t.documents.send(
+      new PutCommand({ TableName: t.stack.services.tableName, Item: { ...key, junk: "yes" } }),
+    );
+    const sent = await run(["sms", "--id", "ATXid_broken01", "--phone", "+254711000221"]);
+    expect(sent.code, sent.text).toBe(0);
+    await expect
+      .poll(async () => (await listed()).find((e) => e.atId === "ATXid_broken01")?.outcome, {
+        timeout: 10_000,
+      })
+      .toBe("retrying");
+    const failing = (await listed()).find((e) => e.atId === "ATXid_broken01");
+    expect(failing?.reason).toMatch(/^the recorder failed \(receive \d\): not a record item: /);
+    expect(failing?.error?.message).toMatch(/^not a record item: /);
+    expect(failing?.error?.stack).toMatch(/\n\s+at .*record-store\.ts/);
+
+    await t.documents.send(new DeleteCommand({ TableName: t.stack.services.tableName, Key: key }));
+    await expect
+      .poll(async () => (await listed()).find((e) => e.atId === "ATXid_broken01")?.outcome, {
+        timeout: 10_000,
+      })
+      .toBe("recorded");
+    // The error of the failed attempts stays on the row.
+    expect((await listed()).find((e) => e.atId === "ATXid_broken01")?.error?.message).toMatch(
+      /^not a record item/,
+    );
+  });
+
+  it("gives each request as curl with the key as a variable, and replays an edited one", async () => {
+    await run(["delivery-report", "--id", "ATXid_edit01", "--phone", "0711000222"]);
+    const report = (await listed()).find((e) => e.atId === "ATXid_edit01");
+    expect(report?.fields).toMatchObject({ status: "Success", phoneNumber: "+254711000222" });
+    const detail = (await api(`/api/exchanges/${report?.seq}`)) as { curl: string };
+    expect(detail.curl).toContain('"$CALLBACK_KEY"');
+    expect(detail.curl).not.toContain(TEST_KEY);
+    // The command works as given once the key is in the environment (an AT retry, by hand).
+    const curl = await new Promise<string>((resolve, reject) =>
+      execFile(
+        "sh",
+        ["-c", `${detail.curl} -s -w ' %{http_code}'`],
+        { env: { ...process.env, CALLBACK_KEY: TEST_KEY } },
+        (error, stdout) => (error ? reject(error) : resolve(stdout)),
+      ),
+    );
+    expect(curl).toBe("OK 200");
+
+    const replayed = await api(`/api/exchanges/${report?.seq}/replay`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ fields: { status: "Failed", failureReason: "UserInBlacklist" } }),
+    });
+    expect(replayed).toEqual({ statusCode: 200, answer: "OK" });
+    await expect
+      .poll(
+        async () => {
+          const edited = (await listed()).find(
+            (e) => e.replayOf === report?.seq && e.fields?.status === "Failed",
+          );
+          return edited && `${edited.outcome}: ${edited.summary}`;
+        },
+        { timeout: 8000 },
+      )
+      .toBe("recorded: delivery Failed (UserInBlacklist)");
+    expect(
+      await api(`/api/exchanges/${report?.seq}/replay`, {
+        method: "POST",
+        body: JSON.stringify({ fields: { status: 5 } }),
+      }),
+    ).toEqual({ error: "edits must be a JSON object of text fields" });
+  });
+
+  it("reads a national number in the phone filter with the default country", async () => {
+    expect(await api("/api/phone?q=0711000222")).toEqual({ e164: "+254711000222" });
+    expect(await api("/api/phone?q=%2B256772000113")).toEqual({ e164: "+256772000113" });
+    expect(await api("/api/phone?q=0711")).toEqual({ e164: null });
+  });
+
+  it("keeps its list across restarts with a data dir, without the callback key", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "inspector-history-"));
+    const options = { port: 0, stack: () => t.stack, callbackKey: TEST_KEY, dataDir };
+    const first = await startInspector(options);
+    feeds.add(first);
+    await run(["opt-out", "--phone", "+254711000223", "--sender", "KeptBrand"]);
+    await expect
+      .poll(async () => (await listed(first.url)).map((e) => e.outcome), { timeout: 8000 })
+      .toEqual(["recorded"]);
+    feeds.delete(first);
+    await first.stop();
+    const file = readFileSync(join(dataDir, "inspector.jsonl"), "utf8");
+    expect(file).toContain("KeptBrand");
+    expect(file).not.toContain(TEST_KEY);
+
+    const second = await startInspector(options);
+    try {
+      const [kept] = await listed(second.url);
+      expect(kept).toMatchObject({
+        outcome: "recorded",
+        summary: "opt-out from KeptBrand",
+        query: "key=…",
+      });
+      // Replay still works: it posts with the stack's current key.
+      expect(
+        await (
+          await fetch(`${second.url}/api/exchanges/${kept?.seq}/replay`, { method: "POST" })
+        ).json(),
+      ).toEqual({ statusCode: 200, answer: "OK" });
+    } finally {
+      await second.stop();
+      rmSync(dataDir, { recursive: true });
+    }
   });
 
   it("answers only under its loopback name", async () => {

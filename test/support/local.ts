@@ -7,6 +7,7 @@ import { MARSHALL_OPTIONS } from "../../functions/shared/dynamodb";
 import { queryRecords, type RecordFilter } from "../../functions/table/record-store";
 import type { RecordItem } from "../../functions/table/records";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/constants";
+import type { WorkerFailure } from "../../local/inspector/worker-failures";
 import { queueDepth } from "../../local/queue-depth";
 import type { ServiceOptions } from "../../local/services";
 import { type Exchange, type LocalStack, startLocalStack } from "../../local/stack";
@@ -80,6 +81,7 @@ export async function startTestStack(
     visibilityTimeoutSeconds?: number;
     callbackKey?: string;
     onExchange?: (exchange: Exchange) => void;
+    onWorkerFailure?: (failure: WorkerFailure) => void;
   } = {},
 ): Promise<TestStack> {
   const errors: unknown[] = [];
@@ -90,6 +92,7 @@ export async function startTestStack(
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 1,
     onError: (e) => errors.push(e),
     ...(options.onExchange ? { onExchange: options.onExchange } : {}),
+    ...(options.onWorkerFailure ? { onWorkerFailure: options.onWorkerFailure } : {}),
   });
   const documents = localDocuments(stack.services.dynamodbEndpoint);
   const sqs = new SQSClient({
