@@ -12,7 +12,7 @@ function el(tag, props = {}, ...children) {
   return node;
 }
 
-const time = (iso) => new Date(iso).toLocaleTimeString();
+const time = (iso) => new Date(iso).toLocaleTimeString([], { hour12: false });
 const shorten = (text, n = 60) => (text.length > n ? `${text.slice(0, n)}…` : text);
 const asText = (value) => (typeof value === "string" ? value : JSON.stringify(value));
 
@@ -56,14 +56,13 @@ function render() {
       const row = el(
         "tr",
         { className: e.seq === selected ? "selected" : "" },
-        el("td", { className: "wide muted", textContent: String(e.seq) }),
         el("td", { textContent: time(e.receivedAt) }),
         el("td", { textContent: e.route }),
         el("td", { className: "summary", textContent: e.summary || "-", title: e.summary ?? "" }),
         el("td", {
           className: `outcome o-${e.outcome}`,
           textContent: outcomeText(e),
-          title: e.reason ?? "",
+          title: [outcomeText(e), e.reason].filter(Boolean).join(": "),
         }),
         el("td", { textContent: e.maskedPhone ?? "-" }),
         el("td", { className: "wide", textContent: e.atId ?? "-", title: e.atId ?? "" }),

@@ -37,7 +37,7 @@ export function summarize(route: string, fields: Fields | undefined, answer: str
     case "sms-delivery-reports":
       return `delivery ${f("status")}${f("failureReason") ? ` (${f("failureReason")})` : ""}`;
     case "sms-opt-out":
-      return `opt-out from ${f("senderId")}`;
+      return `opt-out from ${f("senderId") || "(no senderId)"}`;
     case "sms-subscription":
       return `${f("updateType")} ${f("keyword")} at ${f("shortCode")}`;
     case "ussd-session": {
