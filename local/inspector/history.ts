@@ -1,11 +1,12 @@
 import {
-  createWriteStream,
+  closeSync,
   existsSync,
   mkdirSync,
+  openSync,
   readFileSync,
   renameSync,
-  type WriteStream,
   writeFileSync,
+  writeSync,
 } from "node:fs";
 import { dirname } from "node:path";
 import type { Exchange } from "../stack";
@@ -45,20 +46,37 @@ export interface History {
 export function openHistory(file: string, keep: number): History {
   const lines = existsSync(file) ? readLines(file, keep) : [];
   mkdirSync(dirname(file), { recursive: true });
+  let fd = rewrite(file, lines);
+  // Requests written since the last rewrite: past a few times `keep`, the file is read back and
+  // rewritten with the newest `keep`, so that it never grows without bound.
+  let appended = 0;
+  return {
+    lines,
+    append(line) {
+      try {
+        // A plain write (no fsync): a line costs microseconds, and only with --data-dir.
+        writeSync(fd, `${JSON.stringify(toStored(line))}\n`);
+        if (!("failure" in line) && ++appended > 4 * keep) {
+          closeSync(fd);
+          fd = rewrite(file, readLines(file, keep));
+          appended = 0;
+        }
+      } catch {
+        // The history is a convenience: a full disk must not stop the stack answering.
+      }
+    },
+    close: async () => closeSync(fd),
+  };
+}
+
+/** Writes `lines` as the whole file (atomically), then opens it for appending. */
+function rewrite(file: string, lines: HistoryLine[]): number {
   const compacted = `${file}.tmp`;
   writeFileSync(compacted, lines.map((l) => `${JSON.stringify(toStored(l))}\n`).join(""), {
     mode: 0o600,
   });
   renameSync(compacted, file);
-  const out: WriteStream = createWriteStream(file, { flags: "a", mode: 0o600 });
-  out.on("error", () => undefined);
-  return {
-    lines,
-    append(line) {
-      out.write(`${JSON.stringify(toStored(line))}\n`);
-    },
-    close: () => new Promise<void>((resolve) => out.end(() => resolve())),
-  };
+  return openSync(file, "a", 0o600);
 }
 
 function toStored(line: HistoryLine) {
