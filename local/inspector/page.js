@@ -118,14 +118,19 @@ const button = (text, testid) => {
   return node;
 };
 
-function errorBlock(title, error, testid) {
-  const block = el(
-    "div",
-    { className: "error" },
-    el("strong", { textContent: `${title} (receive ${error.receiveCount}): ` }),
-    `${error.name}: ${error.message}`,
-    error.stack ? pre(error.stack, `${testid}-stack`) : "",
-  );
+/** A worker's error: in full while it is why the row is stuck, folded once a retry succeeded. */
+function errorBlock(title, error, testid, current) {
+  const heading = `${current ? title : `${title}, on an earlier attempt`} (receive ${error.receiveCount}): `;
+  const stack = error.stack ? pre(error.stack, `${testid}-stack`) : "";
+  const block = current
+    ? el(
+        "div",
+        { className: "error" },
+        el("strong", { textContent: heading }),
+        `${error.name}: ${error.message}`,
+        stack,
+      )
+    : folded(`${heading}${error.name}: ${error.message}`, stack);
   block.dataset.testid = testid;
   return block;
 }
@@ -214,8 +219,11 @@ async function show(seq) {
     line.dataset.testid = "summary";
     parts.push(line);
   }
-  if (e.error) parts.push(errorBlock("Recorder error", e.error, "error"));
-  if (e.replyError) parts.push(errorBlock("Reply error", e.replyError, "reply-error"));
+  const stuck = e.outcome === "retrying" || e.outcome === "dead-lettered";
+  if (e.error && stuck) parts.push(errorBlock("Recorder error", e.error, "error", true));
+  const replySettled = detail.reply && !["pending", "sending"].includes(detail.reply.state);
+  if (e.replyError && !replySettled)
+    parts.push(errorBlock("Reply error", e.replyError, "reply-error", true));
   if (detail.reply) {
     const r = detail.reply;
     const status = el("p", {
@@ -234,6 +242,9 @@ async function show(seq) {
   } else if (e.route === "sms-twoway" && e.outcome !== "refused") {
     parts.push(el("p", { className: "muted", textContent: "No reply yet." }));
   }
+  if (e.error && !stuck) parts.push(errorBlock("Recorder error", e.error, "error", false));
+  if (e.replyError && replySettled)
+    parts.push(errorBlock("Reply error", e.replyError, "reply-error", false));
   parts.push(el("h3", { textContent: "Fields (decoded)" }), fieldList(e.fields, "fields"));
   parts.push(
     el("h3", { textContent: `Answer (${e.statusCode}, ${e.durationMs} ms)` }),
