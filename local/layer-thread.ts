@@ -11,6 +11,7 @@ import { findRoute, type RouteName } from "../functions/routes";
 import { ROUTE_FUNCTION } from "../functions/settings";
 import { lambdaContext } from "./apigw";
 import { localClients, routeHandlers } from "./functions";
+import { onWorkerFailure, type WorkerFailure } from "./inspector/worker-failures";
 import type { ServiceEndpoints } from "./services";
 import { linuxThreadId } from "./thread-id";
 import { startWorkers, type Workers } from "./workers";
@@ -33,6 +34,8 @@ export type FromLayerThread =
   | { type: "result"; id: number; result: APIGatewayProxyStructuredResultV2 }
   | { type: "failed"; id: number; message: string; stack?: string | undefined }
   | { type: "error"; message: string }
+  /** A message a worker failed on, observed here where the workers run (the inspector shows it). */
+  | { type: "failure"; failure: WorkerFailure }
   | { type: "stopped" };
 
 /**
@@ -61,6 +64,9 @@ if (port) {
     });
   } else {
     let workers: Promise<Workers> | undefined;
+    // The batch processor that records a failure is this thread's: observed here, told the
+    // main thread, which passes it to the stack's onWorkerFailure.
+    onWorkerFailure((failure) => post({ type: "failure", failure }));
     port.on("message", async (message: ToLayerThread) => {
       if (message.type === "start") {
         workers ??= startWorkers(endpoints, settings, (error) =>

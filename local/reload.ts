@@ -14,6 +14,7 @@ import { Worker } from "node:worker_threads";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { type BuildContext, context as buildContext } from "esbuild";
 import type { Env } from "../functions/config/env";
+import type { WorkerFailure } from "./inspector/worker-failures";
 import type { FromLayerThread, LayerThreadData, ToLayerThread } from "./layer-thread";
 import type { ServiceEndpoints } from "./services";
 
@@ -46,6 +47,8 @@ export interface HandlerLayerOptions {
   callbackKey: string;
   settings: Env;
   onError: (error: unknown) => void;
+  /** Told of every message a worker fails on, observed in the workers' thread (the inspector). */
+  onWorkerFailure?: ((failure: WorkerFailure) => void) | undefined;
   /** Each line the handlers and workers write (their logs); to the console when unset. */
   onOutput?: ((line: string, stream: "stdout" | "stderr") => void) | undefined;
   watch?: { dir: string; onReload: (outcome: ReloadOutcome) => void } | undefined;
@@ -325,6 +328,7 @@ async function loadGeneration(
   });
   workers.on("message", (message: FromLayerThread) => {
     if (message.type === "error") options.onError(new Error(message.message));
+    else if (message.type === "failure") options.onWorkerFailure?.(message.failure);
     else if (message.type === "stopped") stopped();
   });
   try {

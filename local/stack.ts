@@ -9,6 +9,7 @@ import { ROUTE_FUNCTION } from "../functions/settings";
 import { lambdaContext, PayloadTooLarge, readBody, toHttpApiEvent, writeResult } from "./apigw";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./constants";
 import { destroyClients, localClients, routeHandlers } from "./functions";
+import { onWorkerFailure, type WorkerFailure } from "./inspector/worker-failures";
 import { queueDepth } from "./queue-depth";
 import { type HandlerLayer, type ReloadOutcome, startHandlerLayer } from "./reload";
 import { type LocalServices, type ServiceOptions, startServices } from "./services";
@@ -41,6 +42,8 @@ export interface LocalStackOptions extends ServiceOptions {
   onReload?: ((outcome: ReloadOutcome) => void) | undefined;
   /** With `threads`: each line the handlers and workers write, instead of the console. */
   onOutput?: ((line: string, stream: "stdout" | "stderr") => void) | undefined;
+  /** Told of every message a queue worker fails on, with its error (the inspector shows it). */
+  onWorkerFailure?: (failure: WorkerFailure) => void;
 }
 
 /** Messages still on the queues: callbacks not yet recorded, replies not yet sent. */
@@ -103,6 +106,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   // Every handler built by its function's factory, once, as a Lambda container builds its own:
   // on threads that load functions/ again on each change (`threads`), or on this one.
   const clients = localClients(services);
+  // Worker failures, for the inspector: the threads observe their own workers and post them
+  // here; in process, the workers' batch processor is observed on this thread.
+  const unobserve =
+    options.onWorkerFailure && !options.threads
+      ? onWorkerFailure(options.onWorkerFailure)
+      : undefined;
   const { stop: _stop, threads: _threads, ...endpoints } = services;
   const layer = options.threads
     ? await startHandlerLayer({
@@ -111,6 +120,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         settings,
         onError,
         onOutput: options.onOutput,
+        onWorkerFailure: options.onWorkerFailure,
         ...(options.onReload
           ? {
               watch: {
@@ -179,6 +189,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   }).catch(async (error: unknown) => {
     // A port in use: nothing started is left running.
     await layer.stop();
+    unobserve?.();
     sqs.destroy();
     await services.stop();
     throw error;
@@ -233,6 +244,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         server.closeAllConnections();
       });
       await layer.stop();
+      unobserve?.();
       sqs.destroy();
       destroyClients(clients);
       await services.stop();

@@ -1,19 +1,20 @@
 import "./quiet-sdk";
 import * as v from "valibot";
-import { toE164 } from "../functions/shared/phone";
 import { queryRecords, type RecordFilter } from "../functions/table/record-store";
 import type { RecordItem } from "../functions/table/records";
 import { RECORD_TYPES } from "../functions/table/records";
 import { cli } from "./cli";
 import { followRecords } from "./commands/follow";
 import { resolveTable } from "./local-state";
+import { phoneInput } from "./phone-input";
 import { isSmokeRecord } from "./smoke-callbacks";
 
-const USAGE = `Usage: npm run records -- [--type T] [--phone P] [--id ID] [--since ISO] [--limit N] [--json]
-                         [--follow] [--smoke]
+const USAGE = `Usage: npm run records -- [--type T] [--phone P [--country 254]] [--id ID] [--since ISO] [--limit N]
+                         [--json] [--follow] [--smoke]
                          [--stage S [--region R] | --table NAME --region R | --endpoint URL --table NAME]
 Lists records newest first: from the local stack started by \`npm start\`, or from a deployed
 stage's table (--stage: the table and region are read from the stack's outputs), or any table.
+--phone takes +254711000111 or the national 0711000111 (country: --country, else PHONE_COUNTRY_CODE, else 254).
 --id of an incoming SMS shows the message and its reply (state, AT's answer, delivery status).
 --follow lists the latest (oldest first), then prints records as they are written, until Ctrl-C.
 Records of \`npm run smoke\` (ids starting SMOKE-) are hidden unless --smoke or --id is given.`;
@@ -21,6 +22,7 @@ Records of \`npm run smoke\` (ids starting SMOKE-) are hidden unless --smoke or 
 const { values, fail, orFail } = cli(USAGE, {
   type: { type: "string" },
   phone: { type: "string" },
+  country: { type: "string" },
   id: { type: "string" },
   since: { type: "string" },
   limit: { type: "string", default: "20" },
@@ -46,10 +48,12 @@ const type = values.type ? v.safeParse(v.picklist(RECORD_TYPES), values.type) : 
 if (type && !type.success) fail(`--type must be one of ${RECORD_TYPES.join(", ")}`);
 if (values.since && Number.isNaN(Date.parse(values.since)))
   fail(`--since must be an ISO date, not ${values.since}`);
+const phones = orFail(() => phoneInput(values.country, process.env));
 const phone =
   values.phone === undefined
     ? undefined
-    : (toE164(values.phone) ?? fail(`--phone must be an international number like +254711000111`));
+    : (phones.normalise(values.phone) ??
+      fail(`--phone must be a number like +254711000111 or 0711000111, not ${values.phone}`));
 
 const { client, tableName } = orFail(() => resolveTable(values));
 const filter: RecordFilter = {

@@ -19,8 +19,9 @@ Runs every route locally with embedded SQS and DynamoDB, the workers, and the in
 An edit under functions/ is served from the next request on (queues, records and the inspector
 are kept); --no-watch serves the code as it was at start. The console shows a line per callback
 and per reply; --log json prints the handlers' and workers' raw JSON log lines instead.
---data-dir DIR keeps the table and every queued callback across restarts and crashes; on Ctrl-C
-the stack answers 503 and records what is queued for up to --drain-seconds before exiting.
+--data-dir DIR keeps the table, every queued callback and the inspector's list across restarts
+and crashes; on Ctrl-C the stack answers 503 and records what is queued for up to
+--drain-seconds before exiting.
 --dynamodb-endpoint uses that DynamoDB (AWS's DynamoDB Local, http://127.0.0.1:8000) instead.
 Ports: PORT (routes, default 9000), INSPECTOR_PORT, SQS_PORT, DYNAMODB_PORT (default: the
 three ports after PORT).`;
@@ -97,6 +98,9 @@ const inspector = await orFailAsync(() =>
   startInspector({
     port: ports.inspector,
     stack: () => stack as LocalStack,
+    callbackKey,
+    ...(dataDir ? { dataDir } : {}),
+    ...(process.env.PHONE_COUNTRY_CODE ? { country: process.env.PHONE_COUNTRY_CODE } : {}),
   }),
 );
 // `npm run logs` reads the functions' log lines back from here, by AT id too (docs/logs.md).
@@ -115,6 +119,7 @@ stack = await orFailAsync(() =>
       keepLogLine(line);
       output.line(line);
     },
+    onWorkerFailure: inspector.workerFailure,
     threads: true,
     ...(values["no-watch"] ? {} : { onReload: (outcome) => console.log(reloadLine(outcome)) }),
     settings,

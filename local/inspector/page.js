@@ -12,17 +12,33 @@ function el(tag, props = {}, ...children) {
   return node;
 }
 
-const time = (iso) => new Date(iso).toLocaleTimeString();
+const time = (iso) => new Date(iso).toLocaleTimeString([], { hour12: false });
 const shorten = (text, n = 60) => (text.length > n ? `${text.slice(0, n)}…` : text);
+const asText = (value) => (typeof value === "string" ? value : JSON.stringify(value));
+
+// The phone filter takes what a person types: +254…, 0711… (read by the server with the stack's
+// default country, using the ingestion's normaliser), or a part of a number.
+let phoneFilter = { raw: "", e164: null };
+async function updatePhoneFilter() {
+  const raw = $("filter-phone").value.trim();
+  phoneFilter = { raw, e164: null };
+  render();
+  if (!raw) return;
+  const { e164 } = await (await fetch(`/api/phone?q=${encodeURIComponent(raw)}`)).json();
+  if ($("filter-phone").value.trim() !== raw) return;
+  phoneFilter = { raw, e164 };
+  render();
+}
 
 function matches(entry) {
   const route = $("filter-route").value;
   const type = $("filter-type").value;
-  const phone = $("filter-phone").value.trim();
+  const phone = entry.phone ?? "";
   return (
     (!route || entry.route === route) &&
     (!type || entry.recordType === type) &&
-    (!phone || (entry.phone ?? "").includes(phone))
+    (!phoneFilter.raw ||
+      (phoneFilter.e164 ? phone === phoneFilter.e164 : phone.includes(phoneFilter.raw)))
   );
 }
 
@@ -30,6 +46,8 @@ function addOption(select, value) {
   if ([...select.options].some((o) => o.value === value)) return;
   select.append(el("option", { value, textContent: value }));
 }
+
+const outcomeText = (e) => e.outcome + (e.replayOf ? ` (replay of #${e.replayOf})` : "");
 
 function render() {
   const rows = [...entries.values()].sort((a, b) => b.seq - a.seq).filter(matches);
@@ -40,15 +58,14 @@ function render() {
         { className: e.seq === selected ? "selected" : "" },
         el("td", { textContent: time(e.receivedAt) }),
         el("td", { textContent: e.route }),
-        el("td", { textContent: String(e.statusCode) }),
+        el("td", { className: "summary", textContent: e.summary || "-", title: e.summary ?? "" }),
         el("td", {
           className: `outcome o-${e.outcome}`,
-          textContent: e.outcome + (e.replayOf ? ` (replay of #${e.replayOf})` : ""),
-          title: e.reason ?? "",
+          textContent: outcomeText(e),
+          title: [outcomeText(e), e.reason].filter(Boolean).join(": "),
         }),
-        el("td", { textContent: e.atId ?? "-" }),
         el("td", { textContent: e.maskedPhone ?? "-" }),
-        el("td", { textContent: shorten(e.answer), title: e.answer }),
+        el("td", { className: "wide", textContent: e.atId ?? "-", title: e.atId ?? "" }),
       );
       row.dataset.seq = String(e.seq);
       row.dataset.outcome = e.outcome;
@@ -62,66 +79,209 @@ function render() {
 }
 
 function put(entry) {
+  const before = entries.get(entry.seq);
   entries.set(entry.seq, entry);
   addOption($("filter-route"), entry.route);
   addOption($("filter-type"), entry.recordType);
   render();
-  if (entry.seq === selected) show(entry.seq);
+  // Re-show the selected request only when what it shows changed (not while editing it).
+  if (entry.seq === selected && JSON.stringify(before) !== JSON.stringify(entry) && !editing)
+    show(entry.seq);
 }
 
-const block = (title, text) => [el("h3", { textContent: title }), el("pre", { textContent: text })];
+const pre = (text, testid) => {
+  const node = el("pre", { textContent: text });
+  if (testid) node.dataset.testid = testid;
+  return node;
+};
 const headerLines = (headers) =>
   Object.entries(headers)
     .map(([k, v]) => `${k}: ${v}`)
     .join("\n");
+const fieldList = (fields, testid) => {
+  const list = el(
+    "dl",
+    { className: "fields" },
+    ...Object.entries(fields ?? {}).flatMap(([k, v]) => [
+      el("dt", { textContent: k }),
+      el("dd", { textContent: asText(v) }),
+    ]),
+  );
+  if (testid) list.dataset.testid = testid;
+  return list;
+};
+const folded = (title, ...children) =>
+  el("details", {}, el("summary", { textContent: title }), ...children);
+const button = (text, testid) => {
+  const node = el("button", { textContent: text, type: "button" });
+  node.dataset.testid = testid;
+  return node;
+};
+
+/** A worker's error: in full while it is why the row is stuck, folded once a retry succeeded. */
+function errorBlock(title, error, testid, current) {
+  const heading = `${current ? title : `${title}, on an earlier attempt`} (receive ${error.receiveCount}): `;
+  const stack = error.stack ? pre(error.stack, `${testid}-stack`) : "";
+  const block = current
+    ? el(
+        "div",
+        { className: "error" },
+        el("strong", { textContent: heading }),
+        `${error.name}: ${error.message}`,
+        stack,
+      )
+    : folded(`${heading}${error.name}: ${error.message}`, stack);
+  block.dataset.testid = testid;
+  return block;
+}
+
+let editing = false;
 
 async function show(seq) {
   selected = seq;
+  editing = false;
   render();
   const response = await fetch(`/api/exchanges/${seq}`);
   const detail = await response.json();
   if (selected !== seq) return;
   const e = detail.entry;
-  const replay = el("button", { textContent: "Replay", type: "button" });
-  replay.dataset.testid = "replay";
-  const replayResult = el("span", { className: "muted" });
+
+  const result = el("span", { className: "muted" });
+  result.dataset.testid = "replay-result";
+  const post = async (edits) => {
+    const init = { method: "POST" };
+    if (edits) {
+      init.headers = { "content-type": "application/json" };
+      init.body = JSON.stringify({ fields: edits });
+    }
+    const r = await (await fetch(`/api/exchanges/${seq}/replay`, init)).json();
+    result.textContent = r.error
+      ? ` ${r.error}`
+      : ` replayed: ${r.statusCode} ${shorten(r.answer, 40)}`;
+  };
+  const replay = button("Replay", "replay");
   replay.addEventListener("click", async () => {
     replay.disabled = true;
-    const r = await (await fetch(`/api/exchanges/${seq}/replay`, { method: "POST" })).json();
-    replayResult.textContent = ` replayed: ${r.statusCode} ${shorten(r.answer, 40)}`;
+    await post();
     replay.disabled = false;
   });
+  const copy = button("Copy as curl", "copy-curl");
+  copy.title = "The callback key stays a variable: export CALLBACK_KEY=… first";
+  copy.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(detail.curl);
+      result.textContent = " curl copied (key as $CALLBACK_KEY)";
+    } catch {
+      result.textContent = " could not copy: select the curl below";
+    }
+  });
+  const editable = e.fields && Object.keys(e.fields).length > 0;
+  const edit = button("Edit & replay", "edit");
+  edit.hidden = !editable;
+  const form = el("form", { className: "edit", hidden: true });
+  form.dataset.testid = "edit-form";
+  if (editable) {
+    for (const [name, value] of Object.entries(e.fields)) {
+      const input = el("input", { name, value: asText(value) });
+      input.dataset.field = name;
+      form.append(el("label", { textContent: name, htmlFor: `edit-${name}` }), input);
+      input.id = `edit-${name}`;
+    }
+    const send = el("button", { type: "submit", textContent: "Replay edited" });
+    send.dataset.testid = "replay-edited";
+    form.append(el("div", { className: "actions" }, send));
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const edits = Object.fromEntries(
+        [...form.querySelectorAll("input")].map((i) => [i.name, i.value]),
+      );
+      send.disabled = true;
+      await post(edits);
+      send.disabled = false;
+    });
+  }
+  edit.addEventListener("click", () => {
+    form.hidden = !form.hidden;
+    editing = !form.hidden;
+  });
+
   const parts = [
-    el("h2", { textContent: `#${e.seq} ${e.route}` }, " ", replay, replayResult),
+    el("h2", { textContent: `#${e.seq} ${e.route}` }, replay, copy, edit, result),
     el("p", {
       className: `outcome o-${e.outcome}`,
-      textContent: `${e.outcome}${e.reason ? `: ${e.reason}` : ""}`,
+      textContent: `${outcomeText(e)}${e.reason ? `: ${e.reason}` : ""}`,
     }),
-    ...block(
-      "Request as received",
-      `${e.method} ${e.path}?${e.query}\n${headerLines(e.headers)}\n\n${e.body}`,
-    ),
-    ...block(
-      `Answer (${e.statusCode}, ${e.durationMs} ms)`,
-      `${headerLines(e.answerHeaders)}\n\n${e.answer}`,
-    ),
+    form,
   ];
-  if (detail.record) parts.push(...block("Stored record", JSON.stringify(detail.record, null, 2)));
-  else if (e.outcome === "queued")
-    parts.push(el("p", { className: "muted", textContent: "Not recorded yet." }));
+  parts.at(-2).dataset.testid = "outcome";
+  if (e.summary) {
+    const line = el("p", { className: "summary-line", textContent: e.summary });
+    line.dataset.testid = "summary";
+    parts.push(line);
+  }
+  const stuck = e.outcome === "retrying" || e.outcome === "dead-lettered";
+  if (e.error && stuck) parts.push(errorBlock("Recorder error", e.error, "error", true));
+  const replySettled = detail.reply && !["pending", "sending"].includes(detail.reply.state);
+  if (e.replyError && !replySettled)
+    parts.push(errorBlock("Reply error", e.replyError, "reply-error", true));
   if (detail.reply) {
     const r = detail.reply;
+    const status = el("p", {
+      textContent: `${r.state}${r.messageId ? `, messageId ${r.messageId}` : ""}; delivery: ${r.deliveryStatus ?? "no report yet"}`,
+    });
+    status.dataset.testid = "reply";
     parts.push(
-      el("h3", { textContent: "Reply" }),
-      el("p", {
-        textContent: `${r.state}${r.messageId ? `, messageId ${r.messageId}` : ""}; delivery: ${r.deliveryStatus ?? "no report yet"}`,
-      }),
-      el("pre", { textContent: r.message ?? "" }),
+      el(
+        "div",
+        { className: "reply" },
+        el("strong", { textContent: "Reply" }),
+        status,
+        el("div", { textContent: r.message ?? "" }),
+      ),
     );
-    parts.at(-2).dataset.testid = "reply";
+  } else if (e.route === "sms-twoway" && e.outcome !== "refused") {
+    parts.push(el("p", { className: "muted", textContent: "No reply yet." }));
   }
+  if (e.error && !stuck) parts.push(errorBlock("Recorder error", e.error, "error", false));
+  if (e.replyError && replySettled)
+    parts.push(errorBlock("Reply error", e.replyError, "reply-error", false));
+  parts.push(el("h3", { textContent: "Fields (decoded)" }), fieldList(e.fields, "fields"));
+  parts.push(
+    el("h3", { textContent: `Answer (${e.statusCode}, ${e.durationMs} ms)` }),
+    pre(e.answer || "(empty)", "answer"),
+  );
+  if (detail.record) {
+    // What AT sent first (unless it is the fields above, as it usually is), the keys folded away.
+    const { payload, keys, ...attributes } = detail.record;
+    const same = JSON.stringify(payload) === JSON.stringify(e.fields);
+    const stored = el(
+      "div",
+      {},
+      same
+        ? el("p", { className: "muted", textContent: "payload: the fields above, as stored" })
+        : fieldList(payload),
+      fieldList(attributes),
+      folded("Keys and indexes", pre(JSON.stringify(keys, null, 2))),
+    );
+    stored.dataset.testid = "record";
+    parts.push(el("h3", { textContent: "Stored record" }), stored);
+  } else if (e.outcome === "queued" || e.outcome === "retrying")
+    parts.push(el("p", { className: "muted", textContent: "Not recorded yet." }));
+  parts.push(
+    folded(
+      "Request as received",
+      pre(`${e.method} ${e.path}?${e.query}\n${headerLines(e.headers)}\n\n${e.body}`, "raw"),
+      pre(headerLines(e.answerHeaders)),
+    ),
+    folded("curl (key as $CALLBACK_KEY)", pre(detail.curl, "curl")),
+  );
   if (detail.related?.length)
-    parts.push(...block("Other records under this AT id", JSON.stringify(detail.related, null, 2)));
+    parts.push(
+      folded(
+        `Other records under this AT id (${detail.related.length})`,
+        pre(JSON.stringify(detail.related, null, 2)),
+      ),
+    );
   $("detail").replaceChildren(...parts);
 }
 
@@ -172,8 +332,8 @@ $("redrive").addEventListener("click", async () => {
   const total = moved.reduce((n, q) => n + q.moved, 0);
   $("dlq-status").textContent = `Moved ${total} message(s) back to their queues.`;
 });
-for (const id of ["filter-route", "filter-type", "filter-phone"])
-  $(id).addEventListener("input", render);
+for (const id of ["filter-route", "filter-type"]) $(id).addEventListener("input", render);
+$("filter-phone").addEventListener("input", updatePhoneFilter);
 
 const events = new EventSource("/events");
 events.addEventListener("hello", (message) => {

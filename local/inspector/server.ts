@@ -1,15 +1,16 @@
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import { parse as parseQuery } from "node:querystring";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { acceptBody, checkFormBody, mediaTypeOf } from "../../functions/ingest/body";
 import { type CallbackBody, callbackPhones, parseCallback } from "../../functions/model/callbacks";
 import { envelopeOf } from "../../functions/model/envelope";
 import { ROUTES } from "../../functions/routes";
-import { maskPhone } from "../../functions/shared/phone";
+import { countryCode, DEFAULT_COUNTRY_CODE, maskPhone, toE164 } from "../../functions/shared/phone";
 import { recordKey, TABLE } from "../../functions/table/keys";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../constants";
 import {
@@ -21,6 +22,9 @@ import {
   watchDeadLetters,
 } from "../dead-letters";
 import type { Exchange, LocalStack } from "../stack";
+import { type FailureNote, type History, hideKey, openHistory } from "./history";
+import { curlOf, encodeEdited, type Fields, summarize } from "./present";
+import type { WorkerFailure } from "./worker-failures";
 
 /** What the page shows of one callback request. */
 export interface Entry {
@@ -42,17 +46,33 @@ export interface Entry {
   atId?: string;
   phone?: string;
   maskedPhone?: string;
-  outcome: "queued" | "recorded" | "duplicate" | "refused" | "failed" | "dead-lettered";
+  outcome:
+    | "queued"
+    | "retrying"
+    | "recorded"
+    | "duplicate"
+    | "refused"
+    | "failed"
+    | "dead-lettered";
   reason?: string;
   replayOf?: number;
+  /** What the user typed or the status reported, in one line (present.ts). */
+  summary: string;
+  /** The body's fields, decoded (undefined when the body could not be read). */
+  fields?: Fields;
+  /** The last error the recorder threw on this request's message, with its stack. */
+  error?: FailureNote["error"] & { receiveCount: number };
+  /** The last error the replier threw on this request's reply. */
+  replyError?: FailureNote["error"] & { receiveCount: number };
 }
 
 interface Tracked {
   entry: Entry;
   /** How to find the record this request produced. */
   key?: { pk: string; sk: string; receivedAt: string; identity: string; id: string };
-  /** What replay posts again (the real key included). */
+  /** What replay posts again (with the current callback key). */
   replay: { path: string; query: string; headers: Record<string, string>; body: Buffer };
+  media?: "form" | "json";
 }
 
 /** One answered request: described (parsed, keyed) only once someone looks at it. */
@@ -66,6 +86,8 @@ export interface Inspector {
   url: string;
   /** Feed for the local stack's `onExchange`. */
   record(exchange: Exchange): void;
+  /** Feed for the local stack's `onWorkerFailure`: the error shown on the request's row. */
+  workerFailure(failure: WorkerFailure): void;
   /** Starts watching the dead-letter queues (once the stack is up). */
   watch(): void;
   stop(): Promise<void>;
@@ -86,12 +108,34 @@ export async function startInspector(options: {
   port: number;
   /** Filled in once the stack is up (the stack's `onExchange` must exist before it starts). */
   stack: () => LocalStack;
+  /** The stack's callback key(s): replay posts with the first. */
+  callbackKey: string;
+  /** Where the list is kept across restarts (`npm start -- --data-dir`); in memory without. */
+  dataDir?: string;
+  /** Calling code for national numbers typed into the phone filter (254 unless given). */
+  country?: string;
   onDeadLetter?: (deadLetter: DeadLetter) => void;
 }): Promise<Inspector> {
   const held: Held[] = [];
   const clients = new Set<ServerResponse>();
   let deadLetters: DeadLetter[] = [];
   let seq = 0;
+  const replayKey = options.callbackKey.split(",")[0]?.trim() ?? "";
+  const country = countryCode(options.country ?? "") ?? DEFAULT_COUNTRY_CODE;
+  const history: History | undefined = options.dataDir
+    ? openHistory(join(options.dataDir, "inspector.jsonl"), KEEP)
+    : undefined;
+  const failuresBySeq = new Map<number, FailureNote[]>();
+  for (const line of history?.lines ?? []) {
+    if ("failure" in line) {
+      const list = failuresBySeq.get(line.failure.seq) ?? [];
+      list.push(line.failure);
+      failuresBySeq.set(line.failure.seq, list);
+    } else {
+      held.push({ seq: line.seq, exchange: line.exchange });
+      seq = Math.max(seq, line.seq);
+    }
+  }
   let clientsReady:
     | { sqs: SQSClient; documents: DynamoDBDocumentClient; pairs: QueuePair[] }
     | undefined;
@@ -128,6 +172,7 @@ export async function startInspector(options: {
     if (!ROUTES.some((r) => r.name === exchange.route)) return;
     const h: Held = { seq: ++seq, exchange };
     held.push(h);
+    history?.append({ seq: h.seq, exchange });
     if (held.length > KEEP) held.shift();
     if (clients.size > 0) broadcast("entry", describe(h).entry);
   };
@@ -145,7 +190,7 @@ export async function startInspector(options: {
       recordType: route.recordType,
       method: exchange.method,
       path: exchange.path,
-      query: exchange.query.replace(/(^|&)key=[^&]*/, "$1key=…"),
+      query: hideKey(exchange.query),
       headers: exchange.headers,
       body,
       statusCode: exchange.statusCode,
@@ -154,6 +199,7 @@ export async function startInspector(options: {
       durationMs: exchange.durationMs,
       outcome:
         exchange.statusCode >= 500 ? "failed" : exchange.statusCode >= 400 ? "refused" : "queued",
+      summary: "",
     };
     const replayOf = Number(exchange.headers[REPLAY_HEADER]);
     if (replayOf > 0) entry.replayOf = replayOf;
@@ -169,7 +215,13 @@ export async function startInspector(options: {
         body: exchange.body,
       },
     };
+    const media = mediaTypeOf(exchange.headers["content-type"] ?? "");
+    if (media) item.media = media;
     const fields = parsePayload(body, exchange.headers["content-type"] ?? "");
+    if (isFields(fields)) {
+      entry.fields = fields;
+      entry.summary = summarize(route.name, fields, exchange.answer);
+    }
     // A refused request still shows whose it was, where its phone field reads as a number.
     const phone = isFields(fields)
       ? callbackPhones(route.recordType, fields).phoneNumber
@@ -194,42 +246,103 @@ export async function startInspector(options: {
       }
     }
     h.tracked = item;
+    for (const note of failuresBySeq.get(h.seq) ?? []) noteFailure(item, note);
     return item;
   };
   const described = () => held.map(describe);
 
-  /** Settles queued entries: recorded by this request, a duplicate of an earlier one, or dead-lettered. */
+  /**
+   * Settles every open entry, however old: recorded by this request, a duplicate of an earlier
+   * one, or dead-lettered. Records are read 100 keys at a time (BatchGetItem).
+   */
   const settle = async () => {
-    const open = held
-      .slice(-50)
-      .map(describe)
-      .filter((t) => t.entry.outcome === "queued" && t.key);
+    const open = described().filter(
+      (t) => (t.entry.outcome === "queued" || t.entry.outcome === "retrying") && t.key,
+    );
+    const lookup: Tracked[] = [];
     for (const t of open) {
       const key = t.key;
       if (!key) continue;
       const dead = deadLetters.find(
         (d) => d.body.includes(`"receivedAt":"${key.receivedAt}"`) && d.atId === key.id,
       );
-      if (dead) {
-        update(t, "dead-lettered", dead.reason);
-        continue;
+      if (dead) update(t, "dead-lettered", dead.reason);
+      else lookup.push(t);
+    }
+    const tableName = options.stack().services.tableName;
+    for (let i = 0; i < lookup.length; i += 100) {
+      const chunk = lookup.slice(i, i + 100);
+      const keys = new Map<string, { pk: string; sk: string }>();
+      for (const t of chunk) {
+        const key = t.key as NonNullable<Tracked["key"]>;
+        keys.set(`${key.pk}\n${key.sk}`, { pk: key.pk, sk: key.sk });
       }
-      const { Items = [] } = await aws().documents.send(
-        new QueryCommand({
-          TableName: options.stack().services.tableName,
-          KeyConditionExpression: "#pk = :pk AND #sk = :sk",
-          ExpressionAttributeNames: { "#pk": TABLE.partitionKey, "#sk": TABLE.sortKey },
-          ExpressionAttributeValues: { ":pk": key.pk, ":sk": key.sk },
+      const { Responses = {} } = await aws().documents.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [tableName]: {
+              Keys: [...keys.values()].map((k) => ({
+                [TABLE.partitionKey]: k.pk,
+                [TABLE.sortKey]: k.sk,
+              })),
+              ProjectionExpression: "#pk, #sk, receivedAt",
+              ExpressionAttributeNames: { "#pk": TABLE.partitionKey, "#sk": TABLE.sortKey },
+            },
+          },
         }),
       );
-      const stored = Items[0];
-      if (stored) update(t, stored.receivedAt === key.receivedAt ? "recorded" : "duplicate");
+      const stored = new Map<string, unknown>();
+      for (const item of Responses[tableName] ?? [])
+        stored.set(`${item[TABLE.partitionKey]}\n${item[TABLE.sortKey]}`, item.receivedAt);
+      for (const t of chunk) {
+        const key = t.key as NonNullable<Tracked["key"]>;
+        const receivedAt = stored.get(`${key.pk}\n${key.sk}`);
+        if (receivedAt !== undefined)
+          update(t, receivedAt === key.receivedAt ? "recorded" : "duplicate");
+      }
     }
   };
   const update = (t: Tracked, outcome: Entry["outcome"], reason?: string) => {
     t.entry.outcome = outcome;
+    if (outcome === "recorded" || outcome === "duplicate") delete t.entry.reason;
     if (reason) t.entry.reason = reason;
     if (outcome === "duplicate") t.entry.reason = "AT id already recorded: nothing written";
+    broadcast("entry", t.entry);
+  };
+  /** A worker's failure on the message of this request (its record) or of its reply. */
+  const noteFailure = (t: Tracked, note: FailureNote) => {
+    const shown = { ...note.error, receiveCount: note.receiveCount };
+    if (note.reply) t.entry.replyError = shown;
+    else {
+      t.entry.error = shown;
+      if (t.entry.outcome === "queued" || t.entry.outcome === "retrying") {
+        t.entry.outcome = "retrying";
+        t.entry.reason = `the recorder failed (receive ${note.receiveCount}): ${note.error.message}`;
+      }
+    }
+  };
+  const workerFailure = (failure: WorkerFailure) => {
+    let body: { id?: unknown; inboundId?: unknown; receivedAt?: unknown };
+    try {
+      body = JSON.parse(failure.body) as typeof body;
+    } catch {
+      return;
+    }
+    const reply = typeof body.inboundId === "string";
+    const id = reply ? body.inboundId : body.id;
+    const t = [...held]
+      .reverse()
+      .map(describe)
+      .find((x) => x.key?.id === id && x.key?.receivedAt === body.receivedAt);
+    if (!t) return;
+    const note: FailureNote = {
+      seq: t.entry.seq,
+      reply,
+      receiveCount: failure.receiveCount,
+      error: failure.error,
+    };
+    history?.append({ failure: note });
+    noteFailure(t, note);
     broadcast("entry", t.entry);
   };
   let settling = false;
@@ -257,7 +370,14 @@ export async function startInspector(options: {
   let watcher: { stop(): void } | undefined;
 
   const detail = async (t: Tracked) => {
-    if (!t.key) return { entry: t.entry, records: [] };
+    const curl = curlOf({
+      baseUrl: options.stack().url,
+      path: t.replay.path,
+      query: t.replay.query,
+      headers: t.replay.headers,
+      body: t.replay.body.toString("utf8"),
+    });
+    if (!t.key) return { entry: t.entry, curl };
     const { Items = [] } = await aws().documents.send(
       new QueryCommand({
         TableName: options.stack().services.tableName,
@@ -266,25 +386,35 @@ export async function startInspector(options: {
         ExpressionAttributeValues: { ":pk": t.key.pk },
       }),
     );
-    const records = Items.filter((i) => i.type !== "sms.reply");
+    const records = Items.filter((i) => i.type !== "sms.reply").map(payloadFirst);
     const reply = Items.find((i) => i.type === "sms.reply");
     return {
       entry: t.entry,
-      record: records.find((r) => r.sk === t.key?.sk),
-      related: records.filter((r) => r.sk !== t.key?.sk),
-      ...(reply ? { reply } : {}),
+      curl,
+      record: records.find((r) => r.keys[TABLE.sortKey] === t.key?.sk),
+      related: records.filter((r) => r.keys[TABLE.sortKey] !== t.key?.sk),
+      ...(reply ? { reply: payloadFirst(reply) } : {}),
     };
   };
 
-  const replay = async (t: Tracked) => {
+  /** Posts the request again, with the current key; `edited` fields replace the original's. */
+  const replay = async (t: Tracked, edited?: Record<string, string>) => {
     const headers: Record<string, string> = { [REPLAY_HEADER]: String(t.entry.seq) };
     for (const name of ["content-type", "user-agent"]) {
       const value = t.replay.headers[name];
       if (value) headers[name] = value;
     }
+    const body =
+      edited && t.media && t.entry.fields
+        ? encodeEdited(t.media, t.entry.fields, edited)
+        : new Uint8Array(t.replay.body);
+    const query = t.replay.query.replace(
+      /(^|&)key=[^&]*/,
+      `$1key=${encodeURIComponent(replayKey)}`,
+    );
     const response = await fetch(
-      `${options.stack().url}${t.replay.path}${t.replay.query ? `?${t.replay.query}` : ""}`,
-      { method: "POST", headers, body: new Uint8Array(t.replay.body) },
+      `${options.stack().url}${t.replay.path}${query ? `?${query}` : ""}`,
+      { method: "POST", headers, body },
     );
     return { statusCode: response.status, answer: await response.text() };
   };
@@ -311,7 +441,7 @@ export async function startInspector(options: {
           connection: "keep-alive",
         });
         res.write(
-          `event: hello\ndata: ${JSON.stringify({ entries: described().map((t) => t.entry), deadLetters })}\n\n`,
+          `event: hello\ndata: ${JSON.stringify({ entries: described().map((t) => t.entry), deadLetters, country })}\n\n`,
         );
         clients.add(res);
         req.on("close", () => clients.delete(res));
@@ -334,9 +464,17 @@ export async function startInspector(options: {
           });
         if (match[2] && req.method === "POST") {
           if (!sameOrigin(req)) return sendJson(res, 403, { error: "cross-origin replay refused" });
-          return sendJson(res, 200, await replay(t));
+          const edits = await readEdits(req);
+          if (edits === null)
+            return sendJson(res, 400, { error: "edits must be a JSON object of text fields" });
+          return sendJson(res, 200, await replay(t, edits));
         }
         if (req.method === "GET") return sendJson(res, 200, await detail(t));
+      }
+      if (req.method === "GET" && url.pathname === "/api/phone") {
+        // The phone filter: the ingestion's normaliser, a national number read with `country`.
+        const raw = url.searchParams.get("q") ?? "";
+        return sendJson(res, 200, { e164: toE164(raw, country) ?? null });
       }
       if (req.method === "GET" && url.pathname === "/api/dead-letters")
         return sendJson(res, 200, await refreshDeadLetters());
@@ -367,6 +505,7 @@ export async function startInspector(options: {
   return {
     url: `http://127.0.0.1:${port()}`,
     record,
+    workerFailure,
     async stop() {
       clearInterval(settler);
       clearInterval(heartbeat);
@@ -378,6 +517,7 @@ export async function startInspector(options: {
       });
       clientsReady?.sqs.destroy();
       clientsReady?.documents.destroy();
+      await history?.close();
     },
     watch() {
       const { sqs, pairs } = aws();
@@ -432,3 +572,47 @@ function send(res: ServerResponse, status: number, type: string, body: string) {
 
 const sendJson = (res: ServerResponse, status: number, value: unknown) =>
   send(res, status, "application/json", JSON.stringify(value));
+
+/** Replay's optional edits: `{ "fields": { name: text } }`; undefined for none, null if unreadable. */
+async function readEdits(req: IncomingMessage): Promise<Record<string, string> | undefined | null> {
+  let text = "";
+  for await (const chunk of req) {
+    text += chunk;
+    if (text.length > 64 * 1024) return null;
+  }
+  if (!text.trim()) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    const fields = (value as { fields?: unknown }).fields;
+    if (fields === undefined) return undefined;
+    if (typeof fields !== "object" || fields === null || Array.isArray(fields)) return null;
+    const entries = Object.entries(fields);
+    if (!entries.every(([, v]) => typeof v === "string")) return null;
+    return Object.fromEntries(entries) as Record<string, string>;
+  } catch {
+    return null;
+  }
+}
+
+/** The attributes that only serve the table (keys, index keys, expiry): shown folded away. */
+const KEY_ATTRIBUTES: readonly string[] = [
+  TABLE.partitionKey,
+  TABLE.sortKey,
+  TABLE.byPhone.partitionKey,
+  TABLE.byPhone.sortKey,
+  TABLE.byType.partitionKey,
+  TABLE.byType.sortKey,
+  TABLE.ttlAttribute,
+];
+
+/** A stored item as a person reads it: what AT sent first, then the rest, the keys last. */
+function payloadFirst(item: Record<string, unknown>) {
+  const { payload, ...rest } = item;
+  const keys: Record<string, unknown> = {};
+  const attributes: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(rest)) {
+    if (KEY_ATTRIBUTES.includes(name)) keys[name] = value;
+    else attributes[name] = value;
+  }
+  return { ...(payload === undefined ? {} : { payload }), ...attributes, keys };
+}

@@ -13,6 +13,12 @@ export interface Target {
 }
 
 export type Fields = Record<string, string | number>;
+
+/** What every kind takes: a fixed AT id (to show a retry) and `--set` overrides per request. */
+export interface Overrides {
+  id?: string;
+  set?: (fields: Fields) => Fields;
+}
 export type Encoding = "form" | "json" | "ussd";
 
 export interface Exchange {

@@ -1,6 +1,8 @@
 import type { ParseArgsConfig } from "node:util";
+import { queryRecords } from "../../functions/table/record-store";
 import { parseCommand, UsageError } from "../commands/command";
 import { resolveTable, type TableTarget } from "../local-state";
+import { type PhoneInput, phoneInput } from "../phone-input";
 import {
   atDate,
   atId,
@@ -10,8 +12,9 @@ import {
   postCallback,
   printExchange,
   resolveTarget,
+  type Target,
 } from "./http";
-import { smsRoundTrip } from "./sms";
+import { smsRoundTrip, waitFor } from "./sms";
 import { dialUssd } from "./ussd";
 import { placeCall } from "./voice";
 
@@ -31,7 +34,8 @@ Interactive kinds (follow the application's answers):
            [--endpoint URL --table NAME]                            (or any DynamoDB endpoint's)
   voice    --from +254711000111 [--to +254711082000] [--digits 1,2] follow the voice XML, then
                                                                    the final notification and SessionEnded
-  airtime  --phone +254711000111 --amount 100 [--currency KES]     validation, then (if Validated) status
+  airtime  --phone +254711000111 --amount 100 [--currency KES]     validation, then (if Validated) status;
+                                                                   if Failed, why (read from the record)
 
 One callback each:
   delivery-report  [--id ATXid_…] [--status Success]   opt-out       [--phone] [--sender MyBrand]
@@ -39,8 +43,12 @@ One callback each:
   voice-event      [--status NORMAL_CLEARING]            airtime-validation, airtime-status [--status Success]
   sim-swap         [--status Swapped]
 
-Every kind: --set field=value (repeatable) overrides or adds any field AT sends;
---json prints each request and answer as one JSON line.`;
+Every kind: --set field=value (repeatable) overrides or adds any field AT sends (on every hop of
+a USSD session or call); --id fixes the AT id (message id, sessionId, transactionId), so running
+the same command twice shows an AT retry of the same callback;
+--json prints each request and answer as one JSON line.
+Phones (--phone, --from, voice --to) take +254711000111 or the national 0711000111, read with
+--country CODE (else PHONE_COUNTRY_CODE, else 254).`;
 
 export const KINDS = [
   "ussd",
@@ -65,6 +73,7 @@ const OPTIONS = {
   set: { type: "string", multiple: true },
   code: { type: "string", default: "*384*1#" },
   phone: { type: "string" },
+  country: { type: "string" },
   from: { type: "string" },
   to: { type: "string" },
   text: { type: "string", default: "hello" },
@@ -214,16 +223,69 @@ function applySets(fields: Fields, sets: string[]): Fields {
   return result;
 }
 
+/** Where a kind reads back what the application stored: the local table or a deployment's. */
+function tableOf(v: Values, target: Target): TableTarget | undefined {
+  if (!(target.local || v.table || target.table)) return undefined;
+  try {
+    return resolveTable({
+      table: v.table ?? target.table?.tableName,
+      region: v.region ?? target.table?.region,
+      endpoint: v.endpoint,
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/**
+ * AT's validation answer carries only the status; why it failed is the `note` of the
+ * airtime.validation record, read back from the table.
+ */
+async function showAirtimeReason(
+  io: Io,
+  table: TableTarget | undefined,
+  transactionId: string,
+  options: { waitMs: number; json: boolean },
+) {
+  const show = (reason: string | null, line: string) =>
+    io.out(options.json ? JSON.stringify({ reason }) : line);
+  if (!table) {
+    show(
+      null,
+      "(reason not read: pass --table NAME --region R to read it from the deployed table)",
+    );
+    return;
+  }
+  const read = async () =>
+    (await queryRecords(table.client, table.tableName, { id: transactionId, limit: 5 })).find(
+      (r) => r.type === "airtime.validation",
+    );
+  const record = await waitFor(read, (r) => r !== undefined, options.waitMs);
+  table.client.destroy();
+  const note = record?.note;
+  if (note) show(note, `reason: ${note}`);
+  else if (record) show(null, "(the record gives no reason)");
+  else show(null, `(no record within ${options.waitMs / 1000} s: the reason is not known)`);
+}
+
 const list = (value: string | undefined) => (value === undefined ? [] : value.split(","));
 
-function phoneOf(v: Values): string {
-  const phone = v.phone ?? v.from ?? "+254711000111";
-  if (!/^\+\d{7,15}$/.test(phone))
-    throw new UsageError(
-      `--phone must be an international number like +254711000111, not ${phone}`,
-    );
+/** A phone flag's number in E.164, international or national (`0711…`) as typed. */
+function phoneFlag(v: Values, name: string, raw: string): string {
+  let phones: PhoneInput;
+  try {
+    phones = phoneInput(v.country, process.env);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const phone = phones.normalise(raw);
+  if (!phone)
+    throw new UsageError(`${name} must be a number like +254711000111 or 0711000111, not ${raw}`);
   return phone;
 }
+
+const phoneOf = (v: Values) =>
+  phoneFlag(v, v.phone ? "--phone" : "--from", v.phone ?? v.from ?? "+254711000111");
 
 /** Runs one simulation; returns the exit code (0: the application answered 2xx throughout). */
 export async function simulate(argv: string[], io: Io): Promise<number> {
@@ -242,6 +304,14 @@ export async function simulate(argv: string[], io: Io): Promise<number> {
   const target = await resolveTarget(v);
   const phone = phoneOf(v);
   const ok = (status: number) => status >= 200 && status < 300;
+  const waitSeconds = Number(v.wait);
+  if (!(waitSeconds >= 0)) throw new UsageError(`--wait must be seconds, not ${v.wait}`);
+  // What every interactive kind takes: its AT id, and the --set overrides for each request.
+  const sets = v.set ?? [];
+  const shared = {
+    ...(v.id ? { id: v.id } : {}),
+    ...(sets.length > 0 ? { set: (fields: Fields) => applySets(fields, sets) } : {}),
+  };
 
   switch (kind) {
     case "ussd": {
@@ -253,6 +323,7 @@ export async function simulate(argv: string[], io: Io): Promise<number> {
           networkCode: v.network ?? "99999",
           inputs: list(v.input),
           json: v.json,
+          ...shared,
         },
         io,
       );
@@ -263,26 +334,19 @@ export async function simulate(argv: string[], io: Io): Promise<number> {
     case "voice": {
       const call = await placeCall(
         target,
-        { from: phone, to: v.to ?? "+254711082000", digits: list(v.digits), json: v.json },
+        {
+          from: phone,
+          to: v.to === undefined ? "+254711082000" : phoneFlag(v, "--to", v.to),
+          digits: list(v.digits),
+          json: v.json,
+          ...shared,
+        },
         io,
       );
       return call.exchanges.every((e) => ok(e.answer.status)) ? 0 : 1;
     }
     case "sms": {
-      const waitSeconds = Number(v.wait);
-      if (!(waitSeconds >= 0)) throw new UsageError(`--wait must be seconds, not ${v.wait}`);
-      let table: TableTarget | undefined;
-      if (target.local || v.table || target.table) {
-        try {
-          table = resolveTable({
-            table: v.table ?? target.table?.tableName,
-            region: v.region ?? target.table?.region,
-            endpoint: v.endpoint,
-          });
-        } catch (error) {
-          throw new UsageError((error as Error).message);
-        }
-      }
+      const table = tableOf(v, target);
       const trip = await smsRoundTrip(
         target,
         table,
@@ -295,6 +359,7 @@ export async function simulate(argv: string[], io: Io): Promise<number> {
           deliveryStatus: v["delivery-status"],
           waitMs: waitSeconds * 1000,
           json: v.json,
+          ...shared,
         },
         io,
       );
@@ -307,6 +372,11 @@ export async function simulate(argv: string[], io: Io): Promise<number> {
       const asked = await postCallback(target, validation.path, fields, "json");
       printExchange(io, asked, v.json);
       if (!/"Validated"/.test(asked.answer.body)) {
+        if (ok(asked.answer.status))
+          await showAirtimeReason(io, tableOf(v, target), String(fields.transactionId), {
+            waitMs: waitSeconds * 1000,
+            json: v.json,
+          });
         if (!v.json) io.out("(not validated: AT does not send the airtime, so no status follows)");
         return ok(asked.answer.status) ? 0 : 1;
       }

@@ -6,12 +6,13 @@ import {
   type Exchange,
   type Fields,
   type Io,
+  type Overrides,
   postCallback,
   printExchange,
   type Target,
 } from "./http";
 
-export interface SmsOptions {
+export interface SmsOptions extends Overrides {
   from: string;
   to: string;
   text: string;
@@ -52,16 +53,17 @@ export async function smsRoundTrip(
   options: SmsOptions,
   io: Io,
 ): Promise<SmsRoundTrip> {
-  const id = atId("ATXid_", 8);
-  const fields: Fields = {
+  const set = options.set ?? ((f: Fields) => f);
+  const fields: Fields = set({
     date: atDate(),
     from: options.from,
-    id,
+    id: options.id ?? atId("ATXid_", 8),
     ...(options.linkId ? { linkId: options.linkId } : {}),
     text: options.text,
     to: options.to,
     networkCode: options.networkCode,
-  };
+  });
+  const id = String(fields.id);
   const exchanges = [await postCallback(target, "/api/sms/twoway", fields, "form")];
   const incoming = exchanges[0] as Exchange;
   printExchange(io, incoming, options.json);

@@ -4,6 +4,7 @@ import {
   type Exchange,
   type Fields,
   type Io,
+  type Overrides,
   postCallback,
   printExchange,
   type Target,
@@ -14,7 +15,7 @@ export const SCREEN_LIMIT = 160;
 const USSD_PATH = "/api/ussd/session";
 const STATUS_PATH = "/api/ussd/status";
 
-export interface UssdOptions {
+export interface UssdOptions extends Overrides {
   code: string;
   phone: string;
   networkCode: string;
@@ -38,7 +39,8 @@ export interface UssdSession {
  * AT's end-of-session notification (status, hops, duration, last response) to /api/ussd/status.
  */
 export async function dialUssd(target: Target, options: UssdOptions, io: Io): Promise<UssdSession> {
-  const sessionId = atId("ATUid_");
+  const sessionId = options.id ?? atId("ATUid_");
+  const set = options.set ?? ((f: Fields) => f);
   const started = Date.now();
   const inputs: string[] = [];
   const pending = [...options.inputs];
@@ -52,13 +54,13 @@ export async function dialUssd(target: Target, options: UssdOptions, io: Io): Pr
   if (!options.json)
     io.out(`Dialling ${options.code} from ${options.phone} (session ${sessionId})`);
   for (let hop = 0; hop < (options.maxHops ?? 50); hop++) {
-    const fields: Fields = {
+    const fields: Fields = set({
       phoneNumber: options.phone,
       serviceCode: options.code,
       text: inputs.join("*"),
       sessionId,
       networkCode: options.networkCode,
-    };
+    });
     const exchange = await postCallback(target, USSD_PATH, fields, "ussd");
     exchanges.push(exchange);
     const { status: code, body } = exchange.answer;

@@ -5,6 +5,7 @@ import {
   type Exchange,
   type Fields,
   type Io,
+  type Overrides,
   postCallback,
   postUrl,
   printExchange,
@@ -15,7 +16,7 @@ import {
 const INSTRUCT_PATH = "/api/voice/instruct";
 const EVENTS_PATH = "/api/voice/events";
 
-export interface VoiceOptions {
+export interface VoiceOptions extends Overrides {
   from: string;
   /** The AT number called. */
   to: string;
@@ -85,7 +86,8 @@ function toActions(nodes: Node[]): VoiceAction[] {
  * notification (`isActive=0`) and the `SessionEnded` event.
  */
 export async function placeCall(target: Target, options: VoiceOptions, io: Io): Promise<VoiceCall> {
-  const sessionId = atId("ATVId_");
+  const sessionId = options.id ?? atId("ATVId_");
+  const set = options.set ?? ((f: Fields) => f);
   const started = Date.now();
   const call: Fields = {
     isActive: "1",
@@ -115,7 +117,7 @@ export async function placeCall(target: Target, options: VoiceOptions, io: Io): 
 
   if (!options.json) io.out(`Calling ${options.to} from ${options.from} (session ${sessionId})`);
   requests: for (let n = 0; n < (options.maxRequests ?? 30); n++) {
-    const exchange = await postUrl(url, fields, "form");
+    const exchange = await postUrl(url, set(fields), "form");
     exchanges.push(exchange);
     if (options.json) printExchange(io, exchange, true);
     if (exchange.answer.status !== 200) {
@@ -218,7 +220,7 @@ export async function placeCall(target: Target, options: VoiceOptions, io: Io): 
         }
       : {}),
   };
-  const ended = await postUrl(url, final, "form");
+  const ended = await postUrl(url, set(final), "form");
   const event: Fields = {
     sessionId,
     eventType: "SessionEnded",

@@ -212,6 +212,22 @@ describe("each command as a user runs it, against `npm start`", () => {
     expect(await exited).toBe(0);
   });
 
+  it("records --phone takes a national number, read with the default country or --country", async () => {
+    await user.run("simulate", ["opt-out", "--phone", "0711000306", "--sender", "LocalBrand"]);
+    await expect
+      .poll(async () => (await user.run("records", ["--phone", "0711000306"])).stdout, {
+        timeout: 15_000,
+      })
+      .toMatch(/sms\.optout +\S+ {2}\+254711000306 {2}senderId=LocalBrand/);
+    const uganda = await user.run("records", ["--phone", "0711000306", "--country", "256"]);
+    expect(uganda.stderr).toContain("no records match");
+    const refused = await user.run("records", ["--phone", "07-11"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      /^--phone must be a number like \+254711000111 or 0711000111, not 07-11/,
+    );
+  });
+
   it("suppressions list and lift", async () => {
     await user.run("simulate", ["opt-out", "--phone", "+254711000305", "--sender", "ShopKE"]);
     await expect

@@ -1,9 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { DeleteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Inspector, startInspector } from "../../local/inspector/server";
 import { dlq, stagePairs } from "../../scripts/commands/dlq";
@@ -16,11 +18,20 @@ import { startTestStack, TEST_KEY, type TestStack } from "../support/local";
 let t: TestStack;
 let inspector: Inspector;
 
+/** Inspectors fed by the test stack (the main one, and those a test starts and stops). */
+const feeds = new Set<Inspector>();
+
 beforeAll(async () => {
-  let feed: Inspector | undefined;
-  t = await startTestStack({ onExchange: (e) => feed?.record(e) });
-  inspector = await startInspector({ port: 0, stack: () => t.stack });
-  feed = inspector;
+  t = await startTestStack({
+    onExchange: (e) => {
+      for (const f of feeds) f.record(e);
+    },
+    onWorkerFailure: (failure) => {
+      for (const f of feeds) f.workerFailure(failure);
+    },
+  });
+  inspector = await startInspector({ port: 0, stack: () => t.stack, callbackKey: TEST_KEY });
+  feeds.add(inspector);
 });
 afterAll(async () => {
   await inspector?.stop();
@@ -252,6 +263,114 @@ describe("npm run simulate", () => {
     await expect(run(["opt-out", "--set", "novalue"])).rejects.toThrow(/--set takes field=value/);
   });
 
+  it("sends the same SMS twice with --id, as AT retries it: one record, --set applied", async () => {
+    const argv = [
+      "sms",
+      "--id",
+      "ATXid_retry0001",
+      "--from",
+      "0711000211",
+      "--set",
+      "networkCode=62120",
+      "--set",
+      "linkId=SampleLinkId123",
+      ...tableArgs(),
+    ];
+    const first = await run(argv);
+    expect(first.code, first.text).toBe(0);
+    expect(first.text).toMatch(/from=\+254711000211 id=ATXid_retry0001 text=hello/);
+    expect(first.text).toContain("networkCode=62120 linkId=SampleLinkId123");
+    const again = await run(argv);
+    expect(again.code, again.text).toBe(0);
+    expect(again.text).toContain("id=ATXid_retry0001");
+    const records = await t.waitForRecords({ id: "ATXid_retry0001" }, (r) =>
+      r.some((x) => x.type === "sms.reply"),
+    );
+    const incoming = records.filter((r) => r.type === "sms.incoming");
+    expect(incoming).toHaveLength(1);
+    expect(incoming[0]?.phoneNumber).toBe("+254711000211");
+    expect(incoming[0]?.payload).toMatchObject({ networkCode: "62120", linkId: "SampleLinkId123" });
+  });
+
+  it("takes --id and --set on USSD and voice too, on every hop", async () => {
+    const ussd = await run([
+      "ussd",
+      "--id",
+      "ATUid_fixed0001",
+      "--phone",
+      "0711000212",
+      "--set",
+      "networkCode=63907",
+      "--input",
+      "1,1",
+    ]);
+    expect(ussd.code, ussd.text).toBe(0);
+    expect(ussd.text).toContain("(session ATUid_fixed0001)");
+    const hops = await t.waitForRecords(
+      { type: "ussd.session", phone: "+254711000212" },
+      (r) => r.length === 3,
+    );
+    expect(hops.map((h) => [h.id, h.payload.networkCode])).toEqual([
+      ["ATUid_fixed0001", "63907"],
+      ["ATUid_fixed0001", "63907"],
+      ["ATUid_fixed0001", "63907"],
+    ]);
+
+    const voice = await run([
+      "voice",
+      "--id",
+      "ATVId_fixed0001",
+      "--from",
+      "0711000213",
+      "--to",
+      "0711082000",
+      "--set",
+      "callerCarrierName=Airtel",
+    ]);
+    expect(voice.code, voice.text).toBe(0);
+    expect(voice.text).toContain(
+      "Calling +254711082000 from +254711000213 (session ATVId_fixed0001)",
+    );
+    const calls = await t.waitForRecords(
+      { type: "voice.call", phone: "+254711000213" },
+      (r) => r.length === 2,
+    );
+    for (const call of calls) {
+      expect(call.id).toBe("ATVId_fixed0001");
+      expect(call.payload.callerCarrierName).toBe("Airtel");
+    }
+  });
+
+  it("says why airtime was not validated, read from the record", async () => {
+    const { code, text } = await run([
+      "airtime",
+      "--phone",
+      "0711000214",
+      "--id",
+      "ATQid_refused0001",
+      "--set",
+      "amount=lots",
+      ...tableArgs(),
+    ]);
+    expect(code, text).toBe(0);
+    expect(text).toContain('"status":"Failed"');
+    expect(text).toContain("reason: amount is not a positive number");
+    expect(text).toContain("(not validated: AT does not send the airtime");
+  });
+
+  it("reads national numbers with the default country, or the one given", async () => {
+    const kenya = await run(["opt-out", "--phone", "0711000215"]);
+    expect(kenya.text).toContain("phoneNumber=+254711000215");
+    const uganda = await run(["opt-out", "--phone", "0772000216", "--country", "256"]);
+    expect(uganda.text).toContain("phoneNumber=+256772000216");
+    await expect(run(["opt-out", "--phone", "12ab"])).rejects.toThrow(
+      /--phone must be a number like \+254711000111 or 0711000111, not 12ab/,
+    );
+    await expect(run(["opt-out", "--phone", "0711000215", "--country", "x"])).rejects.toThrow(
+      /--country must be a calling code like 254, not x/,
+    );
+  });
+
   it("targets a deployed stage by its stack outputs (here a recorded describe-stacks answer)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "describe-stacks-"));
     const file = join(dir, "describe-stacks.json");
@@ -433,6 +552,183 @@ describe("the inspector", () => {
     };
     expect(detail.record).toMatchObject({ type: "sms.delivery", id: "ATXid_inspect01" });
     expect(detail.entry.query).toBe("key=…");
+  });
+
+  interface Listed {
+    seq: number;
+    atId?: string;
+    outcome: string;
+    reason?: string;
+    summary: string;
+    query: string;
+    fields?: Record<string, unknown>;
+    replayOf?: number;
+    error?: { name: string; message: string; stack?: string; receiveCount: number };
+  }
+  const listed = async (base = inspector.url) =>
+    (await (await fetch(`${base}/api/exchanges`)).json()) as Listed[];
+
+  it("settles every row, not only the newest 50", async () => {
+    const ids = Array.from({ length: 60 }, (_, i) => `ATXid_settle${String(i).padStart(3, "0")}`);
+    for (const id of ids) {
+      const response = await t.post(
+        "/api/sms/delivery-reports",
+        `id=${id}&status=Success&phoneNumber=%2B254711000220&networkCode=63902&retryCount=0`,
+      );
+      expect(response.status).toBe(200);
+    }
+    await t.waitUntilIdle("events", 20_000);
+    await expect
+      .poll(
+        async () =>
+          (await listed())
+            .filter((e) => e.atId?.startsWith("ATXid_settle"))
+            .map((e) => e.outcome)
+            .filter((o) => o !== "recorded").length,
+        { timeout: 10_000 },
+      )
+      .toBe(0);
+    const mine = (await listed()).filter((e) => e.atId?.startsWith("ATXid_settle"));
+    expect(mine).toHaveLength(60);
+    expect(mine[0]?.summary).toBe("delivery Success");
+  });
+
+  it("shows the recorder's error and stack on the row, until a retry records it", async () => {
+    // A stack of its own that redelivers a failed message after 1 s (the shared one keeps the
+    // deployed visibility timeout, so that a busy machine never sees a redelivery by surprise).
+    let quickInspector: Inspector | undefined;
+    const quick = await startTestStack({
+      visibilityTimeoutSeconds: 1,
+      onExchange: (e) => quickInspector?.record(e),
+      onWorkerFailure: (failure) => quickInspector?.workerFailure(failure),
+    });
+    try {
+      quickInspector = await startInspector({
+        port: 0,
+        stack: () => quick.stack,
+        callbackKey: TEST_KEY,
+      });
+      const row = async () =>
+        (await listed(quickInspector?.url)).find((e) => e.atId === "ATXid_broken01");
+      // An item in the way of the record that is not a record: the recorder throws on reading it.
+      const key = { pk: "ID#ATXid_broken01", sk: "sms.incoming#ATXid_broken01" };
+      await quick.documents.send(
+        new PutCommand({
+          TableName: quick.stack.services.tableName,
+          Item: { ...key, junk: "yes" },
+        }),
+      );
+      const lines: string[] = [];
+      const code = await simulate(
+        ["sms", "--id", "ATXid_broken01", "--phone", "+254711000221"].concat(
+          "--url",
+          quick.stack.url,
+          "--key",
+          TEST_KEY,
+        ),
+        { out: (line) => lines.push(line), ask: async () => undefined },
+      );
+      expect(code, lines.join("\n")).toBe(0);
+      await expect.poll(async () => (await row())?.outcome, { timeout: 10_000 }).toBe("retrying");
+      const failing = await row();
+      expect(failing?.reason).toMatch(/^the recorder failed \(receive \d\): not a record item: /);
+      expect(failing?.error?.message).toMatch(/^not a record item: /);
+      expect(failing?.error?.stack).toMatch(/\n\s+at .*record-store\.ts/);
+
+      await quick.documents.send(
+        new DeleteCommand({ TableName: quick.stack.services.tableName, Key: key }),
+      );
+      await expect.poll(async () => (await row())?.outcome, { timeout: 10_000 }).toBe("recorded");
+      // The error of the failed attempts stays on the row.
+      expect((await row())?.error?.message).toMatch(/^not a record item/);
+    } finally {
+      await quickInspector?.stop();
+      await quick.stop();
+    }
+  });
+
+  it("gives each request as curl with the key as a variable, and replays an edited one", async () => {
+    await run(["delivery-report", "--id", "ATXid_edit01", "--phone", "0711000222"]);
+    const report = (await listed()).find((e) => e.atId === "ATXid_edit01");
+    expect(report?.fields).toMatchObject({ status: "Success", phoneNumber: "+254711000222" });
+    const detail = (await api(`/api/exchanges/${report?.seq}`)) as { curl: string };
+    expect(detail.curl).toContain('"$CALLBACK_KEY"');
+    expect(detail.curl).not.toContain(TEST_KEY);
+    // The command works as given once the key is in the environment (an AT retry, by hand).
+    const curl = await new Promise<string>((resolve, reject) =>
+      execFile(
+        "sh",
+        ["-c", `${detail.curl} -s -w ' %{http_code}'`],
+        { env: { ...process.env, CALLBACK_KEY: TEST_KEY } },
+        (error, stdout) => (error ? reject(error) : resolve(stdout)),
+      ),
+    );
+    expect(curl).toBe("OK 200");
+
+    const replayed = await api(`/api/exchanges/${report?.seq}/replay`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ fields: { status: "Failed", failureReason: "UserInBlacklist" } }),
+    });
+    expect(replayed).toEqual({ statusCode: 200, answer: "OK" });
+    await expect
+      .poll(
+        async () => {
+          const edited = (await listed()).find(
+            (e) => e.replayOf === report?.seq && e.fields?.status === "Failed",
+          );
+          return edited && `${edited.outcome}: ${edited.summary}`;
+        },
+        { timeout: 8000 },
+      )
+      .toBe("recorded: delivery Failed (UserInBlacklist)");
+    expect(
+      await api(`/api/exchanges/${report?.seq}/replay`, {
+        method: "POST",
+        body: JSON.stringify({ fields: { status: 5 } }),
+      }),
+    ).toEqual({ error: "edits must be a JSON object of text fields" });
+  });
+
+  it("reads a national number in the phone filter with the default country", async () => {
+    expect(await api("/api/phone?q=0711000222")).toEqual({ e164: "+254711000222" });
+    expect(await api("/api/phone?q=%2B256772000113")).toEqual({ e164: "+256772000113" });
+    expect(await api("/api/phone?q=0711")).toEqual({ e164: null });
+  });
+
+  it("keeps its list across restarts with a data dir, without the callback key", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "inspector-history-"));
+    const options = { port: 0, stack: () => t.stack, callbackKey: TEST_KEY, dataDir };
+    const first = await startInspector(options);
+    feeds.add(first);
+    await run(["opt-out", "--phone", "+254711000223", "--sender", "KeptBrand"]);
+    await expect
+      .poll(async () => (await listed(first.url)).map((e) => e.outcome), { timeout: 8000 })
+      .toEqual(["recorded"]);
+    feeds.delete(first);
+    await first.stop();
+    const file = readFileSync(join(dataDir, "inspector.jsonl"), "utf8");
+    expect(file).toContain("KeptBrand");
+    expect(file).not.toContain(TEST_KEY);
+
+    const second = await startInspector(options);
+    try {
+      const [kept] = await listed(second.url);
+      expect(kept).toMatchObject({
+        outcome: "recorded",
+        summary: "opt-out from KeptBrand",
+        query: "key=…",
+      });
+      // Replay still works: it posts with the stack's current key.
+      expect(
+        await (
+          await fetch(`${second.url}/api/exchanges/${kept?.seq}/replay`, { method: "POST" })
+        ).json(),
+      ).toEqual({ statusCode: 200, answer: "OK" });
+    } finally {
+      await second.stop();
+      rmSync(dataDir, { recursive: true });
+    }
   });
 
   it("answers only under its loopback name", async () => {

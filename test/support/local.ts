@@ -10,6 +10,7 @@ import { queryRecords, type RecordFilter } from "../../functions/table/record-st
 import type { RecordItem } from "../../functions/table/records";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/constants";
 import { localClients, workerHandlers } from "../../local/functions";
+import type { WorkerFailure } from "../../local/inspector/worker-failures";
 import { queueDepth } from "../../local/queue-depth";
 import type { ServiceEndpoints, ServiceOptions } from "../../local/services";
 import { type Exchange, type LocalStack, startLocalStack } from "../../local/stack";
@@ -90,6 +91,7 @@ export async function startTestStack(
     onExchange?: (exchange: Exchange) => void;
     /** The functions' settings (`AIRTIME_*`, `SMS_REPLY_*`, …), as a deployed stage's environment. */
     settings?: Env;
+    onWorkerFailure?: (failure: WorkerFailure) => void;
   } = {},
 ): Promise<TestStack> {
   const errors: unknown[] = [];
@@ -105,6 +107,7 @@ export async function startTestStack(
     onError: (e) => errors.push(e),
     ...(options.onExchange ? { onExchange: options.onExchange } : {}),
     ...(options.settings ? { settings: options.settings } : {}),
+    ...(options.onWorkerFailure ? { onWorkerFailure: options.onWorkerFailure } : {}),
   });
   const documents = localDocuments(stack.services.dynamodbEndpoint);
   const sqs = new SQSClient({

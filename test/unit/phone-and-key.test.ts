@@ -20,6 +20,21 @@ describe("toE164", () => {
   );
 });
 
+describe("toE164 with a default country (numbers typed into the tools)", () => {
+  it.each([
+    ["0711000123", "254", "+254711000123"],
+    ["0772 000 113", "256", "+256772000113"],
+    ["+254711000111", "256", "+254711000111"], // international stays as written
+    ["00256772000113", "254", "+256772000113"],
+  ])("reads %j with country %s as %s", (raw, country, e164) => {
+    expect(toE164(raw, country)).toBe(e164);
+  });
+
+  it.each(["00", "0", "20880", "007", "MyBrand"])("still refuses %j", (raw) => {
+    expect(toE164(raw, "254")).toBeUndefined();
+  });
+});
+
 describe("maskPhone", () => {
   it("keeps the country prefix and last digits only", () => {
     expect(maskPhone("+254711000111")).toBe("+2547*****111");
