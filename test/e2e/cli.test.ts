@@ -166,7 +166,7 @@ describe("each command as a user runs it, against `npm start`", () => {
       credentials: LOCAL_CREDENTIALS,
       useQueueUrlAsEndpoint: false,
     });
-    // An envelope of a version the recorder does not read: it fails, logging an ERROR line.
+    // An envelope of a version the recorder does not read: dead-lettered at once, with an ERROR line.
     await sqs.send(
       new SendMessageCommand({
         QueueUrl: user.state.eventsQueueUrl,
@@ -184,10 +184,10 @@ describe("each command as a user runs it, against `npm start`", () => {
         { timeout: 20_000, interval: 1_000 },
       )
       .toMatch(
-        / ERROR {2}record {2}requestId=[\w-]+ {2}atId=ATXid_e2e742332840b6d .*outcome=failed/,
+        / ERROR {2}record {2}requestId=[\w-]+ {2}atId=ATXid_e2e742332840b6d .*outcome=dead-lettered/,
       );
     expect(shown).toContain('"name":"PoisonMessageError"');
-    expect(shown).toMatch(/\n\s+at .*functions\/ingest\/envelope\.ts:\d+/);
+    expect(shown).toMatch(/\n\s+at .*functions\/model\/envelope\.ts:\d+/);
   });
 
   it("records --follow prints new records as they are written, and stops on Ctrl-C", async () => {
