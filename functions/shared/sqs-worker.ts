@@ -64,7 +64,6 @@ export interface SqsWorkerOptions<T> {
  * failure on the last receive is logged as dead-lettered.
  */
 export function sqsWorker<T>(options: SqsWorkerOptions<T>) {
-  const processor = new BatchProcessor(EventType.SQS);
   const one = (context: Context) => async (record: SQSRecord) => {
     const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? "1");
     // The receive count is worth its bytes only on a redelivery.
@@ -119,7 +118,9 @@ export function sqsWorker<T>(options: SqsWorkerOptions<T>) {
     return withInvocationDeadline(
       requestDeadline(options.timeoutSeconds * 1000, context?.getRemainingTimeInMillis?.()),
       () =>
-        processPartialResponse(event, one(context), processor, {
+        // A processor per invocation: it holds the batch's results, and the local stack runs
+        // several invocations of one handler at once.
+        processPartialResponse(event, one(context), new BatchProcessor(EventType.SQS), {
           context,
           throwOnFullBatchFailure: false,
         }),
