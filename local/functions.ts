@@ -95,11 +95,14 @@ export function workerHandlers(
   const env = { ...settings, TABLE_NAME: services.tableName };
   return {
     recorder: createRecorderHandler({
-      config: loadRecorderConfig({
-        ...env,
-        REPLIES_QUEUE_URL: services.repliesQueueUrl,
-        DEAD_LETTER_QUEUE_URL: services.eventsDlqUrl,
-      }),
+      config: loadRecorderConfig(
+        {
+          ...env,
+          REPLIES_QUEUE_URL: services.repliesQueueUrl,
+          DEAD_LETTER_QUEUE_URL: services.eventsDlqUrl,
+        },
+        "local",
+      ),
       clients,
     }),
     replier: createReplierHandler({

@@ -598,8 +598,6 @@ async function readEdits(req: IncomingMessage): Promise<Record<string, string> |
 const KEY_ATTRIBUTES: readonly string[] = [
   TABLE.partitionKey,
   TABLE.sortKey,
-  TABLE.byPhone.partitionKey,
-  TABLE.byPhone.sortKey,
   TABLE.byType.partitionKey,
   TABLE.byType.sortKey,
   TABLE.ttlAttribute,
