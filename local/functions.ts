@@ -19,19 +19,26 @@ import type { RouteName, WorkerName } from "../functions/routes";
 import { createDocumentClient } from "../functions/shared/dynamodb";
 import { createSqsClient } from "../functions/shared/sqs";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./constants";
+import type { Meter } from "./meter";
 import type { SqsWorker } from "./poller";
 import type { ServiceEndpoints } from "./services";
 
 /** What every route's factory builds: API Gateway's event in, its answer out. */
 export type HttpHandler = ReturnType<typeof createAckHandler>;
 
-/** Clients on the local services, as the functions' own are on AWS. */
-export function localClients(services: Pick<ServiceEndpoints, "sqsEndpoint" | "dynamodbEndpoint">) {
+/** Clients on the local services, as the functions' own are on AWS; metered when asked. */
+export function localClients(
+  services: Pick<ServiceEndpoints, "sqsEndpoint" | "dynamodbEndpoint">,
+  meter?: Meter,
+) {
   const base = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
-  return {
+  const clients = {
     sqs: createSqsClient({ ...base, endpoint: services.sqsEndpoint }),
     documents: createDocumentClient({ ...base, endpoint: services.dynamodbEndpoint }),
   };
+  meter?.meterSqs(clients.sqs);
+  meter?.meterDocuments(clients.documents);
+  return clients;
 }
 
 type Clients = ReturnType<typeof localClients>;
