@@ -3,8 +3,8 @@ import type { Env } from "../functions/config/env";
 import { type QueueName, WORKERS, type WorkerName } from "../functions/routes";
 import { QUEUES, WORKER_FUNCTION } from "../functions/settings";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./constants";
-import type { Meter } from "./meter";
 import { destroyClients, localClients, workerHandlers } from "./functions";
+import type { Meter } from "./meter";
 import { type Poller, startPoller } from "./poller";
 import type { ServiceEndpoints } from "./services";
 
