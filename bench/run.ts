@@ -4,7 +4,8 @@
  * stays on 127.0.0.1. Progress goes to stderr; `--json FILE` also writes every figure as JSON.
  *
  *   npm run bench -- [--rounds 3] [--requests 1500] [--sessions 300] [--json FILE] [--pipeline-only]
- *                    [--compare-with OTHER_CHECKOUT] [--cost-only] [--cost-per-kind 100] [--burst 2000]
+ *                    [--compare-with OTHER_CHECKOUT] [--cost-only] [--cost-per-kind 100]
+ *                    [--cost-concurrency 8] [--burst 2000]
  *
  * --compare-with runs another checkout's `npm start` (its own node_modules) as one more
  * contender in the same rounds: a change's before and after, on the same noisy machine.
@@ -37,7 +38,7 @@ logger.setLogLevel("SILENT");
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 
 const { values } = cli(
-  "Usage: npm run bench -- [--rounds N] [--requests N] [--sessions N] [--json FILE] [--pipeline-only] [--compare-with DIR] [--cost-only] [--cost-per-kind N] [--burst N]",
+  "Usage: npm run bench -- [--rounds N] [--requests N] [--sessions N] [--json FILE] [--pipeline-only] [--compare-with DIR] [--cost-only] [--cost-per-kind N] [--cost-concurrency N] [--burst N]",
   {
     rounds: { type: "string", default: "3" },
     requests: { type: "string", default: "1500" },
@@ -47,6 +48,7 @@ const { values } = cli(
     "compare-with": { type: "string" },
     "cost-only": { type: "boolean", default: false },
     "cost-per-kind": { type: "string", default: "100" },
+    "cost-concurrency": { type: "string", default: "8" },
     burst: { type: "string", default: "2000" },
   },
 );
@@ -55,7 +57,7 @@ const { values } = cli(
 const runCost = async () => {
   const result = await costSection({
     perKind: Number(values["cost-per-kind"]),
-    concurrency: 8,
+    concurrency: Number(values["cost-concurrency"]),
     burst: Number(values.burst),
   });
   printCost(result);
