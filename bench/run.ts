@@ -4,10 +4,12 @@
  * stays on 127.0.0.1. Progress goes to stderr; `--json FILE` also writes every figure as JSON.
  *
  *   npm run bench -- [--rounds 3] [--requests 1500] [--sessions 300] [--json FILE] [--pipeline-only]
- *                    [--compare-with OTHER_CHECKOUT]
+ *                    [--compare-with OTHER_CHECKOUT] [--cost-only] [--cost-per-kind 100]
+ *                    [--cost-concurrency 8] [--burst 2000]
  *
  * --compare-with runs another checkout's `npm start` (its own node_modules) as one more
  * contender in the same rounds: a change's before and after, on the same noisy machine.
+ * --cost-only runs the cost section alone (bench/cost.ts, docs/cost.md).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -28,6 +30,7 @@ import { startLocalStack } from "../local/stack";
 import { cli } from "../scripts/cli";
 import { coldLoads, printColdLoads } from "./cold-load";
 import { commandStarts, printCommandStarts } from "./command-start";
+import { costSection, printCost } from "./cost";
 import { pipelineSection } from "./goals";
 
 // Imports run first: the logger already exists, so silence it rather than its environment.
@@ -35,7 +38,7 @@ logger.setLogLevel("SILENT");
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 
 const { values } = cli(
-  "Usage: npm run bench -- [--rounds N] [--requests N] [--sessions N] [--json FILE] [--pipeline-only] [--compare-with DIR]",
+  "Usage: npm run bench -- [--rounds N] [--requests N] [--sessions N] [--json FILE] [--pipeline-only] [--compare-with DIR] [--cost-only] [--cost-per-kind N] [--cost-concurrency N] [--burst N]",
   {
     rounds: { type: "string", default: "3" },
     requests: { type: "string", default: "1500" },
@@ -43,8 +46,31 @@ const { values } = cli(
     json: { type: "string" },
     "pipeline-only": { type: "boolean", default: false },
     "compare-with": { type: "string" },
+    "cost-only": { type: "boolean", default: false },
+    "cost-per-kind": { type: "string", default: "100" },
+    "cost-concurrency": { type: "string", default: "8" },
+    burst: { type: "string", default: "2000" },
   },
 );
+
+/** The cost section: the mix on DynamoDB Local, priced, and a burst of delivery reports. */
+const runCost = async () => {
+  const result = await costSection({
+    perKind: Number(values["cost-per-kind"]),
+    concurrency: Number(values["cost-concurrency"]),
+    burst: Number(values.burst),
+  });
+  printCost(result);
+  return result;
+};
+if (values["cost-only"]) {
+  const cost = await runCost();
+  if (values.json) {
+    mkdirSync(new URL(".", `file://${process.cwd()}/${values.json}`).pathname, { recursive: true });
+    writeFileSync(values.json, `${JSON.stringify({ cost }, null, 2)}\n`);
+  }
+  process.exit(0);
+}
 
 // 0. The goals: the local pipeline and USSD against the seed's Flask sample (bench/goals.ts).
 const goals = await pipelineSection({
@@ -208,7 +234,11 @@ process.stderr.write("[bench] command starts...\n");
 const starts = commandStarts();
 printCommandStarts(starts);
 
+// 7. Cost per million callbacks and a burst of delivery reports (bench/cost.ts).
+const cost = await runCost();
+
 writeJson({
+  cost,
   micro: rows.map(([what, baseline, r]) => ({ what, baseline, ...r })),
   coldLoads: cold,
   commandStarts: starts,

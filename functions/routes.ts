@@ -180,7 +180,7 @@ const workers = [
     name: "recorder",
     entry: "functions/handlers/recorder.ts",
     queue: "events",
-    // Records, SMS effects (suppressions, reply delivery status, subscriptions); reply jobs.
+    // Records, SMS effects (suppressions, subscriptions); reply jobs.
     grants: { table: "records-and-effects", sendsTo: ["replies"] },
   },
   {

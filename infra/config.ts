@@ -2,7 +2,13 @@ import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import * as v from "valibot";
 import { parseAirtimeRules } from "../functions/engines/airtime/validation";
 import { parseReplyKeywords } from "../functions/reply/policy";
+import { ROUTES } from "../functions/routes";
 import { LONGEST_MESSAGE_LIFE_DAYS } from "../functions/settings";
+import { LEGACY_INDEXES } from "../functions/table/keys";
+
+const ROUTE_NAMES = ROUTES.map((route) => route.name);
+type LegacyIndexName = keyof typeof LEGACY_INDEXES;
+const LEGACY_INDEX_NAMES = Object.keys(LEGACY_INDEXES) as LegacyIndexName[];
 
 /** Deployment settings, read from CDK context (`-c key=value` or cdk.json). */
 export interface StageConfig {
@@ -12,6 +18,8 @@ export interface StageConfig {
   readonly throttleRate: number;
   /** Requests allowed in a burst above the rate. */
   readonly throttleBurst: number;
+  /** Routes with throttles of their own instead of the stage's (docs/cost.md, "Bursts"). */
+  readonly routeThrottles: Readonly<Record<string, Throttle>>;
   readonly logRetentionDays: RetentionDays;
   /**
    * Subscribed to the alarm topic when set. A stage that keeps its data (`destroyable` false)
@@ -30,6 +38,8 @@ export interface StageConfig {
   readonly tracing: boolean;
   /** Records expire this many days after they are received; unset keeps them forever. */
   readonly recordTtlDays: number | undefined;
+  /** Indexes of an earlier version kept while an existing table is upgraded (docs/deploy.md). */
+  readonly legacyIndexes: readonly LegacyIndexName[];
   /** Dev stages only: the table and secrets are deleted with the stack. */
   readonly destroyable: boolean;
   /** The application log level of every function (Lambda's logging configuration; default INFO). */
@@ -53,6 +63,11 @@ export interface StageConfig {
   };
 }
 
+export interface Throttle {
+  readonly rate: number;
+  readonly burst: number;
+}
+
 export interface CustomDomain {
   readonly name: string;
   readonly certificateArn: string | undefined;
@@ -63,6 +78,15 @@ export const DEFAULTS = {
   stageName: "prod",
   throttleRate: 50,
   throttleBurst: 100,
+  /**
+   * A bulk send of N messages brings N to 4N delivery reports within minutes (docs/cost.md,
+   * "Bursts"): 10,000 messages sent at AT's pace come back at up to ~1,000 a second.
+   */
+  routeThrottles: {
+    "sms-delivery-reports": { rate: 1_000, burst: 2_000 },
+  } as Readonly<Record<string, Throttle>>,
+  /** About 13 months: a year of history and the month before it. 0 keeps records forever. */
+  recordTtlDays: 396,
   logRetentionDays: RetentionDays.ONE_MONTH,
   destroyable: false,
   /**
@@ -181,12 +205,56 @@ const contextSchema = v.object({
   // Records (replies included) must outlive any queued message: a job redriven from a
   // dead-letter queue after its reply expired would find no reply and send the SMS again.
   recordTtlDays: option(
+    v.union([
+      v.pipe(
+        v.union([v.literal(0), v.literal("0")]),
+        v.transform(() => 0),
+      ),
+      v.pipe(
+        positiveInteger,
+        v.minValue(
+          LONGEST_MESSAGE_LIFE_DAYS,
+          (issue) =>
+            `${issue.input} is shorter than a queued message can live (${LONGEST_MESSAGE_LIFE_DAYS} days: queue plus dead-letter queue retention); use at least ${LONGEST_MESSAGE_LIFE_DAYS}, or 0 to keep records forever`,
+        ),
+      ),
+    ]),
+  ),
+  routeThrottles: option(
     v.pipe(
-      positiveInteger,
-      v.minValue(
-        LONGEST_MESSAGE_LIFE_DAYS,
-        (issue) =>
-          `${issue.input} is shorter than a queued message can live (${LONGEST_MESSAGE_LIFE_DAYS} days: queue plus dead-letter queue retention); use at least ${LONGEST_MESSAGE_LIFE_DAYS}`,
+      v.unknown(),
+      v.transform((value) => {
+        if (typeof value !== "string") return value;
+        try {
+          return JSON.parse(value) as unknown;
+        } catch {
+          return value;
+        }
+      }),
+      v.record(
+        v.picklist(ROUTE_NAMES, `names no route; routes are ${ROUTE_NAMES.join(", ")}`),
+        v.strictObject(
+          { rate: positiveInteger, burst: positiveInteger },
+          'must be {"rate": <requests/s>, "burst": <requests>}',
+        ),
+        'must be a JSON object like {"sms-delivery-reports": {"rate": 1000, "burst": 2000}}',
+      ),
+    ),
+  ),
+  legacyIndexes: option(
+    v.pipe(
+      text,
+      v.transform((list) =>
+        list
+          .split(",")
+          .map((name) => name.trim())
+          .filter((name) => name !== ""),
+      ),
+      v.array(
+        v.picklist(
+          LEGACY_INDEX_NAMES,
+          `must be a comma-separated list of ${LEGACY_INDEX_NAMES.join(", ")}`,
+        ),
       ),
     ),
   ),
@@ -285,6 +353,7 @@ export function readConfig(explicit: ContextReader): StageConfig {
     domain: customDomain(c),
     throttleRate: c.throttleRate ?? DEFAULTS.throttleRate,
     throttleBurst: c.throttleBurst ?? DEFAULTS.throttleBurst,
+    routeThrottles: { ...DEFAULTS.routeThrottles, ...c.routeThrottles },
     logRetentionDays: c.logRetentionDays ?? DEFAULTS.logRetentionDays,
     alarmEmail: c.alarmEmail === NO_ALARM_EMAIL ? undefined : c.alarmEmail,
     concurrency: {
@@ -295,7 +364,9 @@ export function readConfig(explicit: ContextReader): StageConfig {
       replierMax: c.replierMaxConcurrency ?? DEFAULTS.replierMaxConcurrency,
     },
     tracing: c.tracing ?? DEFAULTS.tracing,
-    recordTtlDays: c.recordTtlDays,
+    // 0 keeps records forever.
+    recordTtlDays: c.recordTtlDays === 0 ? undefined : (c.recordTtlDays ?? DEFAULTS.recordTtlDays),
+    legacyIndexes: c.legacyIndexes ?? [],
     destroyable,
     logLevel: c.logLevel,
     airtime,

@@ -22,7 +22,7 @@ import {
   type Worker,
 } from "../functions/routes";
 import { QUEUES, ROUTE_FUNCTION, WORKER_FUNCTION } from "../functions/settings";
-import { TABLE } from "../functions/table/keys";
+import { LEGACY_INDEXES, TABLE } from "../functions/table/keys";
 import type { StageConfig } from "./config";
 import { Alarms } from "./constructs/alarms";
 import type { AppFunction } from "./constructs/app-function";
@@ -81,6 +81,7 @@ export class AtCallbacksStack extends Stack {
   readonly workerFunctions = new Map<string, AppFunction>();
   readonly dashboard: OperationsDashboard;
   private readonly stageName: string;
+  private readonly legacyIndexes: StageConfig["legacyIndexes"];
 
   constructor(scope: Construct, id: string, props: AtCallbacksStackProps) {
     super(scope, id, props);
@@ -90,6 +91,7 @@ export class AtCallbacksStack extends Stack {
     const stateful = config.destroyable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
     this.stageName = config.stageName;
 
+    this.legacyIndexes = config.legacyIndexes;
     this.table = this.recordsTable(config.destroyable, stateful);
 
     this.callbackKeySecret = new Secret(this, "CallbackKey", {
@@ -126,6 +128,7 @@ export class AtCallbacksStack extends Stack {
       stageName: config.stageName,
       throttleRate: config.throttleRate,
       throttleBurst: config.throttleBurst,
+      routeThrottles: config.routeThrottles,
       logRetention: config.logRetentionDays,
       domain: config.domain,
     });
@@ -160,7 +163,10 @@ export class AtCallbacksStack extends Stack {
       deletionProtection: !destroyable,
       removalPolicy,
     });
-    for (const index of TABLE.indexes) {
+    // An existing table keeps the indexes it is told to while it is upgraded: CloudFormation
+    // creates or deletes one index per update (docs/deploy.md, "Upgrading the table's indexes").
+    const legacy = this.legacyIndexes.map((name) => LEGACY_INDEXES[name]);
+    for (const index of [...TABLE.indexes, ...legacy]) {
       const { projection } = index;
       table.addGlobalSecondaryIndex({
         indexName: index.indexName,
@@ -222,12 +228,13 @@ export class AtCallbacksStack extends Stack {
       environment: {
         ...commonEnvironment(config),
         ...(config.recordTtlDays ? { RECORD_TTL_DAYS: String(config.recordTtlDays) } : {}),
-        // The reply policy goes to the worker that talks to AT.
+        // The reply policy: the recorder queues no reply job when it answers nothing.
+        ...(replies.template !== undefined ? { SMS_REPLY_TEMPLATE: replies.template } : {}),
+        ...(replies.keywords ? { SMS_REPLY_KEYWORDS: replies.keywords } : {}),
+        // The rest goes to the worker that talks to AT.
         ...(worker.grants.atCredentials
           ? {
               ...(replies.shortcode ? { AT_SHORTCODE: replies.shortcode } : {}),
-              ...(replies.template !== undefined ? { SMS_REPLY_TEMPLATE: replies.template } : {}),
-              ...(replies.keywords ? { SMS_REPLY_KEYWORDS: replies.keywords } : {}),
               ...(replies.premiumKeywords ? { AT_PREMIUM_KEYWORDS: replies.premiumKeywords } : {}),
             }
           : {}),

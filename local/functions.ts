@@ -19,19 +19,26 @@ import type { RouteName, WorkerName } from "../functions/routes";
 import { createDocumentClient } from "../functions/shared/dynamodb";
 import { createSqsClient } from "../functions/shared/sqs";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./constants";
+import type { Meter } from "./meter";
 import type { SqsWorker } from "./poller";
 import type { ServiceEndpoints } from "./services";
 
 /** What every route's factory builds: API Gateway's event in, its answer out. */
 export type HttpHandler = ReturnType<typeof createAckHandler>;
 
-/** Clients on the local services, as the functions' own are on AWS. */
-export function localClients(services: Pick<ServiceEndpoints, "sqsEndpoint" | "dynamodbEndpoint">) {
+/** Clients on the local services, as the functions' own are on AWS; metered when asked. */
+export function localClients(
+  services: Pick<ServiceEndpoints, "sqsEndpoint" | "dynamodbEndpoint">,
+  meter?: Meter,
+) {
   const base = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
-  return {
+  const clients = {
     sqs: createSqsClient({ ...base, endpoint: services.sqsEndpoint }),
     documents: createDocumentClient({ ...base, endpoint: services.dynamodbEndpoint }),
   };
+  meter?.meterSqs(clients.sqs);
+  meter?.meterDocuments(clients.documents);
+  return clients;
 }
 
 type Clients = ReturnType<typeof localClients>;
@@ -95,11 +102,14 @@ export function workerHandlers(
   const env = { ...settings, TABLE_NAME: services.tableName };
   return {
     recorder: createRecorderHandler({
-      config: loadRecorderConfig({
-        ...env,
-        REPLIES_QUEUE_URL: services.repliesQueueUrl,
-        DEAD_LETTER_QUEUE_URL: services.eventsDlqUrl,
-      }),
+      config: loadRecorderConfig(
+        {
+          ...env,
+          REPLIES_QUEUE_URL: services.repliesQueueUrl,
+          DEAD_LETTER_QUEUE_URL: services.eventsDlqUrl,
+        },
+        "local",
+      ),
       clients,
     }),
     replier: createReplierHandler({

@@ -10,6 +10,7 @@ import { lambdaContext, PayloadTooLarge, readBody, toHttpApiEvent, writeResult }
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./constants";
 import { destroyClients, localClients, routeHandlers } from "./functions";
 import { onWorkerFailure, type WorkerFailure } from "./inspector/worker-failures";
+import type { Meter } from "./meter";
 import { queueDepth } from "./queue-depth";
 import { type HandlerLayer, type ReloadOutcome, startHandlerLayer } from "./reload";
 import { type LocalServices, type ServiceOptions, startServices } from "./services";
@@ -44,6 +45,8 @@ export interface LocalStackOptions extends ServiceOptions {
   onOutput?: ((line: string, stream: "stdout" | "stderr") => void) | undefined;
   /** Told of every message a queue worker fails on, with its error (the inspector shows it). */
   onWorkerFailure?: (failure: WorkerFailure) => void;
+  /** Without `threads`: counts what the functions spend (local/meter.ts; the bench's cost). */
+  meter?: Meter;
 }
 
 /** Messages still on the queues: callbacks not yet recorded, replies not yet sent. */
@@ -105,7 +108,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   // Every handler built by its function's factory, once, as a Lambda container builds its own:
   // on threads that load functions/ again on each change (`threads`), or on this one.
-  const clients = localClients(services);
+  const meter = options.threads ? undefined : options.meter;
+  const clients = localClients(services, meter);
   // Worker failures, for the inspector: the threads observe their own workers and post them
   // here; in process, the workers' batch processor is observed on this thread.
   const unobserve =
@@ -130,7 +134,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
             }
           : {}),
       })
-    : await inProcess(services, options.callbackKey, settings, clients, onError);
+    : await inProcess(services, options.callbackKey, settings, clients, onError, meter);
 
   const sqs = new SQSClient({
     region: LOCAL_REGION,
@@ -259,14 +263,16 @@ async function inProcess(
   settings: Env,
   clients: ReturnType<typeof localClients>,
   onError: (error: unknown) => void,
+  meter: Meter | undefined,
 ): Promise<HandlerLayer> {
   const byName = routeHandlers(services, callbackKey, settings, clients);
-  const workers = await startWorkers(services, settings, onError);
+  const workers = await startWorkers(services, settings, onError, meter);
   return {
     async invoke(key, event) {
       const route = findRoute(key);
-      const handler = route && byName.get(route.name as RouteName);
-      if (!route || !handler) throw new Error(`no handler for ${key}`);
+      const built = route && byName.get(route.name as RouteName);
+      if (!route || !built) throw new Error(`no handler for ${key}`);
+      const handler = meter ? meter.timed(route.name, built) : built;
       return handler(event, lambdaContext(route.name, ROUTE_FUNCTION.timeoutSeconds * 1000));
     },
     threads: () => ({}),

@@ -4,6 +4,7 @@ import { type QueueName, WORKERS, type WorkerName } from "../functions/routes";
 import { QUEUES, WORKER_FUNCTION } from "../functions/settings";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./constants";
 import { destroyClients, localClients, workerHandlers } from "./functions";
+import type { Meter } from "./meter";
 import { type Poller, startPoller } from "./poller";
 import type { ServiceEndpoints } from "./services";
 
@@ -26,6 +27,7 @@ export async function startWorkers(
   services: ServiceEndpoints,
   settings: Env,
   onError: (error: unknown) => void,
+  meter?: Meter,
 ): Promise<Workers> {
   const sqs = new SQSClient({
     region: LOCAL_REGION,
@@ -33,11 +35,14 @@ export async function startWorkers(
     credentials: LOCAL_CREDENTIALS,
     useQueueUrlAsEndpoint: false,
   });
-  const clients = localClients(services);
+  // The event source mapping's own requests (receive, delete) are billed as SQS requests too.
+  meter?.meterSqs(sqs);
+  const clients = localClients(services, meter);
   const handlers = workerHandlers(services, settings, clients);
   const pollers: Poller[] = WORKERS.map((worker) => {
     const queue = services.queues[worker.queue];
-    const handler = handlers[worker.name as WorkerName];
+    const built = handlers[worker.name as WorkerName];
+    const handler = meter ? meter.timed(worker.name, built) : built;
     return startPoller({
       concurrency: POLLERS_PER_WORKER[worker.queue],
       batchSize: QUEUES[worker.queue].batchSize,

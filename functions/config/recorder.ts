@@ -1,4 +1,5 @@
-import { type Env, optionalNumberEnv, requiredEnv } from "./env";
+import { answersAnything, loadReplyPolicy } from "../reply/policy";
+import { type Env, optionalNumberEnv, type RuntimeMode, requiredEnv } from "./env";
 
 export interface RecorderConfig {
   readonly tableName: string;
@@ -6,15 +7,24 @@ export interface RecorderConfig {
   readonly recordTtlDays: number | undefined;
   /** Where the recorder sends a reply job for every incoming SMS (docs/replies.md). */
   readonly repliesQueueUrl: string;
+  /**
+   * Whether the reply policy (`SMS_REPLY_TEMPLATE`, `SMS_REPLY_KEYWORDS`, read as the replier
+   * reads them) answers anything: when it does not, no reply job is queued.
+   */
+  readonly repliesEnabled: boolean;
   /** Its own queue's dead-letter queue: a message that can never be read goes there at once. */
   readonly deadLetterQueueUrl: string;
 }
 
-export function loadRecorderConfig(env: Env = process.env): RecorderConfig {
+export function loadRecorderConfig(
+  env: Env = process.env,
+  mode: RuntimeMode = "aws",
+): RecorderConfig {
   return Object.freeze({
     tableName: requiredEnv(env, "TABLE_NAME"),
     recordTtlDays: optionalNumberEnv(env, "RECORD_TTL_DAYS"),
     repliesQueueUrl: requiredEnv(env, "REPLIES_QUEUE_URL"),
+    repliesEnabled: answersAnything(loadReplyPolicy(env, mode)),
     deadLetterQueueUrl: requiredEnv(env, "DEAD_LETTER_QUEUE_URL"),
   });
 }

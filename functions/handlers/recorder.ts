@@ -29,6 +29,7 @@ export function createRecorderHandler({
       records: dynamoRecordStore(clients.documents, config.tableName),
       replyStore: dynamoReplyStore(clients.documents, config.tableName),
       replies: sqsQueue<ReplyJob>(config.repliesQueueUrl, clients.sqs),
+      repliesEnabled: config.repliesEnabled,
       ttlDays: config.recordTtlDays,
     }),
     sqs: clients.sqs,

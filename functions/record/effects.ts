@@ -2,7 +2,7 @@ import { isBlacklistReason } from "../model/reply-state";
 import { isOptOutMessage } from "../reply/policy";
 import { AT_RETRY_WINDOW_HOURS } from "../settings";
 import { type RecordItem, recordedCallback } from "../table/records";
-import { deliveryUpdateOf, type ReplyStore } from "../table/replies";
+import type { ReplyStore } from "../table/replies";
 
 export interface EffectResult {
   /** What changed besides the record itself, for the log line. */
@@ -17,8 +17,8 @@ export interface EffectResult {
  * - `sms.optout` → the number is suppressed for that sender id.
  * - `sms.incoming` saying STOP (policy.ts, OPT_OUT_KEYWORDS) → the number is suppressed for the
  *   shortcode it wrote to, so its reply job ends `suppressed` instead of answering.
- * - `sms.delivery` → the matching reply's delivery status (monotonic); `UserInBlackList`
- *   also suppresses the number for the reply's sender (`*`, every sender, when unknown).
+ * - `sms.delivery` → `UserInBlackList` suppresses the number for the reply's sender (`*`,
+ *   every sender, when unknown). The report itself is the reply's delivery status.
  * - `sms.subscription` → the (shortcode, keyword, number) subscription goes active/inactive.
  *
  * `item` is the record as first stored; `receivedAt` is when this copy was received (a
@@ -62,12 +62,10 @@ export async function applyCallbackEffects(
     }
     case "sms.delivery": {
       const { fields } = recordedCallback("sms.delivery", item);
-      const update = deliveryUpdateOf(item);
+      // The report is the reply's delivery status as recorded (record-store.ts reads it so):
+      // the reply itself is not rewritten. Its link names the sender a blacklisting is for.
       const link = await store.replyForMessage(item.id);
-      if (link) {
-        const applied = await store.applyDelivery(link.inboundId, update);
-        effects.push(applied ? "reply-delivery-updated" : "reply-delivery-unchanged");
-      }
+      if (link) effects.push("reply-delivery");
       if (isBlacklistReason(fields.failureReason)) {
         await store.suppress({
           phoneNumber: item.phones.phoneNumber ?? (fields.phoneNumber ?? "").trim(),

@@ -12,6 +12,8 @@ export interface RecorderDeps {
   records: RecordStore;
   replyStore: ReplyStore;
   replies: MessageQueue<ReplyJob>;
+  /** False: the reply policy answers nothing, so no reply job is queued. */
+  repliesEnabled: boolean;
   /** Records expire this many days after they are received; unset keeps them forever. */
   ttlDays: number | undefined;
 }
@@ -19,7 +21,8 @@ export interface RecorderDeps {
 /**
  * Writes one queued callback; a duplicate (AT retry, SQS redelivery) is a success that writes
  * nothing. Then, for duplicates too (so a crash after the write is harmless): applies SMS
- * effects (opt-outs, delivery status, subscriptions) and queues a reply job for an incoming SMS;
+ * effects (opt-outs, blacklistings, subscriptions) and queues a reply job for an incoming SMS
+ * when the reply policy answers anything;
  * the reply worker makes extra jobs harmless (docs/replies.md). Parsing, failures and the
  * dead-letter queue are the worker plumbing's (functions/shared/sqs-worker.ts).
  */
@@ -30,11 +33,12 @@ export function recorder(deps: RecorderDeps) {
     // A duplicate acts on the record as first stored (its receivedAt), however the two raced.
     const record = written ? item : ((await deps.records.stored(item)) ?? item);
     const { effects } = await applyCallbackEffects(record, deps.replyStore, item.receivedAt);
-    const job = record.type === "sms.incoming" ? replyJobFor(record) : undefined;
+    const incoming = record.type === "sms.incoming";
+    const job = incoming && deps.repliesEnabled ? replyJobFor(record) : undefined;
     if (job) {
       await deps.replies.send(job);
       effects.push("reply-queued");
-    } else if (record.type === "sms.incoming") {
+    } else if (incoming && deps.repliesEnabled) {
       effects.push("no-reply-sender-not-a-phone-number");
     }
     // The one INFO line of a callback (the route logs its own at DEBUG): the type says the route.

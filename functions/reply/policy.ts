@@ -99,6 +99,13 @@ export function replyText(policy: ReplyPolicy, inbound: Inbound): string {
   return chosen.replace(/\{(text|from|to)\}/g, (_m, name: "text" | "from" | "to") => inbound[name]);
 }
 
+/**
+ * Whether the policy can answer anything at all. When it cannot (on AWS, by default) an
+ * incoming SMS has no reply path: no job, no replier invocation, no `skipped` record.
+ */
+export const answersAnything = (policy: ReplyPolicy) =>
+  policy.template !== "" || Object.values(policy.keywords).some((text) => text !== "");
+
 /** The premium keyword to answer with, when the message is an on-demand premium request. */
 export function premiumKeyword(policy: ReplyPolicy, inbound: Inbound): string | undefined {
   if (!inbound.linkId || policy.premiumKeywords.length === 0) return undefined;

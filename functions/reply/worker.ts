@@ -72,19 +72,28 @@ export async function processReplyJob(
   ctx: JobContext,
   deps: ReplyDeps,
 ): Promise<JobResult> {
-  let reply = (await deps.store.getReply(job.inboundId)) ?? (await claim(job, deps));
+  let reply = await deps.store.getReply(job.inboundId);
+  if (!reply) {
+    // A new reply is first written as what was decided (skipped, suppressed, sending), so the
+    // common path writes it twice in all: the claim and AT's answer.
+    const fresh = newReply(job, deps);
+    const create: Commit = (changes) =>
+      deps.store.createReply({ ...fresh, ...definedOnly(changes), version: fresh.version + 1 });
+    const decided = await decideAndSend(job, fresh, ctx, deps, create);
+    if (decided) return decided;
+    reply = await deps.store.getReply(job.inboundId);
+    if (!reply) throw new Error(`reply ${job.inboundId} exists but cannot be read`);
+  }
   for (let race = 0; race < MAX_RACES; race++) {
     const now = deps.now();
     if (SETTLED.has(reply.state)) {
       // A redelivered job finishes what a failed one may have left undone after marking it sent.
       if (reply.state === "sent" && reply.messageId) {
-        const { messageId } = reply;
-        await deps.store.linkMessage(messageId, {
+        await deps.store.linkMessage(reply.messageId, {
           inboundId: job.inboundId,
           from: reply.from,
           to: reply.to,
         });
-        await applyEarlyReports(deps.store, job.inboundId, messageId);
       }
       return { state: reply.state, outcome: `already-${reply.state}`, ...idOf(reply) };
     }
@@ -112,7 +121,10 @@ export async function processReplyJob(
         return { state: "unknown", outcome: "unknown" };
       }
     } else if (SENDABLE.has(reply.state)) {
-      const decided = await decideAndSend(job, reply, ctx, deps);
+      const seen = reply;
+      const update: Commit = (changes) =>
+        deps.store.updateReply(job.inboundId, { version: seen.version }, changes);
+      const decided = await decideAndSend(job, seen, ctx, deps, update);
       if (decided) return decided;
     }
     reply = (await deps.store.getReply(job.inboundId)) ?? reply;
@@ -120,16 +132,16 @@ export async function processReplyJob(
   throw new RetryLater("too many concurrent changes to this reply", 1);
 }
 
-/** Reports that arrived before the reply was recorded were kept as records: apply them now. */
-async function applyEarlyReports(store: Replies, inboundId: string, messageId: string) {
-  for (const report of await store.deliveryReports(messageId)) {
-    await store.applyDelivery(inboundId, report);
-  }
-}
+/** Writes a decision on a reply as it was seen; false when another job changed it first. */
+type Commit = (changes: Partial<ReplyFields>) => Promise<boolean>;
 
-async function claim(job: ReplyJob, deps: ReplyDeps): Promise<ReplyItem> {
+const definedOnly = (changes: Partial<ReplyFields>) =>
+  Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
+
+/** The reply a job would create: `pending`, not yet written. */
+function newReply(job: ReplyJob, deps: ReplyDeps): ReplyItem {
   const inbound = { text: job.text, from: job.recipient, to: job.shortcode, ...linkOf(job) };
-  const item = encodeNewReply({
+  return encodeNewReply({
     inboundId: job.inboundId,
     receivedAt: job.receivedAt,
     to: job.recipient,
@@ -140,10 +152,6 @@ async function claim(job: ReplyJob, deps: ReplyDeps): Promise<ReplyItem> {
     now: deps.now().toISOString(),
     ttlDays: deps.ttlDays,
   });
-  if (await deps.store.createReply(item)) return item;
-  const existing = await deps.store.getReply(job.inboundId);
-  if (!existing) throw new Error(`reply ${job.inboundId} exists but cannot be read`);
-  return existing;
 }
 
 /** From `pending`/`failed`: skip, suppress, or send. Undefined when another job changed it first. */
@@ -152,12 +160,12 @@ async function decideAndSend(
   reply: ReplyItem,
   ctx: JobContext,
   deps: ReplyDeps,
+  commit: Commit,
 ): Promise<JobResult | undefined> {
   const { store } = deps;
   const at = () => deps.now().toISOString();
-  const expected = { version: reply.version };
   if (reply.message === "") {
-    const done = await store.updateReply(job.inboundId, expected, {
+    const done = await commit({
       state: "skipped",
       updatedAt: at(),
     });
@@ -168,7 +176,7 @@ async function decideAndSend(
     ...new Set([reply.from, job.shortcode, "*"]),
   ]);
   if (suppression) {
-    const done = await store.updateReply(job.inboundId, expected, {
+    const done = await commit({
       state: "suppressed",
       suppressedBy: `${suppression.reason} (${suppression.source}, sender ${suppression.sender})`,
       updatedAt: at(),
@@ -182,7 +190,7 @@ async function decideAndSend(
     sender = await deps.sender();
   } catch (error) {
     const reason = `no SMS sender: ${error instanceof Error ? error.message : String(error)}`;
-    await store.updateReply(job.inboundId, expected, {
+    await commit({
       state: ctx.receiveCount >= deps.maxReceiveCount ? "failed" : reply.state,
       error: reason,
       updatedAt: at(),
@@ -192,7 +200,7 @@ async function decideAndSend(
 
   const attemptId = deps.newAttemptId();
   const attempts = reply.attempts + 1;
-  const claimed = await store.updateReply(job.inboundId, expected, {
+  const claimed = await commit({
     state: "sending",
     attemptId,
     attempts,
@@ -230,7 +238,6 @@ async function decideAndSend(
         ...answer(outcome),
         updatedAt: at(),
       });
-      await applyEarlyReports(store, job.inboundId, outcome.messageId);
       return { state: "sent", outcome: "sent", messageId: outcome.messageId };
     }
     case "rejected": {

@@ -6,17 +6,16 @@ export type IndexProjection =
   | { readonly type: "KEYS_ONLY" }
   | { readonly type: "INCLUDE"; readonly attributes: readonly string[] };
 
-const byPhone = {
-  indexName: "byPhone",
-  partitionKey: "phonePk",
-  sortKey: "phoneSk",
-  projection: { type: "ALL" } as IndexProjection,
-} as const;
+/**
+ * The one index: records by type and month, newest first. It projects only what a listing
+ * filters on (the phone number); a listing reads the records themselves by their keys. Replies
+ * and the other state items are not in it, so a state change never rewrites it.
+ */
 const byType = {
-  indexName: "byType",
+  indexName: "byTypeMonth",
   partitionKey: "typePk",
   sortKey: "typeSk",
-  projection: { type: "ALL" } as IndexProjection,
+  projection: { type: "INCLUDE", attributes: ["phoneNumber"] } as IndexProjection,
 } as const;
 
 /**
@@ -28,9 +27,27 @@ export const TABLE = {
   partitionKey: "pk",
   sortKey: "sk",
   ttlAttribute: "expiresAt",
-  byPhone,
   byType,
-  indexes: [byPhone, byType],
+  indexes: [byType],
+} as const;
+
+/**
+ * Indexes of earlier versions, kept on an existing table while it is upgraded one index change
+ * per deploy (docs/deploy.md, "Upgrading the table's indexes"); nothing reads or writes them.
+ */
+export const LEGACY_INDEXES = {
+  byPhone: {
+    indexName: "byPhone",
+    partitionKey: "phonePk",
+    sortKey: "phoneSk",
+    projection: { type: "ALL" } as IndexProjection,
+  },
+  byType: {
+    indexName: "byType",
+    partitionKey: "typePk",
+    sortKey: "typeSk",
+    projection: { type: "ALL" } as IndexProjection,
+  },
 } as const;
 
 /** The primary key of one item. */
@@ -53,11 +70,9 @@ export const recordSortKeyPrefix = (type: RecordType) => `${type}#`;
 export const recordKey = (atId: string, type: RecordType, identity: string) =>
   itemKey(recordPartition(atId), recordSortKey(type, identity));
 
-/** Index `byPhone`: one partition per E.164 number. */
-export const phonePartition = (e164: string) => `PHONE#${e164}`;
 /** Type partitions are split by month so one busy type never becomes one hot partition forever. */
 export const typePartition = (type: RecordType, month: string) => `TYPE#${type}#${month}`;
-/** Both indexes sort by time, then type and identity (unique per record). */
+/** The index sorts by time, then type and identity (unique per record). */
 export const indexSortKey = (receivedAt: string, type: RecordType, identity: string) =>
   `${receivedAt}#${type}#${identity}`;
 /** `2026-11-30T…` → `2026-11`: the month of a type partition. */

@@ -1,13 +1,24 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
   type QueryCommandInput,
 } from "@aws-sdk/lib-dynamodb";
-import { monthOf, phonePartition, recordPartition, TABLE, typePartition } from "./keys";
+import {
+  type ItemKey,
+  monthOf,
+  recordPartition,
+  recordSortKeyPrefix,
+  replyKey,
+  TABLE,
+  typePartition,
+} from "./keys";
 import { decodeRecordItem, RECORD_TYPES, type RecordItem, type RecordType } from "./records";
+import { bestDelivery, deliveryFields, dynamoReplies } from "./replies";
 
 export interface RecordStore {
   /** Writes the record unless one with the same key exists; false means it was a duplicate. */
@@ -59,10 +70,12 @@ export interface RecordFilter {
 /**
  * Reads records newest first without a scan, asking DynamoDB for no more than `limit`:
  * - `id`: the AT id's partition (a handful of items);
- * - `phone` (and `type`, filtered on the server): the byPhone index, newest first;
- * - otherwise the byType index, one partition per type and month: a month's types are read
- *   together, month after month back from now, until `limit` records are in hand (the
- *   records of older months are all older, so the newest are then known).
+ * - otherwise the index, one partition per type and month: a month's types are read together,
+ *   month after month back from now, until `limit` records are in hand (the records of older
+ *   months are all older, so the newest are then known). `phone` is filtered on the server
+ *   (the index projects the phone number and nothing else), then the records are read by key.
+ * Replies are not indexed: each is read with its inbound message (same receivedAt), so they
+ * list by type, phone and time all the same. A reply's delivery status is its best report.
  * `since` bounds the index sort keys; without it there is no sort-key condition at all
  * (DynamoDB refuses an empty string as an index key value).
  */
@@ -76,24 +89,26 @@ export async function queryRecords(
   const newestFirst = (items: RecordItem[]) =>
     items
       .filter((r) => since === undefined || r.receivedAt >= since)
+      .filter((r) => filter.type === undefined || r.type === filter.type)
+      .filter((r) => filter.phone === undefined || r.phoneNumber === filter.phone)
       .sort((a, b) => (a.receivedAt < b.receivedAt ? 1 : a.receivedAt > b.receivedAt ? -1 : 0))
       .slice(0, limit);
 
   if (filter.id) {
     const partitionKey = { name: TABLE.partitionKey, value: recordPartition(filter.id) };
-    return newestFirst(await queryAll(client, queryInput(tableName, { partitionKey, ...filter })));
+    const { type: _type, phone: _phone, ...byId } = filter;
+    const items = await queryAll(client, queryInput(tableName, { partitionKey, ...byId }));
+    return newestFirst(await withDelivery(client, tableName, items.map(decodeRecordItem)));
   }
-  if (filter.phone) {
-    const input = queryInput(tableName, {
-      indexName: TABLE.byPhone.indexName,
-      partitionKey: { name: TABLE.byPhone.partitionKey, value: phonePartition(filter.phone) },
-      sortKey: TABLE.byPhone.sortKey,
-      ...filter,
-    });
-    return newestFirst(await queryAll(client, input, limit));
-  }
-  const types = filter.type ? [filter.type] : RECORD_TYPES;
-  const found: RecordItem[] = [];
+  // Replies are found through their inbound messages.
+  const wantsReplies = filter.type === undefined || filter.type === "sms.reply";
+  const types =
+    filter.type === "sms.reply"
+      ? (["sms.incoming"] as const)
+      : filter.type
+        ? [filter.type]
+        : RECORD_TYPES.filter((t) => t !== "sms.reply");
+  const found: ItemKey[] = [];
   for (const month of monthsBack(now, since ?? "")) {
     const pages = await Promise.all(
       types.map((type) =>
@@ -104,15 +119,69 @@ export async function queryRecords(
             partitionKey: { name: TABLE.byType.partitionKey, value: typePartition(type, month) },
             sortKey: TABLE.byType.sortKey,
             since,
+            phone: filter.phone,
           }),
           limit,
         ),
       ),
     );
-    found.push(...pages.flat());
+    found.push(...pages.flat().map(keyOf));
     if (found.length >= limit) break;
   }
-  return newestFirst(found);
+  const keys = found.flatMap((key) => {
+    const reply = wantsReplies && key.sk.startsWith(recordSortKeyPrefix("sms.incoming"));
+    return reply ? [key, replyKey(key.pk.slice(recordPartition("").length))] : [key];
+  });
+  const items = (await getAll(client, tableName, keys)).map(decodeRecordItem);
+  return newestFirst(await withDelivery(client, tableName, items));
+}
+
+const keyOf = (item: Record<string, unknown>): ItemKey => ({
+  [TABLE.partitionKey]: String(item[TABLE.partitionKey]),
+  [TABLE.sortKey]: String(item[TABLE.sortKey]),
+});
+
+/** The items under `keys` (BatchGetItem, 100 keys a call, unprocessed keys asked again). */
+async function getAll(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  keys: readonly ItemKey[],
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  for (let i = 0; i < keys.length; i += 100) {
+    let pending: Record<string, unknown>[] | undefined = keys
+      .slice(i, i + 100)
+      .map((k) => ({ ...k }));
+    for (let round = 0; pending && pending.length > 0; round++) {
+      if (round > 0)
+        await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** round)));
+      const page: BatchGetCommandOutput = await client.send(
+        new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending } } }),
+      );
+      items.push(...(page.Responses?.[tableName] ?? []));
+      pending = page.UnprocessedKeys?.[tableName]?.Keys;
+    }
+  }
+  return items;
+}
+
+/**
+ * Replies with their delivery status: the best report recorded for their AT message id
+ * (reports are records of their own; a reply is not rewritten for each of them).
+ */
+async function withDelivery(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  items: RecordItem[],
+): Promise<RecordItem[]> {
+  return Promise.all(
+    items.map(async (item) => {
+      const messageId = (item as { messageId?: unknown }).messageId;
+      if (item.type !== "sms.reply" || typeof messageId !== "string") return item;
+      const best = bestDelivery(await dynamoReplies(client, tableName).deliveryReports(messageId));
+      return best ? { ...item, ...deliveryFields(best) } : item;
+    }),
+  );
 }
 
 interface QuerySpec {
@@ -122,7 +191,7 @@ interface QuerySpec {
   sortKey?: string;
   since?: string | undefined;
   /** Filtered on the server. */
-  type?: RecordType | undefined;
+  phone?: string | undefined;
 }
 
 /**
@@ -138,15 +207,15 @@ function queryInput(tableName: string, spec: QuerySpec): QueryCommandInput {
     names["#sk"] = spec.sortKey;
     values[":since"] = spec.since;
   }
-  if (spec.type !== undefined) {
-    names["#type"] = "type";
-    values[":type"] = spec.type;
+  if (spec.phone !== undefined) {
+    names["#phone"] = "phoneNumber";
+    values[":phone"] = spec.phone;
   }
   return {
     TableName: tableName,
     ...(spec.indexName ? { IndexName: spec.indexName } : {}),
     KeyConditionExpression: condition,
-    ...(spec.type !== undefined ? { FilterExpression: "#type = :type" } : {}),
+    ...(spec.phone !== undefined ? { FilterExpression: "#phone = :phone" } : {}),
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
     ...(spec.indexName ? { ScanIndexForward: false } : {}),
@@ -172,8 +241,8 @@ async function queryAll(
   client: DynamoDBDocumentClient,
   input: QueryCommandInput,
   limit?: number,
-): Promise<RecordItem[]> {
-  const items: RecordItem[] = [];
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
   do {
     const page = await client.send(
@@ -183,7 +252,7 @@ async function queryAll(
         ExclusiveStartKey: start,
       }),
     );
-    items.push(...(page.Items ?? []).map(decodeRecordItem));
+    items.push(...(page.Items ?? []));
     start = page.LastEvaluatedKey;
   } while (start && (limit === undefined || items.length < limit));
   return items;

@@ -9,15 +9,7 @@ import {
 import type { Envelope } from "../model/envelope";
 import { RECORD_TYPES, type RecordType } from "../model/record-type";
 import { describeIssues, type JsonObject, type JsonValue, jsonObjectSchema } from "../shared/json";
-import {
-  expiryEpochSeconds,
-  indexSortKey,
-  monthOf,
-  phonePartition,
-  recordKey,
-  TABLE,
-  typePartition,
-} from "./keys";
+import { expiryEpochSeconds, indexSortKey, monthOf, recordKey, TABLE, typePartition } from "./keys";
 
 export { RECORD_TYPES, type RecordType };
 
@@ -34,10 +26,9 @@ export const recordItemEntries = {
   payload: jsonObjectSchema,
   answer: v.optional(v.string()),
   note: v.optional(v.string()),
-  [TABLE.byPhone.partitionKey]: v.optional(v.string()),
-  [TABLE.byPhone.sortKey]: v.optional(v.string()),
-  [TABLE.byType.partitionKey]: v.string(),
-  [TABLE.byType.sortKey]: v.string(),
+  // Absent on replies: they are listed with their inbound message, not by the index.
+  [TABLE.byType.partitionKey]: v.optional(v.string()),
+  [TABLE.byType.sortKey]: v.optional(v.string()),
   [TABLE.ttlAttribute]: v.optional(v.number()),
   recordedAt: v.string(),
 };
@@ -62,19 +53,21 @@ export interface RecordFields {
   receivedAt: string;
   route: string;
   phones: Record<string, string>;
-  /** The phone number the record is filed under (index `byPhone`), E.164. */
+  /** The phone number a listing by phone finds the record under, E.164. */
   phoneNumber: string | undefined;
   payload: JsonObject;
   answer?: string | undefined;
   note?: string | undefined;
   recordedAt: string;
   ttlDays: number | undefined;
+  /** False: not in the index (a reply, listed with its inbound message). */
+  indexed?: boolean;
 }
 
 /** The record codec: keys, index keys and TTL from the record's fields. */
 export function encodeRecord(fields: RecordFields): RecordItem {
   const { type, id, identity, receivedAt, phoneNumber, answer, note, ttlDays } = fields;
-  const sortable = indexSortKey(receivedAt, type, identity);
+  const indexed = fields.indexed ?? true;
   return {
     ...recordKey(id, type, identity),
     type,
@@ -83,16 +76,14 @@ export function encodeRecord(fields: RecordFields): RecordItem {
     route: fields.route,
     phones: fields.phones,
     payload: fields.payload,
-    [TABLE.byType.partitionKey]: typePartition(type, monthOf(receivedAt)),
-    [TABLE.byType.sortKey]: sortable,
-    recordedAt: fields.recordedAt,
-    ...(phoneNumber
+    ...(indexed
       ? {
-          phoneNumber,
-          [TABLE.byPhone.partitionKey]: phonePartition(phoneNumber),
-          [TABLE.byPhone.sortKey]: sortable,
+          [TABLE.byType.partitionKey]: typePartition(type, monthOf(receivedAt)),
+          [TABLE.byType.sortKey]: indexSortKey(receivedAt, type, identity),
         }
       : {}),
+    recordedAt: fields.recordedAt,
+    ...(phoneNumber ? { phoneNumber } : {}),
     ...(answer === undefined ? {} : { answer }),
     ...(note === undefined ? {} : { note }),
     ...(ttlDays === undefined

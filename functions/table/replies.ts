@@ -100,6 +100,7 @@ export function encodeNewReply(reply: NewReply): ReplyItem {
       payload: { to, from, message, ...optional },
       recordedAt: reply.now,
       ttlDays: reply.ttlDays,
+      indexed: false,
     }),
     state: "pending",
     version: 0,
@@ -148,10 +149,8 @@ export interface Replies {
   ): Promise<boolean>;
   linkMessage(messageId: string, link: MessageLink): Promise<void>;
   replyForMessage(messageId: string): Promise<MessageLink | undefined>;
-  /** Delivery reports already recorded for an AT message id (they may precede the reply). */
+  /** Delivery reports recorded for an AT message id: a reply's delivery status is the best. */
   deliveryReports(messageId: string): Promise<DeliveryUpdate[]>;
-  /** Applies a report unless the reply already holds one of equal or higher rank. */
-  applyDelivery(inboundId: string, update: DeliveryUpdate): Promise<boolean>;
 }
 
 /** Everything the reply worker and the recorder's effects keep in the table. */
@@ -260,36 +259,6 @@ export function dynamoReplies(client: DynamoDBDocumentClient, tableName: string)
       );
       return Items.map(decodeRecordItem).map(deliveryUpdateOf);
     },
-
-    applyDelivery(inboundId, update) {
-      const values: Record<string, unknown> = {
-        ":status": update.status,
-        ":rank": deliveryRank(update.status),
-        ":at": update.reportedAt,
-      };
-      const sets = ["deliveryStatus = :status", "deliveryRank = :rank", "deliveryReportedAt = :at"];
-      if (update.failureReason) {
-        values[":reason"] = update.failureReason;
-        sets.push("deliveryFailureReason = :reason");
-      }
-      if (update.networkCode) {
-        values[":network"] = update.networkCode;
-        sets.push("deliveryNetworkCode = :network");
-      }
-      return conditional(() =>
-        client.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: replyKey(inboundId),
-            UpdateExpression: `SET ${sets.join(", ")}`,
-            ConditionExpression:
-              "attribute_exists(#pk) AND (attribute_not_exists(deliveryRank) OR deliveryRank < :rank)",
-            ExpressionAttributeNames: PK,
-            ExpressionAttributeValues: values,
-          }),
-        ),
-      );
-    },
   };
 }
 
@@ -305,3 +274,28 @@ export function deliveryUpdateOf(
     ...(networkCode ? { networkCode } : {}),
   };
 }
+
+/**
+ * The report a reply's delivery status is: the highest in rank (a final status beats an
+ * interim one whatever the order they arrived in), the first of equal rank.
+ */
+export function bestDelivery(updates: readonly DeliveryUpdate[]): DeliveryUpdate | undefined {
+  let best: DeliveryUpdate | undefined;
+  for (const update of updates) {
+    const rank = deliveryRank(update.status);
+    const bestRank = best ? deliveryRank(best.status) : 0;
+    if (!best || rank > bestRank || (rank === bestRank && update.reportedAt < best.reportedAt)) {
+      best = update;
+    }
+  }
+  return best;
+}
+
+/** A delivery report as the reply fields the tools show. */
+export const deliveryFields = (update: DeliveryUpdate): Partial<ReplyFields> => ({
+  deliveryStatus: update.status,
+  deliveryRank: deliveryRank(update.status),
+  deliveryReportedAt: update.reportedAt,
+  ...(update.failureReason ? { deliveryFailureReason: update.failureReason } : {}),
+  ...(update.networkCode ? { deliveryNetworkCode: update.networkCode } : {}),
+});

@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
 import {
   ApiMapping,
+  type CfnStage,
   DomainName,
   HttpApi,
   HttpMethod,
@@ -25,6 +26,8 @@ export interface CallbackApiProps {
   readonly stageName: string;
   readonly throttleRate: number;
   readonly throttleBurst: number;
+  /** By route name: throttles of their own, instead of the stage's. */
+  readonly routeThrottles: Readonly<Record<string, { rate: number; burst: number }>>;
   readonly logRetention: RetentionDays;
   /** Serve the callbacks on this domain: their URLs then outlive the API itself. */
   readonly domain?: CustomDomain | undefined;
@@ -58,6 +61,7 @@ export class CallbackApi extends Construct {
   readonly stageName: string;
   readonly api: HttpApi;
   readonly stage: HttpStage;
+  private readonly routeThrottles: CallbackApiProps["routeThrottles"];
   readonly accessLogs: LogGroup;
   /** Where the callback URLs point: the custom domain when there is one, else the API's own. */
   readonly baseUrl: string;
@@ -87,6 +91,7 @@ export class CallbackApi extends Construct {
       },
     });
     this.stageName = props.stageName;
+    this.routeThrottles = props.routeThrottles;
     const served = props.domain ? this.serveOn(props.domain) : undefined;
     this.baseUrl = served?.url ?? this.api.apiEndpoint;
     this.domainTarget = served?.dnsTarget;
@@ -150,6 +155,19 @@ export class CallbackApi extends Construct {
   }
 
   addRoute(route: Route, handler: IFunction): void {
+    const throttle = this.routeThrottles[route.name];
+    if (throttle) {
+      // The L2 stage has no per-route settings: they are set on the CloudFormation stage.
+      const stage = this.stage.node.defaultChild as CfnStage;
+      const settings = (stage.routeSettings ?? {}) as Record<string, unknown>;
+      stage.routeSettings = {
+        ...settings,
+        [`${route.method} ${route.path}`]: {
+          ThrottlingRateLimit: throttle.rate,
+          ThrottlingBurstLimit: throttle.burst,
+        },
+      };
+    }
     this.api.addRoutes({
       path: route.path,
       methods: [HttpMethod[route.method]],

@@ -33,17 +33,17 @@ export const TABLE_ACCESS: Record<
   NonNullable<WorkerGrants["table"]>,
   Readonly<Record<string, readonly string[]>>
 > = {
-  // Records once (conditional put, read back), a reply's delivery status by its message link,
-  // opt-outs and blacklisted numbers, subscription state.
+  // Records once (conditional put, read back), the message link a delivery report may have
+  // (the sender a blacklisting is for), opt-outs and blacklisted numbers, subscription state.
   "records-and-effects": {
-    [records]: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+    [records]: ["dynamodb:GetItem", "dynamodb:PutItem"],
     [suppressions]: ["dynamodb:PutItem"],
     [messageLinks]: ["dynamodb:GetItem"],
     [subscriptions]: ["dynamodb:PutItem"],
   },
-  // The reply state machine, the delivery reports that came before it, the suppression list.
+  // The reply state machine, the suppression list, the links delivery reports are found by.
   replies: {
-    [records]: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
+    [records]: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
     [suppressions]: ["dynamodb:Query"],
     [messageLinks]: ["dynamodb:PutItem"],
   },

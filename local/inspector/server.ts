@@ -12,6 +12,7 @@ import { envelopeOf } from "../../functions/model/envelope";
 import { ROUTES } from "../../functions/routes";
 import { countryCode, DEFAULT_COUNTRY_CODE, maskPhone, toE164 } from "../../functions/shared/phone";
 import { recordKey, TABLE } from "../../functions/table/keys";
+import { bestDelivery, deliveryFields, dynamoReplies } from "../../functions/table/replies";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../constants";
 import {
   type DeadLetter,
@@ -387,7 +388,16 @@ export async function startInspector(options: {
       }),
     );
     const records = Items.filter((i) => i.type !== "sms.reply").map(payloadFirst);
-    const reply = Items.find((i) => i.type === "sms.reply");
+    const stored = Items.find((i) => i.type === "sms.reply");
+    // A reply's delivery status is its best report, recorded under its AT message id.
+    const reports =
+      typeof stored?.messageId === "string"
+        ? await dynamoReplies(aws().documents, options.stack().services.tableName).deliveryReports(
+            stored.messageId,
+          )
+        : [];
+    const best = bestDelivery(reports);
+    const reply = stored && best ? { ...stored, ...deliveryFields(best) } : stored;
     return {
       entry: t.entry,
       curl,
@@ -598,8 +608,6 @@ async function readEdits(req: IncomingMessage): Promise<Record<string, string> |
 const KEY_ATTRIBUTES: readonly string[] = [
   TABLE.partitionKey,
   TABLE.sortKey,
-  TABLE.byPhone.partitionKey,
-  TABLE.byPhone.sortKey,
   TABLE.byType.partitionKey,
   TABLE.byType.sortKey,
   TABLE.ttlAttribute,

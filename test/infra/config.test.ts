@@ -15,6 +15,7 @@ describe("readConfig", () => {
       stageName: "prod",
       throttleRate: DEFAULTS.throttleRate,
       throttleBurst: DEFAULTS.throttleBurst,
+      routeThrottles: { "sms-delivery-reports": { rate: 1_000, burst: 2_000 } },
       logRetentionDays: RetentionDays.ONE_MONTH,
       alarmEmail: undefined,
       concurrency: {
@@ -23,7 +24,8 @@ describe("readConfig", () => {
         replierMax: DEFAULTS.replierMaxConcurrency,
       },
       tracing: false,
-      recordTtlDays: undefined,
+      recordTtlDays: 396,
+      legacyIndexes: [],
       destroyable: false,
       logLevel: undefined,
       airtime: {},
@@ -34,6 +36,25 @@ describe("readConfig", () => {
         premiumKeywords: undefined,
       },
     });
+  });
+
+  it("expires records after 396 days unless told; 0 keeps them forever", () => {
+    expect(from({}).recordTtlDays).toBe(396);
+    expect(from({ recordTtlDays: "0" }).recordTtlDays).toBeUndefined();
+    expect(from({ recordTtlDays: 0 }).recordTtlDays).toBeUndefined();
+    expect(from({ recordTtlDays: "30" }).recordTtlDays).toBe(30);
+  });
+
+  it("takes per-route throttles over the delivery-report default, as -c JSON or cdk.json", () => {
+    const fromCli = from({ routeThrottles: '{"ussd-status": {"rate": 300, "burst": 600}}' });
+    const fromJson = from({ routeThrottles: { "ussd-status": { rate: 300, burst: 600 } } });
+    expect(fromCli.routeThrottles).toEqual(fromJson.routeThrottles);
+    expect(fromCli.routeThrottles).toEqual({
+      "sms-delivery-reports": { rate: 1_000, burst: 2_000 },
+      "ussd-status": { rate: 300, burst: 600 },
+    });
+    const lowered = from({ routeThrottles: { "sms-delivery-reports": { rate: 10, burst: 20 } } });
+    expect(lowered.routeThrottles).toEqual({ "sms-delivery-reports": { rate: 10, burst: 20 } });
   });
 
   it("accepts -c strings and cdk.json values alike", () => {
@@ -74,6 +95,12 @@ describe("readConfig", () => {
     [{ replierMaxConcurrency: "1001" }, /between 2 and 1000/],
     [{ interactiveReservedConcurrency: "-5" }, /interactiveReservedConcurrency/],
     [{ tracing: "on" }, /tracing/],
+    [{ recordTtlDays: "-1" }, /recordTtlDays/],
+    [{ routeThrottles: '{"sms-dlr": {"rate": 5, "burst": 10}}' }, /routeThrottles.*names no route/],
+    [{ routeThrottles: '{"sms-delivery-reports": {"rate": 0, "burst": 10}}' }, /routeThrottles/],
+    [{ routeThrottles: '{"sms-delivery-reports": {"rate": 5}}' }, /routeThrottles/],
+    [{ routeThrottles: "fast" }, /routeThrottles must be a JSON object/],
+    [{ legacyIndexes: "byPhone,byColour" }, /legacyIndexes.* must be a comma-separated list/],
   ])("refuses %j", (context, message) => {
     expect(() => from(context)).toThrow(message);
   });

@@ -22,6 +22,8 @@ const { stack, template } = synthStack({
     interactiveReservedConcurrency: "0",
     recorderMaxConcurrency: "50",
     replierMaxConcurrency: "2",
+    routeThrottles: '{"sms-delivery-reports": {"rate": 20, "burst": 40}}',
+    legacyIndexes: "byPhone,byType",
   },
 });
 const resources = template.toJSON().Resources as Record<
@@ -33,6 +35,18 @@ const ref = (value: unknown) => stack.resolve(value);
 describe("stack options from context", () => {
   it("names the stack after the stage", () => {
     expect(stack.stackName).toBe("AtCallbacks-dev");
+  });
+
+  it("keeps the indexes it is told to while an existing table is upgraded, one change a deploy", () => {
+    const indexes = resources[logicalId(stack, stack.table)]?.Properties.GlobalSecondaryIndexes as {
+      IndexName: string;
+      Projection: unknown;
+    }[];
+    expect(indexes.map((i) => [i.IndexName, i.Projection])).toEqual([
+      ["byTypeMonth", { ProjectionType: "INCLUDE", NonKeyAttributes: ["phoneNumber"] }],
+      ["byPhone", { ProjectionType: "ALL" }],
+      ["byType", { ProjectionType: "ALL" }],
+    ]);
   });
 
   it("lets a destroyable stage delete its table and secrets", () => {
@@ -65,6 +79,17 @@ describe("stack options from context", () => {
       SMS_REPLY_KEYWORDS: '{"HELP":"Text BAL for your balance"}',
     });
     expect(variables.AT_PREMIUM_KEYWORDS).toBeUndefined();
+    // The recorder reads the same policy: it queues no reply job when nothing is answered.
+    const recorder = stack.workerFunctions.get("recorder");
+    if (!recorder) throw new Error("missing recorder");
+    const recorderEnv = resources[logicalId(stack, recorder.function)]?.Properties.Environment as {
+      Variables: Record<string, unknown>;
+    };
+    expect(recorderEnv.Variables).toMatchObject({
+      SMS_REPLY_TEMPLATE: "",
+      SMS_REPLY_KEYWORDS: '{"HELP":"Text BAL for your balance"}',
+    });
+    expect(recorderEnv.Variables.AT_SHORTCODE).toBeUndefined();
   });
 
   it("gives the airtime rules to the airtime validation function only, and the log level to all", () => {
@@ -111,6 +136,9 @@ describe("stack options from context", () => {
   it("applies the throttle and the log retention", () => {
     template.hasResourceProperties("AWS::ApiGatewayV2::Stage", {
       DefaultRouteSettings: { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
+      RouteSettings: {
+        "POST /api/sms/delivery-reports": { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+      },
     });
     const logGroups = Object.values(resources).filter((r) => r.Type === "AWS::Logs::LogGroup");
     expect(logGroups.length).toBeGreaterThan(0);

@@ -81,6 +81,7 @@ describe("every call to another service is bounded", () => {
         tableName: "records",
         recordTtlDays: undefined,
         repliesQueueUrl: "http://sqs.us-east-1.localhost/000000000000/replies",
+        repliesEnabled: true,
         deadLetterQueueUrl: "http://sqs.us-east-1.localhost/000000000000/events-dlq",
       },
       clients: {

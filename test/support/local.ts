@@ -11,6 +11,7 @@ import type { RecordItem } from "../../functions/table/records";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/constants";
 import { localClients, workerHandlers } from "../../local/functions";
 import type { WorkerFailure } from "../../local/inspector/worker-failures";
+import type { Meter } from "../../local/meter";
 import { queueDepth } from "../../local/queue-depth";
 import type { ServiceEndpoints, ServiceOptions } from "../../local/services";
 import { type Exchange, type LocalStack, startLocalStack } from "../../local/stack";
@@ -92,6 +93,7 @@ export async function startTestStack(
     /** The functions' settings (`AIRTIME_*`, `SMS_REPLY_*`, …), as a deployed stage's environment. */
     settings?: Env;
     onWorkerFailure?: (failure: WorkerFailure) => void;
+    meter?: Meter;
   } = {},
 ): Promise<TestStack> {
   const errors: unknown[] = [];
@@ -108,6 +110,7 @@ export async function startTestStack(
     ...(options.onExchange ? { onExchange: options.onExchange } : {}),
     ...(options.settings ? { settings: options.settings } : {}),
     ...(options.onWorkerFailure ? { onWorkerFailure: options.onWorkerFailure } : {}),
+    ...(options.meter ? { meter: options.meter } : {}),
   });
   const documents = localDocuments(stack.services.dynamodbEndpoint);
   const sqs = new SQSClient({
