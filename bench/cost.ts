@@ -168,16 +168,29 @@ export interface KindCost {
   totalPerMillion: number;
 }
 
-function priced(reading: MeterReading, logBytes: number, callbacks: number): KindCost {
+/**
+ * `reading` is the batched pass (requests, capacity, invocations); `alone` the pass with one
+ * callback in flight, whose durations are Lambda's: a deployed invocation has its container to
+ * itself, while in the batched pass every handler shares this one process and its wall time
+ * counts the others' work too (it read 4–5× higher on 2 busy cores).
+ */
+function priced(
+  reading: MeterReading,
+  logBytes: number,
+  callbacks: number,
+  alone: { reading: MeterReading; callbacks: number },
+): KindCost {
   const per = (n: number) => n / callbacks;
   const sqsRequests = Object.entries(reading.sqs)
     .filter(([operation]) => operation !== "ReceiveMessage (empty)")
     .reduce((sum, [, n]) => sum + n, 0);
   const invocations = Object.values(reading.invocations).reduce((a, b) => a + b, 0);
-  const gbSeconds = Object.entries(reading.durationMs).reduce((sum, [name, ms]) => {
-    const memory = WORKERS.has(name) ? WORKER_FUNCTION.memorySize : ROUTE_FUNCTION.memorySize;
-    return sum + (ms / 1000) * (memory / 1024);
-  }, 0);
+  const gbSeconds =
+    (callbacks / alone.callbacks) *
+    Object.entries(alone.reading.durationMs).reduce((sum, [name, ms]) => {
+      const memory = WORKERS.has(name) ? WORKER_FUNCTION.memorySize : ROUTE_FUNCTION.memorySize;
+      return sum + (ms / 1000) * (memory / 1024);
+    }, 0);
   const perMillion = {
     "HTTP API": 1e6 * PRICES.httpApiRequest,
     "Lambda requests": 1e6 * per(invocations) * PRICES.lambdaRequest,
@@ -324,7 +337,14 @@ export async function costSection(options: {
       });
       if (Object.keys(refused).length > 0)
         throw new Error(`${kind} refused: ${JSON.stringify(refused)}`);
-      perKind[kind] = priced(meter.since(before), bytes, options.perKind);
+      const batched = meter.since(before);
+      // The same kind again, one callback at a time, for the durations (see priced).
+      const aloneCount = Math.max(10, Math.ceil(options.perKind / 3));
+      const beforeAlone = meter.read();
+      await drive(local, make, aloneCount, 1);
+      await idle(local);
+      const alone = { reading: meter.since(beforeAlone), callbacks: aloneCount };
+      perKind[kind] = priced(batched, bytes, options.perKind, alone);
     }
 
     const components = Object.keys(Object.values(perKind)[0]?.perMillion ?? {});
