@@ -143,7 +143,9 @@ async function show(seq) {
   render();
   const response = await fetch(`/api/exchanges/${seq}`);
   const detail = await response.json();
-  if (selected !== seq) return;
+  // Another row was chosen meanwhile, or the user began editing a detail drawn meanwhile:
+  // drawing this one now would throw their edits away.
+  if (selected !== seq || editing) return;
   const e = detail.entry;
 
   const result = el("span", { className: "muted" });
