@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventId, REPLY_EVENT_TYPES } from "../../functions/events/event";
 import { CALLBACK_TYPES } from "../../functions/model/callbacks";
@@ -5,6 +7,7 @@ import { ROUTES } from "../../functions/routes";
 import { committedSchemaValidator, subscribeQueue } from "../support/events";
 import { allFixtures, INVALID_VARIANT, loadFixture } from "../support/fixtures";
 import { startTestStack, type TestStack } from "../support/local";
+import { runScript } from "../support/run-script";
 
 /**
  * Events out, over HTTP: the local stack as `npm start` runs it, with a consumer's queues
@@ -84,4 +87,75 @@ describe("events flow out of the local stack", () => {
     if (!record) throw new Error("no Success report recorded");
     expect(again.map(({ event }) => event.id)).toEqual([eventId(record, "record")]);
   }, 60_000);
+});
+
+describe("npm run events -- replay", () => {
+  const replay = (...args: string[]) => {
+    const { services } = local.stack;
+    return runScript("scripts/events.ts", [
+      "replay",
+      ...args,
+      "--endpoint",
+      services.dynamodbEndpoint,
+      "--table",
+      services.tableName,
+      "--sns-endpoint",
+      services.snsEndpoint,
+      "--topic",
+      services.eventsTopicArn,
+    ]);
+  };
+
+  it("publishes every stored record's events again with their original ids", async () => {
+    await local.waitUntilIdle("all");
+    const original = new Map(all.received.map(({ event }) => [event.id, event]));
+    await all.drain(300);
+    const { code, stdout, stderr } = await replay("--since", "1h");
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const replayed = await all.drain();
+    expect(stdout).toContain(`Replayed ${replayed.length} of ${replayed.length} event(s)`);
+    // Each event once, the same as first published (id, type, time, data).
+    expect(new Set(replayed.map(({ event }) => event.id)).size).toBe(replayed.length);
+    expect(replayed.map(({ event }) => event.id).sort()).toEqual([...original.keys()].sort());
+    for (const { event } of replayed) expect(event).toEqual(original.get(event.id));
+  }, 90_000);
+
+  it("replays one type, and posts to a URL as plain JSON with --to", async () => {
+    const bodies: unknown[] = [];
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk) => {
+        body += chunk;
+      });
+      req.on("end", () => {
+        bodies.push({ type: req.headers["content-type"], event: JSON.parse(body) });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+      const { code } = await replay("--since", "1h", "--type", "sms.reply.sent", "--to", url);
+      expect(code).toBe(0);
+      const sent = all.received.filter(({ event }) => event.type === "sms.reply.sent");
+      expect(sent.length).toBeGreaterThan(0);
+      expect(bodies).toHaveLength(new Set(sent.map(({ event }) => event.id)).size);
+      for (const body of bodies) {
+        expect(body).toMatchObject({ type: "application/json", event: { type: "sms.reply.sent" } });
+      }
+      // Nothing went to the topic.
+      expect(await all.drain(500)).toEqual([]);
+    } finally {
+      server.close();
+    }
+  }, 90_000);
+
+  it("refuses a --since it cannot read, with a one-line reason", async () => {
+    const { code, stderr } = await replay("--since", "yesterday-ish");
+    expect(code).toBe(2);
+    expect(stderr.split("\n")[0]).toBe(
+      "--since must be an ISO date or a duration (30m, 6h, 7d), not yesterday-ish",
+    );
+  });
 });
