@@ -11,6 +11,7 @@ import {
 import { MathExpression, Metric, Stats } from "aws-cdk-lib/aws-cloudwatch";
 import { AttributeType, BillingMode, ProjectionType, Table } from "aws-cdk-lib/aws-dynamodb";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
+import type { Topic } from "aws-cdk-lib/aws-sns";
 import type { Construct } from "constructs";
 import { METRIC_NAMESPACE, METRIC_SERVICE } from "../functions/reply/metrics";
 import {
@@ -28,6 +29,7 @@ import { Alarms } from "./constructs/alarms";
 import type { AppFunction } from "./constructs/app-function";
 import { CallbackApi } from "./constructs/callback-api";
 import { OperationsDashboard } from "./constructs/dashboard";
+import { Events } from "./constructs/events";
 import { QueueWorker } from "./constructs/queue-worker";
 import { RouteFunction } from "./constructs/route-function";
 import { WorkQueue } from "./constructs/work-queue";
@@ -75,6 +77,10 @@ export class AtCallbacksStack extends Stack {
   readonly queues = new Map<QueueName, WorkQueue>();
   readonly api: CallbackApi;
   readonly alarms: Alarms;
+  /** The events topic and its key (docs/events.md). */
+  readonly events: Events;
+  /** Where every new record and reply state change is published: subscribe to it. */
+  readonly eventsTopic: Topic;
   /** By route name. */
   readonly routeFunctions = new Map<string, AppFunction>();
   /** By worker name. */
@@ -124,6 +130,8 @@ export class AtCallbacksStack extends Stack {
       );
     }
     this.alarms = new Alarms(this, "Alarms", { email: config.alarmEmail });
+    this.events = new Events(this, "Events");
+    this.eventsTopic = this.events.topic;
     this.api = new CallbackApi(this, "Callbacks", {
       stageName: config.stageName,
       throttleRate: config.throttleRate,
@@ -221,6 +229,7 @@ export class AtCallbacksStack extends Stack {
       queues: (name) => this.queue(name),
       table: this.table,
       atCredentialsSecret: this.atCredentialsSecret,
+      events: this.events,
       maxConcurrency:
         worker.name === "replier" ? config.concurrency.replierMax : config.concurrency.recorderMax,
       tracing: config.tracing,
@@ -394,6 +403,11 @@ export class AtCallbacksStack extends Stack {
     });
     new CfnOutput(this, "AtCredentialsSecretArn", { value: this.atCredentialsSecret.secretArn });
     new CfnOutput(this, "AlarmTopicArn", { value: this.alarms.topic.topicArn });
+    new CfnOutput(this, "EventsTopicArn", {
+      value: this.eventsTopic.topicArn,
+      description:
+        "Every new record and reply state change, typed (docs/events.md): subscribe here",
+    });
   }
 }
 

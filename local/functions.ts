@@ -17,6 +17,7 @@ import { createUssdSessionHandler } from "../functions/handlers/ussd-session";
 import { createVoiceInstructHandler } from "../functions/handlers/voice-instruct";
 import type { RouteName, WorkerName } from "../functions/routes";
 import { createDocumentClient } from "../functions/shared/dynamodb";
+import { createSnsClient } from "../functions/shared/sns";
 import { createSqsClient } from "../functions/shared/sqs";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./constants";
 import type { Meter } from "./meter";
@@ -28,12 +29,13 @@ export type HttpHandler = ReturnType<typeof createAckHandler>;
 
 /** Clients on the local services, as the functions' own are on AWS; metered when asked. */
 export function localClients(
-  services: Pick<ServiceEndpoints, "sqsEndpoint" | "dynamodbEndpoint">,
+  services: Pick<ServiceEndpoints, "sqsEndpoint" | "snsEndpoint" | "dynamodbEndpoint">,
   meter?: Meter,
 ) {
   const base = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
   const clients = {
     sqs: createSqsClient({ ...base, endpoint: services.sqsEndpoint }),
+    sns: createSnsClient({ ...base, endpoint: services.snsEndpoint }),
     documents: createDocumentClient({ ...base, endpoint: services.dynamodbEndpoint }),
   };
   meter?.meterSqs(clients.sqs);
@@ -42,12 +44,14 @@ export function localClients(
 }
 
 type Clients = ReturnType<typeof localClients>;
+/** What the routes use: they publish no events. */
+type RouteClients = Pick<Clients, "sqs" | "documents">;
 
 interface RouteDeps {
   callback: CallbackConfig;
   settings: Env;
   services: ServiceEndpoints;
-  clients: Clients;
+  clients: RouteClients;
 }
 
 const ack = ({ callback, clients }: RouteDeps) => createAckHandler({ config: callback, clients });
@@ -81,7 +85,7 @@ export function routeHandlers(
   services: ServiceEndpoints,
   callbackKey: string,
   settings: Env,
-  clients: Clients,
+  clients: RouteClients,
 ): Map<RouteName, HttpHandler> {
   const callback: CallbackConfig = Object.freeze({
     eventsQueueUrl: services.eventsQueueUrl,
@@ -99,7 +103,11 @@ export function workerHandlers(
   settings: Env,
   clients: Clients,
 ): Record<WorkerName, SqsWorker> {
-  const env = { ...settings, TABLE_NAME: services.tableName };
+  const env = {
+    ...settings,
+    TABLE_NAME: services.tableName,
+    EVENTS_TOPIC_ARN: services.eventsTopicArn,
+  };
   return {
     recorder: createRecorderHandler({
       config: loadRecorderConfig(
@@ -128,5 +136,6 @@ export function workerHandlers(
 
 export const destroyClients = (clients: Clients) => {
   clients.sqs.destroy();
+  clients.sns.destroy();
   clients.documents.destroy();
 };

@@ -14,6 +14,10 @@ export interface RecorderConfig {
   readonly repliesEnabled: boolean;
   /** Its own queue's dead-letter queue: a message that can never be read goes there at once. */
   readonly deadLetterQueueUrl: string;
+  /** The SNS topic every record's event is published to (docs/events.md). */
+  readonly eventsTopicArn: string;
+  /** The stage named in every event (`STAGE`; `local` when unset). */
+  readonly stage: string;
 }
 
 export function loadRecorderConfig(
@@ -26,5 +30,7 @@ export function loadRecorderConfig(
     repliesQueueUrl: requiredEnv(env, "REPLIES_QUEUE_URL"),
     repliesEnabled: answersAnything(loadReplyPolicy(env, mode)),
     deadLetterQueueUrl: requiredEnv(env, "DEAD_LETTER_QUEUE_URL"),
+    eventsTopicArn: requiredEnv(env, "EVENTS_TOPIC_ARN"),
+    stage: env.STAGE || "local",
   });
 }

@@ -1,12 +1,19 @@
-import { isBlacklistReason } from "../model/reply-state";
+import { isBlacklistReason, isFinalDelivery } from "../model/reply-state";
 import { isOptOutMessage } from "../reply/policy";
 import { AT_RETRY_WINDOW_HOURS } from "../settings";
 import { type RecordItem, recordedCallback } from "../table/records";
-import type { ReplyStore } from "../table/replies";
+import {
+  deliveryFields,
+  deliveryUpdateOf,
+  type ReplyItem,
+  type ReplyStore,
+} from "../table/replies";
 
 export interface EffectResult {
   /** What changed besides the record itself, for the log line. */
   effects: string[];
+  /** The reply a delivery report is about, as it stands after the report (its events). */
+  reply?: ReplyItem;
 }
 
 /**
@@ -32,6 +39,7 @@ export async function applyCallbackEffects(
   receivedAt: string = item.receivedAt,
 ): Promise<EffectResult> {
   const effects: string[] = [];
+  let reply: ReplyItem | undefined;
   const since = suppressionTime(item.receivedAt, receivedAt);
   switch (item.type) {
     case "sms.incoming": {
@@ -65,7 +73,16 @@ export async function applyCallbackEffects(
       // The report is the reply's delivery status as recorded (record-store.ts reads it so):
       // the reply itself is not rewritten. Its link names the sender a blacklisting is for.
       const link = await store.replyForMessage(item.id);
-      if (link) effects.push("reply-delivery");
+      if (link) {
+        effects.push("reply-delivery");
+        // A final report is the reply's event: the reply is read back (for duplicates too, so
+        // it is published again after a crash) with this report as its delivery status.
+        const update = deliveryUpdateOf(item);
+        if (isFinalDelivery(update.status)) {
+          const stored = await store.getReply(link.inboundId);
+          if (stored) reply = { ...stored, ...deliveryFields(update) };
+        }
+      }
       if (isBlacklistReason(fields.failureReason)) {
         await store.suppress({
           phoneNumber: item.phones.phoneNumber ?? (fields.phoneNumber ?? "").trim(),
@@ -98,7 +115,7 @@ export async function applyCallbackEffects(
     default:
       break;
   }
-  return { effects };
+  return { effects, ...(reply ? { reply } : {}) };
 }
 
 const AT_RETRY_WINDOW_MS = AT_RETRY_WINDOW_HOURS * 3_600_000;

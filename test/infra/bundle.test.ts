@@ -17,7 +17,8 @@ interface Bundle {
   code: string;
 }
 
-const HTTP_MUST_NOT_BUNDLE = ["africastalking"];
+/** Only the workers talk to AT or publish events. */
+const HTTP_MUST_NOT_BUNDLE = ["africastalking", "@aws-sdk/client-sns"];
 /**
  * The SDK's default credential chain beyond its first link, and the STS and SSO clients it
  * carries: never reached on Lambda, whose credentials are in the environment
@@ -174,6 +175,14 @@ describe("the replier's bundle", () => {
 describe("HTTP budget", () => {
   it.each(entries.filter((e) => e.http).map((e) => [e.entry]))("%s is at most 300 KiB", (entry) => {
     expect(bundleOf(entry).bytes).toBeLessThanOrEqual(HTTP_BUDGET_BYTES);
+  });
+});
+
+const publishers = WORKERS.filter((w) => w.grants.publishesEvents).map((w) => ({ entry: w.entry }));
+
+describe.each(publishers)("bundle of $entry, a worker that publishes events", ({ entry }) => {
+  it("contains the SNS client it publishes them with", () => {
+    expect(bundleOf(entry).packages).toContain("@aws-sdk/client-sns");
   });
 });
 
