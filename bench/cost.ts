@@ -196,6 +196,7 @@ function priced(
     "Lambda requests": 1e6 * per(invocations) * PRICES.lambdaRequest,
     "Lambda duration": 1e6 * per(gbSeconds) * PRICES.lambdaGbSecond,
     SQS: 1e6 * per(sqsRequests) * PRICES.sqsRequest,
+    "SNS (events out)": 1e6 * per(reading.snsRequests) * PRICES.snsRequest,
     "DynamoDB writes": 1e6 * per(reading.wru) * PRICES.dynamoWru,
     "DynamoDB reads": 1e6 * per(reading.rru) * PRICES.dynamoRru,
     "CloudWatch Logs": 1e6 * (per(logBytes) / GB) * PRICES.logsGb,

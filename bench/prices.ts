@@ -5,7 +5,7 @@
  */
 export const PRICES = {
   source:
-    "aws.amazon.com/{api-gateway,lambda,sqs,dynamodb,cloudwatch}/pricing, us-east-1, read 2026-12-06",
+    "aws.amazon.com/{api-gateway,lambda,sqs,sns,dynamodb,cloudwatch}/pricing, us-east-1, read 2026-12-06",
   /** API Gateway HTTP API: $1.00 per million requests (first 300 million a month). */
   httpApiRequest: 1.0 / 1e6,
   /** Lambda, arm64: $0.20 per million requests, $0.0000133334 per GB-second. */
@@ -13,6 +13,11 @@ export const PRICES = {
   lambdaGbSecond: 0.0000133334,
   /** SQS standard queue: $0.40 per million requests (each 64 KB chunk of a payload is one). */
   sqsRequest: 0.4 / 1e6,
+  /**
+   * SNS standard topic: $0.50 per million publish requests (each 64 KB chunk is one; a
+   * PublishBatch of up to 10 messages is one request). Deliveries to SQS cost nothing.
+   */
+  snsRequest: 0.5 / 1e6,
   /** DynamoDB on-demand, standard table class: $0.625 per million WRU, $0.125 per million RRU. */
   dynamoWru: 0.625 / 1e6,
   dynamoRru: 0.125 / 1e6,

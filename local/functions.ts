@@ -39,6 +39,7 @@ export function localClients(
     documents: createDocumentClient({ ...base, endpoint: services.dynamodbEndpoint }),
   };
   meter?.meterSqs(clients.sqs);
+  meter?.meterSns(clients.sns);
   meter?.meterDocuments(clients.documents);
   return clients;
 }

@@ -1,9 +1,11 @@
 /**
  * What the local stack's functions spend, counted where AWS bills it: DynamoDB capacity as the
  * table reports it (`ReturnConsumedCapacity: INDEXES` on every call, so DynamoDB Local answers
- * with real per-index units), SQS requests by operation, Lambda invocations and their duration.
+ * with real per-index units), SQS requests by operation, SNS publish requests (the events out),
+ * Lambda invocations and their duration.
  * The bench's cost section and the capacity test read it; `npm start` does not meter.
  */
+import type { SNSClient } from "@aws-sdk/client-sns";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 
@@ -16,6 +18,8 @@ export interface MeterReading {
   capacityReported: boolean;
   /** SQS requests by operation (`SendMessage`…), the functions' and the event source's. */
   sqs: Record<string, number>;
+  /** SNS publish requests as billed: each 64 KB chunk of a request's messages is one. */
+  snsRequests: number;
   /** Lambda invocations and their summed wall time, by function (route or worker name). */
   invocations: Record<string, number>;
   durationMs: Record<string, number>;
@@ -27,6 +31,7 @@ export interface Meter {
   since(earlier: MeterReading): MeterReading;
   meterDocuments(client: DynamoDBDocumentClient): void;
   meterSqs(client: SQSClient): void;
+  meterSns(client: SNSClient): void;
   /** Counts one invocation of `name` and its wall time. */
   timed<A extends unknown[], R>(
     name: string,
@@ -55,6 +60,7 @@ const empty = (): MeterReading => ({
   wruBy: {},
   capacityReported: false,
   sqs: {},
+  snsRequests: 0,
   invocations: {},
   durationMs: {},
 });
@@ -85,6 +91,7 @@ export function createMeter(): Meter {
         wruBy: minus(total.wruBy, earlier.wruBy),
         capacityReported: total.capacityReported,
         sqs: minus(total.sqs, earlier.sqs),
+        snsRequests: total.snsRequests - earlier.snsRequests,
         invocations: minus(total.invocations, earlier.invocations),
         durationMs: minus(total.durationMs, earlier.durationMs),
       };
@@ -128,6 +135,26 @@ export function createMeter(): Meter {
           return result;
         },
         { step: "initialize", name: "meterRequests" },
+      );
+    },
+    meterSns(client) {
+      client.middlewareStack.add(
+        (next, context) => async (args) => {
+          const input = args.input as {
+            Message?: string;
+            PublishBatchRequestEntries?: { Message?: string }[];
+          };
+          const messages = input.PublishBatchRequestEntries?.map((e) => e.Message) ?? [
+            input.Message,
+          ];
+          const bytes = messages.reduce((n, m) => n + Buffer.byteLength(m ?? ""), 0);
+          const result = await next(args);
+          if (/^Publish(Batch)?Command$/.test(context.commandName ?? "")) {
+            total.snsRequests += Math.max(1, Math.ceil(bytes / (64 * 1024)));
+          }
+          return result;
+        },
+        { step: "initialize", name: "meterPublishes" },
       );
     },
     timed(name, fn) {
