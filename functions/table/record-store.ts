@@ -6,6 +6,7 @@ import {
   QueryCommand,
   type QueryCommandInput,
 } from "@aws-sdk/lib-dynamodb";
+import { isDeliveryItem } from "./deliveries";
 import { monthOf, phonePartition, recordPartition, TABLE, typePartition } from "./keys";
 import { decodeRecordItem, RECORD_TYPES, type RecordItem, type RecordType } from "./records";
 
@@ -183,7 +184,8 @@ async function queryAll(
         ExclusiveStartKey: start,
       }),
     );
-    items.push(...(page.Items ?? []).map(decodeRecordItem));
+    // Deliveries of forwarded events share a record's partition (functions/table/deliveries.ts).
+    items.push(...(page.Items ?? []).filter((item) => !isDeliveryItem(item)).map(decodeRecordItem));
     start = page.LastEvaluatedKey;
   } while (start && (limit === undefined || items.length < limit));
   return items;
