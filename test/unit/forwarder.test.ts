@@ -148,7 +148,11 @@ describe("forwarding one event", () => {
       outcome: "retry",
       error: "no answer within 1 s",
     });
-    const down = deps({ endpoint: { name: "crm", url: "http://127.0.0.1:1/hook" } });
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const down = deps({ endpoint: { name: "crm", url: `http://127.0.0.1:${port}/hook` } });
     expect(await forwardEvent({ event, body }, first, down.d)).toMatchObject({
       outcome: "retry",
       error: "connection failed: ECONNREFUSED",
