@@ -10,7 +10,9 @@ import {
 } from "aws-cdk-lib";
 import { MathExpression, Metric, Stats } from "aws-cdk-lib/aws-cloudwatch";
 import { AttributeType, BillingMode, ProjectionType, Table } from "aws-cdk-lib/aws-dynamodb";
+import { Alias } from "aws-cdk-lib/aws-kms";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
+import { type ITopic, Topic } from "aws-cdk-lib/aws-sns";
 import type { Construct } from "constructs";
 import { METRIC_NAMESPACE, METRIC_SERVICE } from "../functions/reply/metrics";
 import {
@@ -28,6 +30,7 @@ import { Alarms } from "./constructs/alarms";
 import type { AppFunction } from "./constructs/app-function";
 import { CallbackApi } from "./constructs/callback-api";
 import { OperationsDashboard } from "./constructs/dashboard";
+import { Forwarding } from "./constructs/forwarding";
 import { QueueWorker } from "./constructs/queue-worker";
 import { RouteFunction } from "./constructs/route-function";
 import { WorkQueue } from "./constructs/work-queue";
@@ -80,6 +83,10 @@ export class AtCallbacksStack extends Stack {
   /** By worker name. */
   readonly workerFunctions = new Map<string, AppFunction>();
   readonly dashboard: OperationsDashboard;
+  /** The stage's events: one message per new record, with a `type` attribute to filter on. */
+  readonly eventsTopic: ITopic;
+  /** Signed forwarding to the endpoints of `forwardTo`, when there are any. */
+  readonly forwarding: Forwarding | undefined;
   private readonly stageName: string;
 
   constructor(scope: Construct, id: string, props: AtCallbacksStackProps) {
@@ -137,6 +144,29 @@ export class AtCallbacksStack extends Stack {
 
     for (const route of routes) this.addRoute(route, config);
     for (const worker of workers) this.addWorker(worker, config);
+
+    this.eventsTopic = new Topic(this, "EventsTopic", {
+      enforceSSL: true,
+      masterKey: Alias.fromAliasName(this, "EventsTopicKey", "alias/aws/sns"),
+    });
+    this.forwarding =
+      config.forwardTo.length > 0
+        ? new Forwarding(this, "Forward", {
+            topic: this.eventsTopic,
+            endpoints: config.forwardTo,
+            entry: `${REPO_ROOT}functions/handlers/forwarder.ts`,
+            table: this.table,
+            alarms: this.alarms,
+            secretRemovalPolicy: stateful,
+            logRetention: config.logRetentionDays,
+            tracing: config.tracing,
+            logLevel: config.logLevel,
+            environment: {
+              ...commonEnvironment(config),
+              ...(config.recordTtlDays ? { RECORD_TTL_DAYS: String(config.recordTtlDays) } : {}),
+            },
+          })
+        : undefined;
 
     this.addAlarms();
     this.dashboard = new OperationsDashboard(this, "Operations", {
