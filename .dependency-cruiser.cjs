@@ -4,6 +4,7 @@
  *   functions/handlers/   composition roots (one per function)
  *   functions/config/     config loaders (the only readers of process.env)
  *   functions/ingest/, functions/record/, functions/reply/, functions/forward/   the stages
+ *   functions/events/     the events that flow out: envelope, mapping from records, publisher
  *   functions/table/      storage adapters
  *   functions/engines/    the interactive engines (pure, with ports)
  *   functions/model/, functions/routes.ts   shared vocabulary: callbacks, envelope, record types, reply states
@@ -33,18 +34,23 @@ module.exports = {
     ),
     layer(
       "^functions/(model/|routes\\.ts)",
-      "^functions/(handlers|config|ingest|record|reply|forward|table|engines)/",
+      "^functions/(handlers|config|ingest|record|reply|forward|events|table|engines)/",
       "The shared vocabulary sits below every stage, the table and the engines.",
     ),
     layer(
       "^functions/engines/",
-      "^functions/(handlers|config|ingest|record|reply|forward|table)/",
+      "^functions/(handlers|config|ingest|record|reply|forward|events|table)/",
       "Engines are pure: their ports are implemented by table/.",
     ),
     layer(
       "^functions/table/",
-      "^functions/(handlers|config|ingest|record|reply|forward)/",
+      "^functions/(handlers|config|ingest|record|reply|forward|events)/",
       "The table layer knows no stage.",
+    ),
+    layer(
+      "^functions/events/",
+      "^functions/(handlers|config|ingest|record|reply|forward)/",
+      "Events are made from stored items; the stages publish them.",
     ),
     layer(
       "^functions/(ingest|record|reply|forward)/",

@@ -165,6 +165,8 @@ export interface WorkerGrants {
   readonly delaysRetries?: boolean;
   /** Reads the AT credentials secret (`AT_CREDENTIALS_SECRET_ARN`). */
   readonly atCredentials?: boolean;
+  /** Publishes to the events topic (`EVENTS_TOPIC_ARN`, docs/events.md). */
+  readonly publishesEvents?: boolean;
 }
 
 /** Queue consumers, invoked by the SQS event source mapping (or the local poller). */
@@ -181,13 +183,13 @@ const workers = [
     entry: "functions/handlers/recorder.ts",
     queue: "events",
     // Records, SMS effects (suppressions, reply delivery status, subscriptions); reply jobs.
-    grants: { table: "records-and-effects", sendsTo: ["replies"] },
+    grants: { table: "records-and-effects", sendsTo: ["replies"], publishesEvents: true },
   },
   {
     name: "replier",
     entry: "functions/handlers/replier.ts",
     queue: "replies",
-    grants: { table: "replies", delaysRetries: true, atCredentials: true },
+    grants: { table: "replies", delaysRetries: true, atCredentials: true, publishesEvents: true },
   },
 ] as const satisfies readonly Worker[];
 

@@ -10,9 +10,8 @@ import {
 } from "aws-cdk-lib";
 import { MathExpression, Metric, Stats } from "aws-cdk-lib/aws-cloudwatch";
 import { AttributeType, BillingMode, ProjectionType, Table } from "aws-cdk-lib/aws-dynamodb";
-import { Alias } from "aws-cdk-lib/aws-kms";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
-import { type ITopic, Topic } from "aws-cdk-lib/aws-sns";
+import type { Topic } from "aws-cdk-lib/aws-sns";
 import type { Construct } from "constructs";
 import { METRIC_NAMESPACE, METRIC_SERVICE } from "../functions/reply/metrics";
 import {
@@ -30,6 +29,7 @@ import { Alarms } from "./constructs/alarms";
 import type { AppFunction } from "./constructs/app-function";
 import { CallbackApi } from "./constructs/callback-api";
 import { OperationsDashboard } from "./constructs/dashboard";
+import { Events } from "./constructs/events";
 import { Forwarding } from "./constructs/forwarding";
 import { QueueWorker } from "./constructs/queue-worker";
 import { RouteFunction } from "./constructs/route-function";
@@ -78,13 +78,15 @@ export class AtCallbacksStack extends Stack {
   readonly queues = new Map<QueueName, WorkQueue>();
   readonly api: CallbackApi;
   readonly alarms: Alarms;
+  /** The events topic and its key (docs/events.md). */
+  readonly events: Events;
+  /** Where every new record and reply state change is published: subscribe to it. */
+  readonly eventsTopic: Topic;
   /** By route name. */
   readonly routeFunctions = new Map<string, AppFunction>();
   /** By worker name. */
   readonly workerFunctions = new Map<string, AppFunction>();
   readonly dashboard: OperationsDashboard;
-  /** The stage's events: one message per new record, with a `type` attribute to filter on. */
-  readonly eventsTopic: ITopic;
   /** Signed forwarding to the endpoints of `forwardTo`, when there are any. */
   readonly forwarding: Forwarding | undefined;
   private readonly stageName: string;
@@ -129,6 +131,8 @@ export class AtCallbacksStack extends Stack {
       );
     }
     this.alarms = new Alarms(this, "Alarms", { email: config.alarmEmail });
+    this.events = new Events(this, "Events");
+    this.eventsTopic = this.events.topic;
     this.api = new CallbackApi(this, "Callbacks", {
       stageName: config.stageName,
       throttleRate: config.throttleRate,
@@ -145,10 +149,6 @@ export class AtCallbacksStack extends Stack {
     for (const route of routes) this.addRoute(route, config);
     for (const worker of workers) this.addWorker(worker, config);
 
-    this.eventsTopic = new Topic(this, "EventsTopic", {
-      enforceSSL: true,
-      masterKey: Alias.fromAliasName(this, "EventsTopicKey", "alias/aws/sns"),
-    });
     this.forwarding =
       config.forwardTo.length > 0
         ? new Forwarding(this, "Forward", {
@@ -245,6 +245,7 @@ export class AtCallbacksStack extends Stack {
       queues: (name) => this.queue(name),
       table: this.table,
       atCredentialsSecret: this.atCredentialsSecret,
+      events: this.events,
       maxConcurrency:
         worker.name === "replier" ? config.concurrency.replierMax : config.concurrency.recorderMax,
       tracing: config.tracing,
@@ -417,6 +418,11 @@ export class AtCallbacksStack extends Stack {
     });
     new CfnOutput(this, "AtCredentialsSecretArn", { value: this.atCredentialsSecret.secretArn });
     new CfnOutput(this, "AlarmTopicArn", { value: this.alarms.topic.topicArn });
+    new CfnOutput(this, "EventsTopicArn", {
+      value: this.eventsTopic.topicArn,
+      description:
+        "Every new record and reply state change, typed (docs/events.md): subscribe here",
+    });
   }
 }
 

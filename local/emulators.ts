@@ -11,6 +11,7 @@ import {
   DynamoDBClient,
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
+import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import dynalite from "dynalite";
 import { buildApp } from "fauxqs";
@@ -90,6 +91,7 @@ export async function startEmulators(options: ServiceOptions): Promise<{
     "127.0.0.1",
   );
   const queues = await createQueues(sqsEndpoint, options.visibilityTimeoutSeconds);
+  const eventsTopicArn = await createTopic(sqsEndpoint, EVENTS_TOPIC_NAME);
 
   let recovered = 0;
   if (journal) {
@@ -106,7 +108,15 @@ export async function startEmulators(options: ServiceOptions): Promise<{
   }
 
   return {
-    endpoints: { sqsEndpoint, dynamodbEndpoint, tableName, recovered, ...queues },
+    endpoints: {
+      sqsEndpoint,
+      snsEndpoint: sqsEndpoint,
+      dynamodbEndpoint,
+      tableName,
+      recovered,
+      eventsTopicArn,
+      ...queues,
+    },
     async stop() {
       await sqs.close();
       journal?.close();
@@ -216,6 +226,24 @@ const indexProjection = (projection: IndexProjection) =>
     : projection.type === "KEYS_ONLY"
       ? { ProjectionType: "KEYS_ONLY" as const }
       : { ProjectionType: "INCLUDE" as const, NonKeyAttributes: [...projection.attributes] };
+
+/** The local events topic's name (the deployed one is named by CloudFormation). */
+const EVENTS_TOPIC_NAME = "events";
+
+/**
+ * The events topic: a standard topic, as deployed. Topics and their subscriptions live in memory:
+ * a subscriber subscribes again after a restart.
+ */
+async function createTopic(endpoint: string, name: string): Promise<string> {
+  const client = new SNSClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  try {
+    const { TopicArn } = await client.send(new CreateTopicCommand({ Name: name }));
+    if (!TopicArn) throw new Error(`could not create local topic ${name}`);
+    return TopicArn;
+  } finally {
+    client.destroy();
+  }
+}
 
 /**
  * Every work queue of settings.ts `QUEUES` and its dead-letter queue, with the deployed

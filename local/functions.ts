@@ -17,6 +17,7 @@ import { createUssdSessionHandler } from "../functions/handlers/ussd-session";
 import { createVoiceInstructHandler } from "../functions/handlers/voice-instruct";
 import type { RouteName, WorkerName } from "../functions/routes";
 import { createDocumentClient } from "../functions/shared/dynamodb";
+import { createSnsClient } from "../functions/shared/sns";
 import { createSqsClient } from "../functions/shared/sqs";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./constants";
 import type { SqsWorker } from "./poller";
@@ -26,21 +27,26 @@ import type { ServiceEndpoints } from "./services";
 export type HttpHandler = ReturnType<typeof createAckHandler>;
 
 /** Clients on the local services, as the functions' own are on AWS. */
-export function localClients(services: Pick<ServiceEndpoints, "sqsEndpoint" | "dynamodbEndpoint">) {
+export function localClients(
+  services: Pick<ServiceEndpoints, "sqsEndpoint" | "snsEndpoint" | "dynamodbEndpoint">,
+) {
   const base = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
   return {
     sqs: createSqsClient({ ...base, endpoint: services.sqsEndpoint }),
+    sns: createSnsClient({ ...base, endpoint: services.snsEndpoint }),
     documents: createDocumentClient({ ...base, endpoint: services.dynamodbEndpoint }),
   };
 }
 
 type Clients = ReturnType<typeof localClients>;
+/** What the routes use: they publish no events. */
+type RouteClients = Pick<Clients, "sqs" | "documents">;
 
 interface RouteDeps {
   callback: CallbackConfig;
   settings: Env;
   services: ServiceEndpoints;
-  clients: Clients;
+  clients: RouteClients;
 }
 
 const ack = ({ callback, clients }: RouteDeps) => createAckHandler({ config: callback, clients });
@@ -74,7 +80,7 @@ export function routeHandlers(
   services: ServiceEndpoints,
   callbackKey: string,
   settings: Env,
-  clients: Clients,
+  clients: RouteClients,
 ): Map<RouteName, HttpHandler> {
   const callback: CallbackConfig = Object.freeze({
     eventsQueueUrl: services.eventsQueueUrl,
@@ -92,7 +98,11 @@ export function workerHandlers(
   settings: Env,
   clients: Clients,
 ): Record<WorkerName, SqsWorker> {
-  const env = { ...settings, TABLE_NAME: services.tableName };
+  const env = {
+    ...settings,
+    TABLE_NAME: services.tableName,
+    EVENTS_TOPIC_ARN: services.eventsTopicArn,
+  };
   return {
     recorder: createRecorderHandler({
       config: loadRecorderConfig({
@@ -118,5 +128,6 @@ export function workerHandlers(
 
 export const destroyClients = (clients: Clients) => {
   clients.sqs.destroy();
+  clients.sns.destroy();
   clients.documents.destroy();
 };

@@ -17,6 +17,10 @@ export interface ServiceEndpoints {
   repliesQueueUrl: string;
   repliesQueueArn: string;
   repliesDlqUrl: string;
+  /** The embedded SNS (fauxqs serves it on the SQS port). */
+  snsEndpoint: string;
+  /** The events topic the workers publish to (docs/events.md): subscribe a queue to it. */
+  eventsTopicArn: string;
   /** Every work queue of settings.ts `QUEUES`, by name (the fields above name the same ones). */
   queues: Record<QueueName, LocalQueue>;
   /** Messages read back from the data directory's journal and put back on their queues. */

@@ -22,6 +22,9 @@ export interface LocalState {
   eventsDlqUrl: string;
   repliesQueueUrl: string;
   repliesDlqUrl: string;
+  /** The embedded SNS and the events topic (docs/events.md); absent in files of older versions. */
+  snsEndpoint?: string;
+  eventsTopicArn?: string;
   /** Linux thread ids of the stack's threads by what they run (LocalStack.threads), for the bench. */
   threads?: Record<string, number>;
 }

@@ -148,6 +148,8 @@ const state: LocalState = {
   eventsDlqUrl: stack.services.eventsDlqUrl,
   repliesQueueUrl: stack.services.repliesQueueUrl,
   repliesDlqUrl: stack.services.repliesDlqUrl,
+  snsEndpoint: stack.services.snsEndpoint,
+  eventsTopicArn: stack.services.eventsTopicArn,
   threads: stack.threads,
 };
 mkdirSync(".local", { recursive: true });

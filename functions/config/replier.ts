@@ -20,7 +20,9 @@ export interface ReplierConfig {
   /** Print outbox replies on stdout (`npm start`). */
   readonly printOutbox: boolean;
   readonly policy: ReplyPolicy;
-  /** The `stage` dimension of the reply metrics (`STAGE`; `local` when unset). */
+  /** The SNS topic a reply's state changes are published to (docs/events.md). */
+  readonly eventsTopicArn: string;
+  /** The `stage` dimension of the reply metrics and of events (`STAGE`; `local` when unset). */
   readonly stage: string;
 }
 
@@ -55,6 +57,7 @@ export function loadReplierConfig(
     recordTtlDays: optionalNumberEnv(env, "RECORD_TTL_DAYS"),
     repliesQueueUrl: requiredEnv(env, "REPLIES_QUEUE_URL"),
     deadLetterQueueUrl: requiredEnv(env, "DEAD_LETTER_QUEUE_URL"),
+    eventsTopicArn: requiredEnv(env, "EVENTS_TOPIC_ARN"),
     shortcode: env.AT_SHORTCODE || undefined,
     credentials,
     retryBaseDelaySeconds,

@@ -1,12 +1,6 @@
-import { RECORD_TYPES } from "../model/record-type";
+import { EVENT_TYPES } from "../events/event";
 
-/** The event types an endpoint may filter on: every record type and the reply state changes. */
-export const EVENT_TYPES = [
-  ...RECORD_TYPES,
-  "sms.reply.sent",
-  "sms.reply.delivered",
-  "sms.reply.failed",
-] as const;
+export { EVENT_TYPES };
 
 /** A user's endpoint as configured: events of `types` (all when absent) go to `url`. */
 export interface ForwardEndpoint {

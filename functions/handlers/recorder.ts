@@ -1,24 +1,30 @@
+import type { SNSClient } from "@aws-sdk/client-sns";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { loadRecorderConfig, type RecorderConfig } from "../config/recorder";
+import { snsEventPublisher } from "../events/publisher";
 import { parseEnvelope } from "../model/envelope";
 import { recorder } from "../record/recorder";
 import type { ReplyJob } from "../reply/job";
 import { EVENTS_QUEUE, WORKER_FUNCTION } from "../settings";
 import { builtOnce } from "../shared/cold-start";
 import { createDocumentClient } from "../shared/dynamodb";
+import { createSnsClient } from "../shared/sns";
 import { createSqsClient, sqsQueue } from "../shared/sqs";
 import { sqsWorker } from "../shared/sqs-worker";
 import { dynamoRecordStore } from "../table/record-store";
 import { dynamoReplyStore } from "../table/replies";
 
-/** The recorder: one record per queued callback, its SMS effects, a reply job per incoming SMS. */
+/**
+ * The recorder: one record per queued callback, its SMS effects, a reply job per incoming SMS,
+ * its event on the events topic.
+ */
 export function createRecorderHandler({
   config,
   clients,
 }: {
   config: RecorderConfig;
-  clients: { sqs: SQSClient; documents: DynamoDBDocumentClient };
+  clients: { sqs: SQSClient; sns: SNSClient; documents: DynamoDBDocumentClient };
 }) {
   return sqsWorker({
     name: "record",
@@ -30,6 +36,8 @@ export function createRecorderHandler({
       replyStore: dynamoReplyStore(clients.documents, config.tableName),
       replies: sqsQueue<ReplyJob>(config.repliesQueueUrl, clients.sqs),
       ttlDays: config.recordTtlDays,
+      events: snsEventPublisher(clients.sns, config.eventsTopicArn),
+      stage: config.stage,
     }),
     sqs: clients.sqs,
     deadLetterQueueUrl: config.deadLetterQueueUrl,
@@ -41,6 +49,6 @@ export function createRecorderHandler({
 export const handler = builtOnce(() =>
   createRecorderHandler({
     config: loadRecorderConfig(),
-    clients: { sqs: createSqsClient(), documents: createDocumentClient() },
+    clients: { sqs: createSqsClient(), sns: createSnsClient(), documents: createDocumentClient() },
   }),
 );

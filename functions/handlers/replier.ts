@@ -1,7 +1,10 @@
 import { randomUUID } from "node:crypto";
+import type { SNSClient } from "@aws-sdk/client-sns";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { loadReplierConfig, type ReplierConfig } from "../config/replier";
+import { snsEventPublisher } from "../events/publisher";
+import { publishReplyEvents } from "../reply/events";
 import { parseReplyJob } from "../reply/job";
 import { countMetrics } from "../reply/metrics";
 import { smsSenderFor } from "../reply/sender";
@@ -11,6 +14,7 @@ import { builtOnce } from "../shared/cold-start";
 import { createDocumentClient } from "../shared/dynamodb";
 import { logger } from "../shared/logger";
 import { maskPhone } from "../shared/phone";
+import { createSnsClient } from "../shared/sns";
 import { createSqsClient } from "../shared/sqs";
 import { sqsWorker } from "../shared/sqs-worker";
 import { dynamoReplyStore } from "../table/replies";
@@ -21,7 +25,7 @@ export function createReplierHandler({
   clients,
 }: {
   config: ReplierConfig;
-  clients: { sqs: SQSClient; documents: DynamoDBDocumentClient };
+  clients: { sqs: SQSClient; sns: SNSClient; documents: DynamoDBDocumentClient };
 }) {
   const deps: ReplyDeps = {
     store: dynamoReplyStore(clients.documents, config.tableName),
@@ -40,6 +44,7 @@ export function createReplierHandler({
     newAttemptId: randomUUID,
     metric: countMetrics(config.stage),
   };
+  const events = snsEventPublisher(clients.sns, config.eventsTopicArn);
   return sqsWorker({
     name: "reply",
     parse: parseReplyJob,
@@ -48,6 +53,7 @@ export function createReplierHandler({
     atIdField: "inboundId",
     async work(job, { receiveCount, deadline, fields }) {
       const result = await processReplyJob(job, { receiveCount, deadline }, deps);
+      await publishReplyEvents(deps.store, events, job.inboundId, result.state, config.stage);
       logger.info("reply", { ...fields, phoneNumber: maskPhone(job.recipient), ...result });
     },
     sqs: clients.sqs,
@@ -62,6 +68,6 @@ export function createReplierHandler({
 export const handler = builtOnce(() =>
   createReplierHandler({
     config: loadReplierConfig(),
-    clients: { sqs: createSqsClient(), documents: createDocumentClient() },
+    clients: { sqs: createSqsClient(), sns: createSnsClient(), documents: createDocumentClient() },
   }),
 );

@@ -1,12 +1,14 @@
-import { isBlacklistReason } from "../model/reply-state";
+import { isBlacklistReason, isFinalDelivery } from "../model/reply-state";
 import { isOptOutMessage } from "../reply/policy";
 import { AT_RETRY_WINDOW_HOURS } from "../settings";
 import { type RecordItem, recordedCallback } from "../table/records";
-import { deliveryUpdateOf, type ReplyStore } from "../table/replies";
+import { deliveryUpdateOf, type ReplyItem, type ReplyStore } from "../table/replies";
 
 export interface EffectResult {
   /** What changed besides the record itself, for the log line. */
   effects: string[];
+  /** The reply a delivery report is about, as it stands after the report (its events). */
+  reply?: ReplyItem;
 }
 
 /**
@@ -32,6 +34,7 @@ export async function applyCallbackEffects(
   receivedAt: string = item.receivedAt,
 ): Promise<EffectResult> {
   const effects: string[] = [];
+  let reply: ReplyItem | undefined;
   const since = suppressionTime(item.receivedAt, receivedAt);
   switch (item.type) {
     case "sms.incoming": {
@@ -67,6 +70,9 @@ export async function applyCallbackEffects(
       if (link) {
         const applied = await store.applyDelivery(link.inboundId, update);
         effects.push(applied ? "reply-delivery-updated" : "reply-delivery-unchanged");
+        // A final report is an event: read back for duplicates too, so it is published again
+        // after a crash.
+        if (isFinalDelivery(update.status)) reply = await store.getReply(link.inboundId);
       }
       if (isBlacklistReason(fields.failureReason)) {
         await store.suppress({
@@ -100,7 +106,7 @@ export async function applyCallbackEffects(
     default:
       break;
   }
-  return { effects };
+  return { effects, ...(reply ? { reply } : {}) };
 }
 
 const AT_RETRY_WINDOW_MS = AT_RETRY_WINDOW_HOURS * 3_600_000;

@@ -12,6 +12,7 @@ import {
 } from "../../functions/table/keys";
 import { pascal } from "../names";
 import { AppFunction, type FunctionSettings } from "./app-function";
+import type { Events } from "./events";
 import { onlyKeysStartingWith, prefixOf } from "./table-access";
 import type { WorkQueue } from "./work-queue";
 
@@ -59,6 +60,8 @@ export interface QueueWorkerProps extends Omit<FunctionSettings, "reservedConcur
   readonly table: ITable;
   /** The AT credentials, for a worker granted `atCredentials`. */
   readonly atCredentialsSecret: ISecret;
+  /** The events topic, for a worker granted `publishesEvents`. */
+  readonly events: Events;
   /** `MaximumConcurrency` of its event source mapping: a backlog takes at most this many. */
   readonly maxConcurrency: number;
 }
@@ -69,7 +72,7 @@ export interface QueueWorkerProps extends Omit<FunctionSettings, "reservedConcur
  */
 export class QueueWorker extends AppFunction {
   constructor(scope: Construct, id: string, props: QueueWorkerProps) {
-    const { worker, table, atCredentialsSecret } = props;
+    const { worker, table, atCredentialsSecret, events } = props;
     const { grants } = worker;
     const own = props.queues(worker.queue);
     const sendsTo = (grants.sendsTo ?? []).map((name) => ({ name, queue: props.queues(name) }));
@@ -96,6 +99,7 @@ export class QueueWorker extends AppFunction {
         ...(grants.atCredentials
           ? { AT_CREDENTIALS_SECRET_ARN: atCredentialsSecret.secretArn }
           : {}),
+        ...(grants.publishesEvents ? { EVENTS_TOPIC_ARN: events.topic.topicArn } : {}),
         ...props.environment,
       },
     });
@@ -132,6 +136,7 @@ export class QueueWorker extends AppFunction {
         }),
       );
     }
+    if (grants.publishesEvents) events.grantPublish(this.role);
     // Exactly what the event source mapping needs to poll (SqsEventSource would also grant
     // GetQueueUrl and ChangeMessageVisibility, which the mapping does not use).
     this.role.addToPrincipalPolicy(

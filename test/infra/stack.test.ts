@@ -171,6 +171,7 @@ describe("functions", () => {
         TABLE_NAME: ref(stack.table.tableName),
         REPLIES_QUEUE_URL: ref(replies.queueUrl),
         DEAD_LETTER_QUEUE_URL: ref(events.deadLetterQueue.queueUrl),
+        EVENTS_TOPIC_ARN: ref(stack.eventsTopic.topicArn),
       },
     });
     const replier = resources[fnId("replier", stack.workerFunctions)]?.Properties.Environment;
@@ -182,6 +183,7 @@ describe("functions", () => {
         REPLIES_QUEUE_URL: ref(replies.queueUrl),
         DEAD_LETTER_QUEUE_URL: ref(stack.queue("replies").deadLetterQueue.queueUrl),
         AT_CREDENTIALS_SECRET_ARN: ref(stack.atCredentialsSecret.secretArn),
+        EVENTS_TOPIC_ARN: ref(stack.eventsTopic.topicArn),
       },
     });
   });
@@ -234,6 +236,13 @@ describe("least privilege", () => {
       })),
     );
 
+  // Publishing to the events topic: the topic, and its key for exactly what SNS asks of it.
+  const publishEvents = [
+    { action: "sns:Publish", resource: ref(stack.eventsTopic.topicArn) },
+    { action: "kms:Decrypt", resource: ref(stack.events.key.keyArn) },
+    { action: "kms:GenerateDataKey", resource: ref(stack.events.key.keyArn) },
+  ];
+
   it("lets the recorder write records, consume its queue, queue reply jobs and dead-letter poison, nothing else", () => {
     const fn = stack.workerFunctions.get("recorder");
     if (!fn) throw new Error("missing");
@@ -253,6 +262,7 @@ describe("least privilege", () => {
         { action: "sqs:SendMessage", resource: ref(stack.queue("replies").queue.queueArn) },
         // A message that can never be read goes to the dead-letter queue on first sight.
         { action: "sqs:SendMessage", resource: ref(events.deadLetterQueue.queueArn) },
+        ...publishEvents,
       ]),
     );
   });
@@ -281,6 +291,7 @@ describe("least privilege", () => {
           action: "secretsmanager:GetSecretValue",
           resource: ref(stack.atCredentialsSecret.secretArn),
         },
+        ...publishEvents,
       ]),
     );
   });
@@ -734,5 +745,51 @@ describe("outputs", () => {
     expect(JSON.stringify(outputs.ReadCallbackKeyCommand?.Value)).toContain(
       "aws secretsmanager get-secret-value --secret-id ",
     );
+  });
+});
+
+describe("events topic", () => {
+  const topicId = logicalId(stack, stack.eventsTopic);
+  const keyId = logicalId(stack, stack.events.key);
+
+  it("is a standard topic encrypted with its own rotated key, its ARN an output", () => {
+    const topic = resources[topicId]?.Properties ?? {};
+    expect(topic.FifoTopic).toBeUndefined();
+    expect(topic.KmsMasterKeyId).toEqual({ "Fn::GetAtt": [keyId, "Arn"] });
+    expect(resources[keyId]?.Properties.EnableKeyRotation).toBe(true);
+    const outputs = json.Outputs as Record<string, { Value: unknown }>;
+    expect(outputs.EventsTopicArn?.Value).toEqual({ Ref: topicId });
+  });
+
+  it("refuses publishing and subscribing without TLS", () => {
+    const policies = ofType("AWS::SNS::TopicPolicy").filter(([, p]) =>
+      JSON.stringify(p.Properties.Topics).includes(topicId),
+    );
+    expect(policies).toHaveLength(1);
+    const document = policies[0]?.[1].Properties.PolicyDocument as { Statement: unknown[] };
+    expect(document.Statement).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Effect: "Deny",
+          Principal: "*",
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+          Resource: { Ref: topicId },
+        }),
+      ]),
+    );
+  });
+
+  it("is published to by the recorder and the replier alone", () => {
+    const publishers = ofType("AWS::IAM::Policy")
+      .filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes('"sns:Publish"'))
+      .filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes(topicId))
+      .flatMap(([, p]) => p.Properties.Roles as unknown[]);
+    const roleOf = (name: string) => {
+      const fn = stack.workerFunctions.get(name);
+      if (!fn) throw new Error(`no ${name}`);
+      return { Ref: logicalId(stack, fn.role) };
+    };
+    expect(publishers).toEqual(expect.arrayContaining([roleOf("recorder"), roleOf("replier")]));
+    expect(publishers).toHaveLength(2);
   });
 });

@@ -6,6 +6,7 @@ import { fixedCallbackKeys, loadCallbackConfig } from "../../functions/config/ca
 import { createRecorderHandler } from "../../functions/handlers/recorder";
 import type { Envelope } from "../../functions/model/envelope";
 import { createDocumentClient } from "../../functions/shared/dynamodb";
+import { createSnsClient } from "../../functions/shared/sns";
 import { createSqsClient, sqsQueue } from "../../functions/shared/sqs";
 import { lambdaContext } from "../../local/apigw";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/constants";
@@ -82,9 +83,12 @@ describe("every call to another service is bounded", () => {
         recordTtlDays: undefined,
         repliesQueueUrl: "http://sqs.us-east-1.localhost/000000000000/replies",
         deadLetterQueueUrl: "http://sqs.us-east-1.localhost/000000000000/events-dlq",
+        eventsTopicArn: "arn:aws:sns:us-east-1:000000000000:events",
+        stage: "local",
       },
       clients: {
         sqs: createSqsClient({ ...LOCAL, endpoint: blackHoleUrl }),
+        sns: createSnsClient({ ...LOCAL, endpoint: blackHoleUrl }),
         documents: createDocumentClient({ ...LOCAL, endpoint: blackHoleUrl }),
       },
     });

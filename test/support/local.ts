@@ -199,6 +199,7 @@ export function localWorkers(services: ServiceEndpoints, settings: Env = {}) {
     ...workerHandlers(services, settings, clients),
     stop() {
       clients.sqs.destroy();
+      clients.sns.destroy();
       clients.documents.destroy();
     },
   };
