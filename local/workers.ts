@@ -1,9 +1,10 @@
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { Env } from "../functions/config/env";
 import { type QueueName, WORKERS, type WorkerName } from "../functions/routes";
-import { QUEUES, WORKER_FUNCTION } from "../functions/settings";
+import { FORWARD_QUEUE, QUEUES, WORKER_FUNCTION } from "../functions/settings";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./constants";
-import { destroyClients, localClients, workerHandlers } from "./functions";
+import { createForwardQueues, localForwardEndpoints } from "./forwarding";
+import { destroyClients, forwarderHandler, localClients, workerHandlers } from "./functions";
 import { type Poller, startPoller } from "./poller";
 import type { ServiceEndpoints } from "./services";
 
@@ -50,6 +51,23 @@ export async function startWorkers(
       onError,
     });
   });
+  // npm start --forward-to: a queue on the events topic and a forwarder per endpoint.
+  const forwardQueues = await createForwardQueues(services, sqs, localForwardEndpoints(settings));
+  for (const queue of forwardQueues) {
+    pollers.push(
+      startPoller({
+        concurrency: 1,
+        batchSize: FORWARD_QUEUE.batchSize,
+        timeoutMs: WORKER_FUNCTION.timeoutSeconds * 1000,
+        client: sqs,
+        queueUrl: queue.url,
+        queueArn: queue.arn,
+        functionName: `forwarder ${queue.endpoint.name}`,
+        worker: forwarderHandler(services, settings, clients, queue),
+        onError,
+      }),
+    );
+  }
   return {
     async stop(options) {
       await Promise.all(pollers.map((p) => p.stop(options)));
