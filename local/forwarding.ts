@@ -1,23 +1,12 @@
 import { SetSubscriptionAttributesCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  GetQueueUrlCommand,
-  type SQSClient,
-} from "@aws-sdk/client-sqs";
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { Env } from "../functions/config/env";
 import { type ForwardEndpoint, parseForwardTo } from "../functions/forward/endpoints";
 import { FORWARD_QUEUE } from "../functions/settings";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./constants";
-import type { ServiceEndpoints } from "./service-options";
+import type { LocalForwardQueue, ServiceEndpoints } from "./service-options";
 
-/** An endpoint of `npm start -- --forward-to` and its queues. */
-export interface LocalForwardQueue {
-  endpoint: ForwardEndpoint;
-  url: string;
-  arn: string;
-  dlqUrl: string;
-}
+export type { LocalForwardQueue };
 
 /** The endpoints of the local stack: `FORWARD_TO` in its settings (npm start --forward-to). */
 export const localForwardEndpoints = (settings: Env): ForwardEndpoint[] =>
@@ -87,22 +76,4 @@ export async function createForwardQueues(
   } finally {
     sns.destroy();
   }
-}
-
-/** The queues of endpoints already created (by the stack's workers), for the tools. */
-export async function forwardQueueUrls(
-  sqs: SQSClient,
-  endpoints: readonly ForwardEndpoint[],
-): Promise<{ name: string; url: string; dlqUrl: string }[]> {
-  return Promise.all(
-    endpoints.map(async (endpoint) => {
-      const url = async (name: string) =>
-        (await sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl ?? "";
-      return {
-        name: `forward-${endpoint.name}`,
-        url: await url(queueName(endpoint)),
-        dlqUrl: await url(deadLetterQueueName(endpoint)),
-      };
-    }),
-  );
 }

@@ -3,7 +3,6 @@ import type { Env } from "../functions/config/env";
 import { type QueueName, WORKERS, type WorkerName } from "../functions/routes";
 import { FORWARD_QUEUE, QUEUES, WORKER_FUNCTION } from "../functions/settings";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./constants";
-import { createForwardQueues, localForwardEndpoints } from "./forwarding";
 import { destroyClients, forwarderHandler, localClients, workerHandlers } from "./functions";
 import { type Poller, startPoller } from "./poller";
 import type { ServiceEndpoints } from "./services";
@@ -52,8 +51,7 @@ export async function startWorkers(
     });
   });
   // npm start --forward-to: a queue on the events topic and a forwarder per endpoint.
-  const forwardQueues = await createForwardQueues(services, sqs, localForwardEndpoints(settings));
-  for (const queue of forwardQueues) {
+  for (const queue of services.forwardQueues ?? []) {
     pollers.push(
       startPoller({
         concurrency: 1,

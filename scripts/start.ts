@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { loadReplyPolicy } from "../functions/reply/policy";
 import { ROUTES } from "../functions/routes";
 import { consoleOutput, reloadLine } from "../local/console";
-import { forwardQueueUrls, localForwardEndpoints } from "../local/forwarding";
+import { localForwardEndpoints } from "../local/forwarding";
 import { startInspector } from "../local/inspector/server";
 import { LOCAL_LOG_FILE, logFileWriter } from "../local/log-file";
 import type { LocalStack } from "../local/stack";
@@ -165,8 +165,14 @@ const state: LocalState = {
   repliesDlqUrl: stack.services.repliesDlqUrl,
   snsEndpoint: stack.services.snsEndpoint,
   eventsTopicArn: stack.services.eventsTopicArn,
-  ...(forwardSecret
-    ? { forwardQueues: await forwardQueueUrls(stack.clients.sqs, localForwardEndpoints(settings)) }
+  ...(stack.services.forwardQueues?.length
+    ? {
+        forwardQueues: stack.services.forwardQueues.map((q) => ({
+          name: `forward-${q.endpoint.name}`,
+          url: q.url,
+          dlqUrl: q.dlqUrl,
+        })),
+      }
     : {}),
   threads: stack.threads,
 };
