@@ -18,6 +18,7 @@ export const COMMANDS = [
   "dlq",
   "simulate",
   "suppressions",
+  "events",
   "urls",
   "smoke",
   "airtime:pending",

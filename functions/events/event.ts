@@ -4,7 +4,7 @@ import { CALLBACK_TYPES, CALLBACKS, type CallbackType } from "../model/callbacks
 import { isFinalDelivery } from "../model/reply-state";
 import type { ItemKey } from "../table/keys";
 import type { RecordItem } from "../table/records";
-import type { ReplyItem } from "../table/replies";
+import { decodeReplyItem, type ReplyItem } from "../table/replies";
 
 /** The schema version of every event below; a breaking change to an envelope or `data` bumps it. */
 export const EVENT_VERSION = 1;
@@ -156,4 +156,14 @@ export function replyDeliveryEvents(reply: ReplyItem, stage: string): CallbackEv
   return status.toLowerCase() === "success"
     ? [replyEvent(reply, "sms.reply.delivered", "delivered", at, stage)]
     : [replyEvent(reply, "sms.reply.failed", "failed:delivery", at, stage)];
+}
+
+/**
+ * Every event a stored record stands for, as first published (same ids): a callback record's
+ * own, or a reply's state changes. What `npm run events -- replay` publishes again.
+ */
+export function storedEvents(record: RecordItem, stage: string): CallbackEvent[] {
+  if (hasRecordEvent(record)) return [recordEvent(record, stage)];
+  const reply = decodeReplyItem(record);
+  return [...replySendEvents(reply, stage), ...replyDeliveryEvents(reply, stage)];
 }

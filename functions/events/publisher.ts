@@ -3,53 +3,79 @@ import type { CallbackEvent } from "./event";
 
 /** The port the workers publish events through. */
 export interface EventPublisher {
-  /** Resolves once the event is on the topic; rejects when it is not (the caller retries). */
-  publish(event: CallbackEvent): Promise<void>;
+  /** Resolves once every one of the events is on the topic; rejects when one is not. */
+  publish(events: readonly CallbackEvent[]): Promise<void>;
+}
+
+/**
+ * A publisher that gathers the events of the messages a worker processes together into
+ * PublishBatch calls: `enter` marks a message's work, and the events wait until every message
+ * in work is waiting on its publish (or has ended), or `maxWaitMs` at most.
+ */
+export interface BatchingPublisher extends EventPublisher {
+  /** Marks one message's work as under way; call the returned function when it ends. */
+  enter(): () => void;
 }
 
 /** SNS PublishBatch takes at most this many messages. */
 export const MAX_PUBLISH_BATCH = 10;
 
-export interface SnsPublisherOptions {
-  /** How long the first event of a batch waits for others (a worker's records run in parallel). */
-  lingerMs?: number;
-}
-
-interface Pending {
-  event: CallbackEvent;
+interface Waiting {
+  events: readonly CallbackEvent[];
   resolve(): void;
   reject(error: Error): void;
 }
 
 /**
- * Publishes to the events topic in batches: the events published while a batch fills (up to
- * 10, or for `lingerMs`) go in one PublishBatch call. Each caller learns the fate of its own
- * event, so a worker reports only the messages whose events failed. Every message carries the
- * String attribute `type` for subscription filter policies.
+ * The SNS adapter: the events topic, in PublishBatch calls of up to 10. Each caller learns the
+ * fate of its own events, so a worker reports back only the messages whose events failed.
+ * Every message carries the String attribute `type` for subscription filter policies.
  */
 export function snsEventPublisher(
   client: SNSClient,
   topicArn: string,
-  options: SnsPublisherOptions = {},
-): EventPublisher {
-  const lingerMs = options.lingerMs ?? 10;
-  let pending: Pending[] = [];
+  options: { maxWaitMs?: number } = {},
+): BatchingPublisher {
+  const maxWaitMs = options.maxWaitMs ?? 1_000;
+  let active = 0;
+  let waiting: Waiting[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   const flush = () => {
     if (timer) clearTimeout(timer);
     timer = undefined;
-    const batch = pending;
-    pending = [];
-    if (batch.length > 0) void send(batch);
+    const callers = waiting;
+    waiting = [];
+    const entries = callers.flatMap((caller) => caller.events.map((event) => ({ caller, event })));
+    const failures = new Map<Waiting, Error>();
+    const chunks: (typeof entries)[] = [];
+    for (let i = 0; i < entries.length; i += MAX_PUBLISH_BATCH) {
+      chunks.push(entries.slice(i, i + MAX_PUBLISH_BATCH));
+    }
+    void Promise.all(
+      chunks.map(async (chunk) => {
+        for (const [index, error] of await publishChunk(chunk.map((e) => e.event))) {
+          const owner = chunk[index]?.caller;
+          if (owner) failures.set(owner, error);
+        }
+      }),
+    ).then(() => {
+      for (const caller of callers) {
+        const error = failures.get(caller);
+        if (error) caller.reject(error);
+        else caller.resolve();
+      }
+    });
   };
 
-  const send = async (batch: Pending[]) => {
+  /** Publishes up to 10 events; the failed ones by index, with why. */
+  const publishChunk = async (events: CallbackEvent[]): Promise<Map<number, Error>> => {
+    const failed = new Map<number, Error>();
     try {
       const { Successful = [], Failed = [] } = await client.send(
         new PublishBatchCommand({
           TopicArn: topicArn,
-          PublishBatchRequestEntries: batch.map(({ event }, i) => ({
+          PublishBatchRequestEntries: events.map((event, i) => ({
             Id: String(i),
             Message: JSON.stringify(event),
             MessageAttributes: { type: { DataType: "String", StringValue: event.type } },
@@ -57,30 +83,54 @@ export function snsEventPublisher(
         }),
       );
       const ok = new Set(Successful.map((s) => s.Id));
-      const failed = new Map(Failed.map((f) => [f.Id, f]));
-      for (const [i, p] of batch.entries()) {
-        const id = String(i);
-        if (ok.has(id)) {
-          p.resolve();
-          continue;
-        }
-        const f = failed.get(id);
+      const refused = new Map(Failed.map((f) => [f.Id, f]));
+      for (const [i, event] of events.entries()) {
+        if (ok.has(String(i))) continue;
+        const f = refused.get(String(i));
         const reason = f ? `${f.Code ?? "error"} ${f.Message ?? ""}`.trim() : "no answer for it";
-        p.reject(new Error(`event ${p.event.id} not published: ${reason}`));
+        failed.set(i, new Error(`event ${event.id} (${event.type}) not published: ${reason}`));
       }
     } catch (error) {
       const cause = error instanceof Error ? error : new Error(String(error));
-      for (const p of batch) p.reject(cause);
+      for (const i of events.keys()) failed.set(i, cause);
     }
+    return failed;
+  };
+
+  const flushWhenAllWait = () => {
+    if (waiting.length > 0 && waiting.length >= active) flush();
   };
 
   return {
-    publish(event) {
+    enter() {
+      active++;
+      let ended = false;
+      return () => {
+        if (ended) return;
+        ended = true;
+        active--;
+        flushWhenAllWait();
+      };
+    },
+    publish(events) {
+      if (events.length === 0) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
-        pending.push({ event, resolve, reject });
-        if (pending.length >= MAX_PUBLISH_BATCH) flush();
-        else timer ??= setTimeout(flush, lingerMs);
+        waiting.push({ events, resolve, reject });
+        timer ??= setTimeout(flush, maxWaitMs);
+        flushWhenAllWait();
       });
     },
   };
 }
+
+/** Runs one message's work as part of the publisher's current batch (see `enter`). */
+export const inEventBatch =
+  <A extends unknown[]>(publisher: BatchingPublisher, work: (...args: A) => Promise<void>) =>
+  async (...args: A): Promise<void> => {
+    const leave = publisher.enter();
+    try {
+      await work(...args);
+    } finally {
+      leave();
+    }
+  };

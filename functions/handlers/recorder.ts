@@ -2,7 +2,7 @@ import type { SNSClient } from "@aws-sdk/client-sns";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { loadRecorderConfig, type RecorderConfig } from "../config/recorder";
-import { snsEventPublisher } from "../events/publisher";
+import { inEventBatch, snsEventPublisher } from "../events/publisher";
 import { parseEnvelope } from "../model/envelope";
 import { recorder } from "../record/recorder";
 import type { ReplyJob } from "../reply/job";
@@ -26,19 +26,24 @@ export function createRecorderHandler({
   config: RecorderConfig;
   clients: { sqs: SQSClient; sns: SNSClient; documents: DynamoDBDocumentClient };
 }) {
+  // One publisher per container: the events of a batch's messages go out together.
+  const events = snsEventPublisher(clients.sns, config.eventsTopicArn);
   return sqsWorker({
     name: "record",
     parse: parseEnvelope,
     atIdOf: (envelope) => envelope.id,
     atIdField: "id",
-    work: recorder({
-      records: dynamoRecordStore(clients.documents, config.tableName),
-      replyStore: dynamoReplyStore(clients.documents, config.tableName),
-      replies: sqsQueue<ReplyJob>(config.repliesQueueUrl, clients.sqs),
-      ttlDays: config.recordTtlDays,
-      events: snsEventPublisher(clients.sns, config.eventsTopicArn),
-      stage: config.stage,
-    }),
+    work: inEventBatch(
+      events,
+      recorder({
+        records: dynamoRecordStore(clients.documents, config.tableName),
+        replyStore: dynamoReplyStore(clients.documents, config.tableName),
+        replies: sqsQueue<ReplyJob>(config.repliesQueueUrl, clients.sqs),
+        ttlDays: config.recordTtlDays,
+        events,
+        stage: config.stage,
+      }),
+    ),
     sqs: clients.sqs,
     deadLetterQueueUrl: config.deadLetterQueueUrl,
     maxReceiveCount: EVENTS_QUEUE.maxReceiveCount,

@@ -3,7 +3,7 @@ import type { SNSClient } from "@aws-sdk/client-sns";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { loadReplierConfig, type ReplierConfig } from "../config/replier";
-import { snsEventPublisher } from "../events/publisher";
+import { inEventBatch, snsEventPublisher } from "../events/publisher";
 import { publishReplyEvents } from "../reply/events";
 import { parseReplyJob } from "../reply/job";
 import { countMetrics } from "../reply/metrics";
@@ -51,11 +51,11 @@ export function createReplierHandler({
     // The AT id of the inbound message, in every line about this job.
     atIdOf: (job) => job.inboundId,
     atIdField: "inboundId",
-    async work(job, { receiveCount, deadline, fields }) {
+    work: inEventBatch(events, async (job, { receiveCount, deadline, fields }) => {
       const result = await processReplyJob(job, { receiveCount, deadline }, deps);
       await publishReplyEvents(deps.store, events, job.inboundId, result.state, config.stage);
       logger.info("reply", { ...fields, phoneNumber: maskPhone(job.recipient), ...result });
-    },
+    }),
     sqs: clients.sqs,
     // Retries after a retryable AT failure are delayed on the queue (backoff).
     queueUrl: config.repliesQueueUrl,

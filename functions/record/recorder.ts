@@ -49,7 +49,7 @@ export function recorder(deps: RecorderDeps) {
       ...(reply ? replyDeliveryEvents(reply, deps.stage) : []),
     ];
     // Last, and for duplicates too: a crash before it leaves the message to come back and publish.
-    await Promise.all(events.map((event) => deps.events.publish(event)));
+    await deps.events.publish(events);
     // The one INFO line of a callback (the route logs its own at DEBUG): the type says the route.
     logger.info("record", {
       ...fields,

@@ -22,6 +22,6 @@ export async function publishReplyEvents(
   const reply = await store.getReply(inboundId);
   if (!reply) return 0;
   const all = [...replySendEvents(reply, stage), ...replyDeliveryEvents(reply, stage)];
-  await Promise.all(all.map((event) => events.publish(event)));
+  await events.publish(all);
   return all.length;
 }

@@ -1,10 +1,14 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventId, REPLY_EVENT_TYPES } from "../../functions/events/event";
 import { CALLBACK_TYPES } from "../../functions/model/callbacks";
 import { ROUTES } from "../../functions/routes";
+import { replyKey } from "../../functions/table/keys";
 import { committedSchemaValidator, subscribeQueue } from "../support/events";
 import { allFixtures, INVALID_VARIANT, loadFixture } from "../support/fixtures";
 import { startTestStack, type TestStack } from "../support/local";
+import { runScript } from "../support/run-script";
 
 /**
  * Events out, over HTTP: the local stack as `npm start` runs it, with a consumer's queues
@@ -84,4 +88,118 @@ describe("events flow out of the local stack", () => {
     if (!record) throw new Error("no Success report recorded");
     expect(again.map(({ event }) => event.id)).toEqual([eventId(record, "record")]);
   }, 60_000);
+});
+
+describe("reply events", () => {
+  it("publishes a reply's final delivery report as sms.reply.delivered or sms.reply.failed, once per reply", async () => {
+    await local.waitUntilIdle("all");
+    const sent = all.received.filter(({ event }) => event.type === "sms.reply.sent");
+    const [delivered, failed] = sent.map(({ event }) => event.data);
+    if (!delivered || !failed) throw new Error("two replies were expected");
+    await all.drain(300);
+    const report = (messageId: unknown, status: string, extra = "") =>
+      local.post(
+        "/api/sms/delivery-reports",
+        `id=${messageId}&status=${status}&phoneNumber=%2B254711000111&retryCount=0${extra}`,
+      );
+    expect((await report(delivered.messageId, "Success")).status).toBe(200);
+    expect(
+      (await report(failed.messageId, "Failed", "&failureReason=DeliveryFailure")).status,
+    ).toBe(200);
+    // AT retries one of them: the same event again, under the same id.
+    expect((await report(delivered.messageId, "Success")).status).toBe(200);
+    await local.waitUntilIdle("events");
+    const events = (await all.drain()).filter(({ event }) => event.type.startsWith("sms.reply."));
+    const deliveredId = eventId(replyKey(String(delivered.inboundId)), "delivered");
+    const failedId = eventId(replyKey(String(failed.inboundId)), "failed:delivery");
+    expect(new Set(events.map(({ event }) => event.id))).toEqual(new Set([deliveredId, failedId]));
+    const byId = new Map(events.map(({ event }) => [event.id, event]));
+    expect(byId.get(deliveredId)).toMatchObject({
+      type: "sms.reply.delivered",
+      data: { inboundId: delivered.inboundId, deliveryStatus: "Success" },
+    });
+    expect(byId.get(failedId)).toMatchObject({
+      type: "sms.reply.failed",
+      data: { inboundId: failed.inboundId, deliveryFailureReason: "DeliveryFailure" },
+    });
+    for (const { event } of events) expect(validate(event), event.type).toBeUndefined();
+  }, 90_000);
+});
+
+describe("npm run events -- replay", () => {
+  const replay = (...args: string[]) => {
+    const { services } = local.stack;
+    return runScript("scripts/events.ts", [
+      "replay",
+      ...args,
+      "--endpoint",
+      services.dynamodbEndpoint,
+      "--table",
+      services.tableName,
+      "--sns-endpoint",
+      services.snsEndpoint,
+      "--topic",
+      services.eventsTopicArn,
+    ]);
+  };
+
+  it("publishes every stored record's events again with their original ids", async () => {
+    await local.waitUntilIdle("all");
+    const original = new Map(all.received.map(({ event }) => [event.id, event]));
+    await all.drain(300);
+    const { code, stdout, stderr } = await replay("--since", "1h");
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const replayed = await all.drain();
+    expect(stdout).toContain(`Replayed ${replayed.length} of ${replayed.length} event(s)`);
+    // Each event once, under its first id; a record's event is the same as first published,
+    // a reply's carries the reply as it stands now (a later delivery report included).
+    expect(new Set(replayed.map(({ event }) => event.id)).size).toBe(replayed.length);
+    expect(replayed.map(({ event }) => event.id).sort()).toEqual([...original.keys()].sort());
+    for (const { event } of replayed) {
+      const first = original.get(event.id);
+      if (event.type.startsWith("sms.reply.")) {
+        expect(event).toMatchObject({ type: first?.type, receivedAt: first?.receivedAt });
+        expect(event.data.inboundId).toBe(first?.data.inboundId);
+      } else expect(event).toEqual(first);
+    }
+  }, 90_000);
+
+  it("replays one type, and posts to a URL as plain JSON with --to", async () => {
+    const bodies: unknown[] = [];
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk) => {
+        body += chunk;
+      });
+      req.on("end", () => {
+        bodies.push({ type: req.headers["content-type"], event: JSON.parse(body) });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+      const { code } = await replay("--since", "1h", "--type", "sms.reply.sent", "--to", url);
+      expect(code).toBe(0);
+      const sent = all.received.filter(({ event }) => event.type === "sms.reply.sent");
+      expect(sent.length).toBeGreaterThan(0);
+      expect(bodies).toHaveLength(new Set(sent.map(({ event }) => event.id)).size);
+      for (const body of bodies) {
+        expect(body).toMatchObject({ type: "application/json", event: { type: "sms.reply.sent" } });
+      }
+      // Nothing went to the topic.
+      expect(await all.drain(500)).toEqual([]);
+    } finally {
+      server.close();
+    }
+  }, 90_000);
+
+  it("refuses a --since it cannot read, with a one-line reason", async () => {
+    const { code, stderr } = await replay("--since", "yesterday-ish");
+    expect(code).toBe(2);
+    expect(stderr.split("\n")[0]).toBe(
+      "--since must be an ISO date or a duration (30m, 6h, 7d), not yesterday-ish",
+    );
+  });
 });
