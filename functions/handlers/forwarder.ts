@@ -49,6 +49,7 @@ export function createForwarderHandler({
     async work(message, { record, receiveCount, deadline, fields }) {
       fields.eventId = message.event.id;
       fields.endpoint = config.endpoint.name;
+      fields.eventType = message.event.type;
       const first = Number(record.attributes?.ApproximateFirstReceiveTimestamp);
       const result = await forwardEvent(
         message,
@@ -59,8 +60,15 @@ export function createForwarderHandler({
         },
         deps,
       );
-      const line = { ...fields, eventType: message.event.type, ...result };
-      if (result.outcome === "retry") throw new RetryLater(result.error, result.delaySeconds);
+      if (result.outcome === "retry") {
+        Object.assign(fields, {
+          attempt: result.attempt,
+          ...(result.status === undefined ? {} : { status: result.status }),
+          retryInSeconds: result.delaySeconds,
+        });
+        throw new RetryLater(result.error, result.delaySeconds);
+      }
+      const line = { ...fields, ...result };
       if (result.outcome === "delivered") logger.info("forward", line);
       else logger.error("forward", line);
     },
