@@ -9,7 +9,7 @@ import { builtOnce } from "../shared/cold-start";
 import { createDocumentClient } from "../shared/dynamodb";
 import { logger } from "../shared/logger";
 import { readSecret } from "../shared/secrets";
-import { createSqsClient } from "../shared/sqs";
+import { asciiJsonText, createSqsClient } from "../shared/sqs";
 import { RetryLater, sqsWorker } from "../shared/sqs-worker";
 import { dynamoDeliveryStore } from "../table/deliveries";
 
@@ -31,7 +31,11 @@ export function createForwarderHandler({
     deliveries: dynamoDeliveryStore(clients.documents, config.tableName),
     async deadLetter(body) {
       await clients.sqs.send(
-        new SendMessageCommand({ QueueUrl: config.deadLetterQueueUrl, MessageBody: body }),
+        // The same JSON, escaped as SQS accepts it whatever the text (emoji, control characters).
+        new SendMessageCommand({
+          QueueUrl: config.deadLetterQueueUrl,
+          MessageBody: asciiJsonText(body),
+        }),
       );
     },
     fetch: clients.fetch ?? fetch,
