@@ -17,7 +17,8 @@ interface Bundle {
   code: string;
 }
 
-const HTTP_MUST_NOT_BUNDLE = ["africastalking"];
+/** Only the workers talk to AT or publish events. */
+const HTTP_MUST_NOT_BUNDLE = ["africastalking", "@aws-sdk/client-sns"];
 /**
  * The SDK's default credential chain beyond its first link, and the STS and SSO clients it
  * carries: never reached on Lambda, whose credentials are in the environment
@@ -189,6 +190,12 @@ describe("the forwarder's bundle", () => {
 describe("HTTP budget", () => {
   it.each(entries.filter((e) => e.http).map((e) => [e.entry]))("%s is at most 300 KiB", (entry) => {
     expect(bundleOf(entry).bytes).toBeLessThanOrEqual(HTTP_BUDGET_BYTES);
+  });
+});
+
+describe.each(entries.filter((e) => !e.http))("worker bundle of $entry", ({ entry }) => {
+  it("contains the SNS client it publishes events with", () => {
+    expect(bundleOf(entry).packages).toContain("@aws-sdk/client-sns");
   });
 });
 
