@@ -152,6 +152,27 @@ describe("npm start -- --forward-to", () => {
     await listen(late, latePort);
     await expect.poll(() => accepted("down"), { timeout: 60_000, interval: 500 }).toEqual(ids);
     expect(badSignatures).toEqual([]);
+
+    // The inspector shows each delivery under its callback.
+    const inspector = user.state.inspectorUrl;
+    const exchanges = (await (await fetch(`${inspector}/api/exchanges`)).json()) as {
+      seq: number;
+      route: string;
+    }[];
+    const optOut = exchanges.find((x) => x.route === "sms-opt-out");
+    if (!optOut) throw new Error("no opt-out in the inspector");
+    const detail = (await (await fetch(`${inspector}/api/exchanges/${optOut.seq}`)).json()) as {
+      deliveries: { endpoint: string; state: string; attempts: number; lastStatus: number }[];
+    };
+    expect(detail.deliveries.map((d) => [d.endpoint, d.state, d.lastStatus]).sort()).toEqual([
+      ["local", "delivered", 200],
+      ["local-2", "failed", 410],
+      ["local-3", "delivered", 200],
+    ]);
+    // Two 503s first (a redelivered callback may add an attempt: at least once).
+    expect(detail.deliveries.find((d) => d.endpoint === "local")?.attempts).toBeGreaterThanOrEqual(
+      3,
+    );
     // One console line per attempt (at this log level, the retries).
     expect(user.output()).toMatch(
       /⇢ forward local\s+\S+\s+\S+ retry 503 \(attempt 1\): HTTP 503, retry in \d+ s/,
