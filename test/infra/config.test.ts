@@ -33,6 +33,8 @@ describe("readConfig", () => {
         keywords: undefined,
         premiumKeywords: undefined,
       },
+      // Nothing is forwarded unless the stage names endpoints.
+      forwardTo: [],
     });
   });
 
