@@ -193,10 +193,10 @@ describe("HTTP budget", () => {
   });
 });
 
-// The forwarder reads events; it publishes none.
-const publishers = entries.filter((e) => !e.http && e.entry !== FORWARDER_ENTRY);
-describe.each(publishers)("worker bundle of $entry", ({ entry }) => {
-  it("contains the SNS client it publishes events with", () => {
+const publishers = WORKERS.filter((w) => w.grants.publishesEvents).map((w) => ({ entry: w.entry }));
+
+describe.each(publishers)("bundle of $entry, a worker that publishes events", ({ entry }) => {
+  it("contains the SNS client it publishes them with", () => {
     expect(bundleOf(entry).packages).toContain("@aws-sdk/client-sns");
   });
 });
