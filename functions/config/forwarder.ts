@@ -38,7 +38,8 @@ export function loadForwarderConfig(
   }
   const allowed = mode === "aws" ? ["https:"] : ["https:", "http:"];
   if (!allowed.includes(parsed.protocol)) {
-    throw new Error(`environment variable FORWARD_URL must be ${allowed.join(" or ")}: ${url}`);
+    const schemes = allowed.map((p) => p.replace(":", "")).join(" or ");
+    throw new Error(`environment variable FORWARD_URL must be ${schemes}, not ${url}`);
   }
   const secretArn = env.FORWARD_SECRET_ARN;
   let signingSecret: SigningSecretSource;
