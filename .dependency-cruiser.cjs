@@ -3,7 +3,7 @@
  * Layers, top to bottom; each imports only itself and what is below it:
  *   functions/handlers/   composition roots (one per function)
  *   functions/config/     config loaders (the only readers of process.env)
- *   functions/ingest/, functions/record/, functions/reply/   the stages
+ *   functions/ingest/, functions/record/, functions/reply/, functions/forward/   the stages
  *   functions/events/     the events that flow out: envelope, mapping from records, publisher
  *   functions/table/      storage adapters
  *   functions/engines/    the interactive engines (pure, with ports)
@@ -34,26 +34,26 @@ module.exports = {
     ),
     layer(
       "^functions/(model/|routes\\.ts)",
-      "^functions/(handlers|config|ingest|record|reply|events|table|engines)/",
+      "^functions/(handlers|config|ingest|record|reply|forward|events|table|engines)/",
       "The shared vocabulary sits below every stage, the table and the engines.",
     ),
     layer(
       "^functions/engines/",
-      "^functions/(handlers|config|ingest|record|reply|events|table)/",
+      "^functions/(handlers|config|ingest|record|reply|forward|events|table)/",
       "Engines are pure: their ports are implemented by table/.",
     ),
     layer(
       "^functions/table/",
-      "^functions/(handlers|config|ingest|record|reply|events)/",
+      "^functions/(handlers|config|ingest|record|reply|forward|events)/",
       "The table layer knows no stage.",
     ),
     layer(
       "^functions/events/",
-      "^functions/(handlers|config|ingest|record|reply)/",
+      "^functions/(handlers|config|ingest|record|reply|forward)/",
       "Events are made from stored items; the stages publish them.",
     ),
     layer(
-      "^functions/(ingest|record|reply)/",
+      "^functions/(ingest|record|reply|forward)/",
       "^functions/(handlers|config)/",
       "The stages take their config; they never load it.",
     ),
@@ -61,6 +61,11 @@ module.exports = {
       "^functions/ingest/",
       "^functions/(record|reply)/",
       "The HTTP side never reaches into the workers.",
+    ),
+    layer(
+      "^functions/forward/",
+      "^functions/(ingest|record|reply)/",
+      "The forwarder stands alone: it reads events, whoever published them.",
     ),
     layer(
       "^functions/reply/",

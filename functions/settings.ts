@@ -98,3 +98,36 @@ export const AT_RETRY_WINDOW_HOURS = 12;
 
 /** Largest callback body accepted; AT's are a few hundred bytes. */
 export const MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * One queue per forwarding endpoint, subscribed to the events topic (docs/forwarding.md). Its
+ * forwarder gives up by the age of the first attempt (FORWARD_RETRY), not by a receive count:
+ * `maxReceiveCount` is SQS's largest, a backstop for a forwarder that crashes on a message.
+ * Retention covers the give-up age plus the longest delay.
+ */
+export const FORWARD_QUEUE: QueueSettings = {
+  ...WORK_QUEUE,
+  maxReceiveCount: 1_000,
+  retentionDays: 4,
+};
+
+/** One delivery attempt: its answer (status and the start of its body) within this time. */
+export const FORWARD_ATTEMPT_TIMEOUT_MS = 10_000;
+
+/** A retry schedule: full-jitter exponential backoff, given up by the age of the first attempt. */
+export interface ForwardRetryPolicy {
+  readonly baseDelaySeconds: number;
+  readonly maxDelaySeconds: number;
+  /** A failure this long after the first attempt is the last: the event goes to the DLQ. */
+  readonly giveUpAfterSeconds: number;
+}
+
+/**
+ * Retries of a delivery the endpoint answered 408, 409, 429 or 5xx, or did not answer: on AWS
+ * for 26 hours (each delay below SQS's 12-hour visibility cap); locally on a short schedule,
+ * the first three attempts within 15 s.
+ */
+export const FORWARD_RETRY = {
+  aws: { baseDelaySeconds: 30, maxDelaySeconds: 3_600, giveUpAfterSeconds: 26 * 3_600 },
+  local: { baseDelaySeconds: 2, maxDelaySeconds: 10, giveUpAfterSeconds: 3_600 },
+} as const satisfies Record<"aws" | "local", ForwardRetryPolicy>;

@@ -1,6 +1,7 @@
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import * as v from "valibot";
 import { parseAirtimeRules } from "../functions/engines/airtime/validation";
+import { type ForwardEndpoint, parseForwardTo } from "../functions/forward/endpoints";
 import { parseReplyKeywords } from "../functions/reply/policy";
 import { ROUTES } from "../functions/routes";
 import { LONGEST_MESSAGE_LIFE_DAYS } from "../functions/settings";
@@ -61,6 +62,8 @@ export interface StageConfig {
     readonly keywords: string | undefined;
     readonly premiumKeywords: string | undefined;
   };
+  /** The user's endpoints every event is forwarded to, signed (docs/forwarding.md). */
+  readonly forwardTo: readonly ForwardEndpoint[];
 }
 
 export interface Throttle {
@@ -305,6 +308,8 @@ const contextSchema = v.object({
     ),
   ),
   hostedZoneName: option(text),
+  // name=URL entries (a -c string), or a list of {name, url, types} in cdk.json.
+  forwardTo: option(v.unknown()),
 });
 
 /**
@@ -348,8 +353,15 @@ export function readConfig(explicit: ContextReader): StageConfig {
       `context smsReplyKeywords: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
+  let forwardTo: ForwardEndpoint[] = [];
+  try {
+    if (c.forwardTo !== undefined) forwardTo = parseForwardTo(c.forwardTo, { allowHttp: false });
+  } catch (error) {
+    throw new Error(`context forwardTo: ${error instanceof Error ? error.message : String(error)}`);
+  }
   return {
     stageName,
+    forwardTo,
     domain: customDomain(c),
     throttleRate: c.throttleRate ?? DEFAULTS.throttleRate,
     throttleBurst: c.throttleBurst ?? DEFAULTS.throttleBurst,

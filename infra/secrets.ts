@@ -23,3 +23,13 @@ export const AT_CREDENTIALS_GENERATION: SecretStringGenerator = Object.freeze({
   generateStringKey: "apiKey",
   excludePunctuation: true,
 });
+
+/**
+ * Each forwarding endpoint's signing secret: 44 letters and digits, which is base64 (33 bytes);
+ * receivers use it as `whsec_<value>` (docs/forwarding.md). Never changed, for the same reason.
+ */
+export const FORWARD_SECRET_GENERATION: SecretStringGenerator = Object.freeze({
+  passwordLength: 44,
+  excludePunctuation: true,
+  includeSpace: false,
+});

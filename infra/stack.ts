@@ -30,6 +30,7 @@ import type { AppFunction } from "./constructs/app-function";
 import { CallbackApi } from "./constructs/callback-api";
 import { OperationsDashboard } from "./constructs/dashboard";
 import { Events } from "./constructs/events";
+import { Forwarding } from "./constructs/forwarding";
 import { QueueWorker } from "./constructs/queue-worker";
 import { RouteFunction } from "./constructs/route-function";
 import { WorkQueue } from "./constructs/work-queue";
@@ -86,6 +87,8 @@ export class AtCallbacksStack extends Stack {
   /** By worker name. */
   readonly workerFunctions = new Map<string, AppFunction>();
   readonly dashboard: OperationsDashboard;
+  /** Signed forwarding to the endpoints of `forwardTo`, when there are any. */
+  readonly forwarding: Forwarding | undefined;
   private readonly stageName: string;
   private readonly legacyIndexes: StageConfig["legacyIndexes"];
 
@@ -148,6 +151,25 @@ export class AtCallbacksStack extends Stack {
 
     for (const route of routes) this.addRoute(route, config);
     for (const worker of workers) this.addWorker(worker, config);
+
+    this.forwarding =
+      config.forwardTo.length > 0
+        ? new Forwarding(this, "Forward", {
+            topic: this.eventsTopic,
+            endpoints: config.forwardTo,
+            entry: `${REPO_ROOT}functions/handlers/forwarder.ts`,
+            table: this.table,
+            alarms: this.alarms,
+            secretRemovalPolicy: stateful,
+            logRetention: config.logRetentionDays,
+            tracing: config.tracing,
+            logLevel: config.logLevel,
+            environment: {
+              ...commonEnvironment(config),
+              ...(config.recordTtlDays ? { RECORD_TTL_DAYS: String(config.recordTtlDays) } : {}),
+            },
+          })
+        : undefined;
 
     this.addAlarms();
     this.dashboard = new OperationsDashboard(this, "Operations", {

@@ -115,6 +115,18 @@ export function logLine(record: LogRecord): string | undefined {
       `${at} ✗ ${route.padEnd(20)} ${id.padEnd(24)} ${String(record.outcome ?? "")}${record.receiveCount ? ` (receive ${record.receiveCount})` : ""}`,
     ).replace(" ✗ ", record.outcome === "duplicate" ? " = " : " ✗ ");
   }
+  if (record.message === "forward") {
+    // One line per delivery attempt to a --forward-to endpoint.
+    const status = record.status === undefined ? "" : ` ${String(record.status)}`;
+    const why = text(record.error) ?? text(record.reason);
+    const next =
+      typeof record.retryInSeconds === "number" ? `, retry in ${record.retryInSeconds} s` : "";
+    // A refusal's reason is text, already on the line; a crash's error keeps its stack below.
+    const line = typeof record.error === "string" ? (l: string) => l : withError;
+    return line(
+      `${at} ⇢ ${`forward ${text(record.endpoint) ?? "?"}`.padEnd(20)} ${id.padEnd(24)} ${text(record.eventType) ?? ""} ${String(record.outcome ?? "")}${status}${record.attempt ? ` (attempt ${String(record.attempt)})` : ""}${why && record.outcome !== "delivered" ? `: ${why}` : ""}${next}`,
+    );
+  }
   if (record.message === "reply") {
     const to = text(record.phoneNumber) ? ` to ${record.phoneNumber}` : "";
     const reason = text(record.reason) ? `: ${record.reason}` : "";
@@ -150,6 +162,10 @@ export function logLine(record: LogRecord): string | undefined {
  */
 export function deadLetterLine(record: LogRecord): string | undefined {
   if (record.outcome !== "dead-lettered") return undefined;
+  if (record.message === "forward") {
+    const endpoint = text(record.endpoint) ?? "?";
+    return `[dead-letter] endpoint ${endpoint} did not take ${text(record.eventType) ?? "an event"} of ${text(record.atId) ?? "?"}: ${text(record.error) ?? "refused"}; it is in the forward-${endpoint} dead-letter queue (npm run dlq -- list --queue forward-${endpoint})`;
+  }
   const worker = record.message === "reply" ? "replier" : "recorder";
   const what =
     record.message === "reply"

@@ -9,10 +9,11 @@ import {
   type SQSClient,
   StartMessageMoveTaskCommand,
 } from "@aws-sdk/client-sqs";
+import { atIdOfEvent, parseQueuedEvent } from "../functions/forward/event";
 import { parseEnvelope } from "../functions/model/envelope";
 import { parseReplyJob } from "../functions/reply/job";
 import type { QueueName } from "../functions/routes";
-import { QUEUES } from "../functions/settings";
+import { FORWARD_QUEUE, QUEUES } from "../functions/settings";
 
 export type { QueueName };
 /** The work queues, as settings.ts declares them for the CDK stack and the local stack. */
@@ -24,15 +25,20 @@ export const localQueuePairs = (
 ): QueuePair[] =>
   QUEUE_NAMES.map((name) => ({ name, url: queues[name].url, dlqUrl: queues[name].dlqUrl }));
 
+/** A forwarding endpoint's queue: `forward-<endpoint>` (docs/forwarding.md). */
+export type ForwardQueueName = `forward-${string}`;
+export const isForwardQueue = (name: string): name is ForwardQueueName =>
+  name.startsWith("forward-");
+
 /** A work queue and its dead-letter queue. */
 export interface QueuePair {
-  name: QueueName;
+  name: QueueName | ForwardQueueName;
   url: string;
   dlqUrl: string;
 }
 
 export interface DeadLetter {
-  queue: QueueName;
+  queue: QueueName | ForwardQueueName;
   messageId: string;
   /** What the message was for: the callback's route and AT id, or the reply's inbound id. */
   route: string;
@@ -90,14 +96,16 @@ export async function listDeadLetters(
   }
   // The worker's receives: SQS's count less this listing's own receive, and without the receive
   // that moved the message (the emulator counts it) or other listings: at most maxReceiveCount.
-  const most = QUEUES[pair.name].maxReceiveCount;
+  const most = isForwardQueue(pair.name)
+    ? FORWARD_QUEUE.maxReceiveCount
+    : QUEUES[pair.name].maxReceiveCount;
   return messages
     .map((m) => describeDeadLetter(pair.name, m))
     .map((dl) => ({ ...dl, receiveCount: Math.min(most, Math.max(0, dl.receiveCount - 1)) }))
     .sort((a, b) => a.sentAt - b.sentAt);
 }
 
-export function describeDeadLetter(queue: QueueName, m: Message): DeadLetter {
+export function describeDeadLetter(queue: QueueName | ForwardQueueName, m: Message): DeadLetter {
   const body = m.Body ?? "";
   const base = {
     queue,
@@ -106,6 +114,21 @@ export function describeDeadLetter(queue: QueueName, m: Message): DeadLetter {
     sentAt: Number(m.Attributes?.SentTimestamp ?? Date.now()),
     body,
   };
+  if (isForwardQueue(queue)) {
+    try {
+      const { event } = parseQueuedEvent(body);
+      const atId = atIdOfEvent(event);
+      return {
+        ...base,
+        route: queue,
+        type: event.type,
+        atId,
+        reason: `the endpoint refused event ${event.id}, or failed it until the forwarder gave up: npm run records -- --id ${atId} shows its last answer`,
+      };
+    } catch (error) {
+      return { ...base, ...guessFields(body), reason: `unreadable: ${(error as Error).message}` };
+    }
+  }
   const retried = `a valid message the ${queue === "events" ? "recorder" : "replier"} failed on every receive: its log lines carry sqsMessageId=${base.messageId}`;
   try {
     if (queue === "events") {
@@ -252,7 +275,7 @@ export function watchDeadLetters(
   active: () => boolean = () => true,
 ): { stop(): void } {
   const seen = new Set<string>();
-  const counts = new Map<QueueName, number>();
+  const counts = new Map<QueuePair["name"], number>();
   let busy = false;
   const check = async () => {
     if (busy || !active()) return;

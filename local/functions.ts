@@ -7,10 +7,12 @@
 import { loadAirtimeSettings } from "../functions/config/airtime-validation";
 import { type CallbackConfig, fixedCallbackKeys } from "../functions/config/callback";
 import type { Env } from "../functions/config/env";
+import { loadForwarderConfig } from "../functions/config/forwarder";
 import { loadRecorderConfig } from "../functions/config/recorder";
 import { loadReplierConfig } from "../functions/config/replier";
 import { createAckHandler } from "../functions/handlers/ack";
 import { createAirtimeValidationHandler } from "../functions/handlers/airtime-validation";
+import { createForwarderHandler } from "../functions/handlers/forwarder";
 import { createRecorderHandler } from "../functions/handlers/recorder";
 import { createReplierHandler } from "../functions/handlers/replier";
 import { createUssdSessionHandler } from "../functions/handlers/ussd-session";
@@ -133,6 +135,32 @@ export function workerHandlers(
       clients,
     }),
   };
+}
+
+/**
+ * The forwarder of one `--forward-to` endpoint, on its queue; signed with `FORWARD_SECRET`,
+ * retried on the local schedule.
+ */
+export function forwarderHandler(
+  services: ServiceEndpoints,
+  settings: Env,
+  clients: Clients,
+  queue: { endpoint: { name: string; url: string }; url: string; dlqUrl: string },
+): SqsWorker {
+  return createForwarderHandler({
+    config: loadForwarderConfig(
+      {
+        ...settings,
+        TABLE_NAME: services.tableName,
+        FORWARD_ENDPOINT_NAME: queue.endpoint.name,
+        FORWARD_URL: queue.endpoint.url,
+        FORWARD_QUEUE_URL: queue.url,
+        DEAD_LETTER_QUEUE_URL: queue.dlqUrl,
+      },
+      "local",
+    ),
+    clients,
+  });
 }
 
 export const destroyClients = (clients: Clients) => {

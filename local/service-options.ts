@@ -7,6 +7,11 @@ export interface LocalQueue {
   dlqUrl: string;
 }
 
+/** A queue of `npm start -- --forward-to`, subscribed to the events topic (local/forwarding.ts). */
+export interface LocalForwardQueue extends LocalQueue {
+  endpoint: { name: string; url: string; types: readonly string[] | undefined };
+}
+
 export interface ServiceEndpoints {
   sqsEndpoint: string;
   dynamodbEndpoint: string;
@@ -21,6 +26,8 @@ export interface ServiceEndpoints {
   snsEndpoint: string;
   /** The events topic the workers publish to (docs/events.md): subscribe a queue to it. */
   eventsTopicArn: string;
+  /** The forwarding endpoints' queues, when the stack forwards (settings `FORWARD_TO`). */
+  forwardQueues?: LocalForwardQueue[];
   /** Every work queue of settings.ts `QUEUES`, by name (the fields above name the same ones). */
   queues: Record<QueueName, LocalQueue>;
   /** Messages read back from the data directory's journal and put back on their queues. */

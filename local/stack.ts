@@ -8,6 +8,7 @@ import { findRoute, ROUTES, type RouteName, routeKey } from "../functions/routes
 import { ROUTE_FUNCTION } from "../functions/settings";
 import { lambdaContext, PayloadTooLarge, readBody, toHttpApiEvent, writeResult } from "./apigw";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./constants";
+import { createForwardQueues, localForwardEndpoints } from "./forwarding";
 import { destroyClients, localClients, routeHandlers } from "./functions";
 import { onWorkerFailure, type WorkerFailure } from "./inspector/worker-failures";
 import type { Meter } from "./meter";
@@ -102,14 +103,21 @@ export interface LocalStack {
  * workers fed by pollers that behave like Lambda's event source mapping.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
-  const services = await startServices({ ...options, onThread: options.threads });
+  const started = await startServices({ ...options, onThread: options.threads });
   const onError = options.onError ?? ((error: unknown) => console.error(error));
   const settings = options.settings ?? {};
 
   // Every handler built by its function's factory, once, as a Lambda container builds its own:
   // on threads that load functions/ again on each change (`threads`), or on this one.
   const meter = options.threads ? undefined : options.meter;
-  const clients = localClients(services, meter);
+  const clients = localClients(started, meter);
+  // The forwarding endpoints' queues, subscribed to the topic before any event is published.
+  const forwardQueues = await createForwardQueues(
+    started,
+    clients.sqs,
+    localForwardEndpoints(settings),
+  );
+  const services: LocalServices = { ...started, forwardQueues };
   // Worker failures, for the inspector: the threads observe their own workers and post them
   // here; in process, the workers' batch processor is observed on this thread.
   const unobserve =

@@ -1,9 +1,9 @@
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { Env } from "../functions/config/env";
 import { type QueueName, WORKERS, type WorkerName } from "../functions/routes";
-import { QUEUES, WORKER_FUNCTION } from "../functions/settings";
+import { FORWARD_QUEUE, QUEUES, WORKER_FUNCTION } from "../functions/settings";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./constants";
-import { destroyClients, localClients, workerHandlers } from "./functions";
+import { destroyClients, forwarderHandler, localClients, workerHandlers } from "./functions";
 import type { Meter } from "./meter";
 import { type Poller, startPoller } from "./poller";
 import type { ServiceEndpoints } from "./services";
@@ -55,6 +55,22 @@ export async function startWorkers(
       onError,
     });
   });
+  // npm start --forward-to: a queue on the events topic and a forwarder per endpoint.
+  for (const queue of services.forwardQueues ?? []) {
+    pollers.push(
+      startPoller({
+        concurrency: 1,
+        batchSize: FORWARD_QUEUE.batchSize,
+        timeoutMs: WORKER_FUNCTION.timeoutSeconds * 1000,
+        client: sqs,
+        queueUrl: queue.url,
+        queueArn: queue.arn,
+        functionName: `forwarder ${queue.endpoint.name}`,
+        worker: forwarderHandler(services, settings, clients, queue),
+        onError,
+      }),
+    );
+  }
   return {
     async stop(options) {
       await Promise.all(pollers.map((p) => p.stop(options)));

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { generateSigningSecret, parseSigningSecrets } from "../functions/forward/signature";
 
 /** Kept across restarts so that callback URLs pasted into a tunnel's dashboard keep working. */
 export const LOCAL_KEY_FILE = ".local/callback-key";
@@ -58,4 +59,44 @@ export function localPorts(port: string, env: NodeJS.ProcessEnv): LocalPorts {
     sqs: after("SQS_PORT", 2),
     dynamodb: after("DYNAMODB_PORT", 3),
   };
+}
+
+/** Kept across restarts so that a local receiver keeps its secret. */
+export const LOCAL_FORWARD_SECRET_FILE = ".local/forward-secret";
+
+/**
+ * The signing secret of `npm start -- --forward-to`: FORWARD_SECRET (a `whsec_` value) when
+ * set, else the one kept in .local/, created on the first run.
+ */
+export function localForwardSecret(env: NodeJS.ProcessEnv): {
+  secret: string;
+  source: "env" | "kept" | "generated";
+} {
+  if (env.FORWARD_SECRET) {
+    try {
+      parseSigningSecrets(env.FORWARD_SECRET);
+    } catch (error) {
+      throw new Error(`FORWARD_SECRET: ${(error as Error).message}`);
+    }
+    return { secret: env.FORWARD_SECRET, source: "env" };
+  }
+  if (existsSync(LOCAL_FORWARD_SECRET_FILE)) {
+    const kept = readFileSync(LOCAL_FORWARD_SECRET_FILE, "utf8").trim();
+    try {
+      parseSigningSecrets(kept);
+      return { secret: kept, source: "kept" };
+    } catch {
+      // Unreadable: replaced below.
+    }
+  }
+  const secret = generateSigningSecret();
+  mkdirSync(".local", { recursive: true });
+  writeFileSync(LOCAL_FORWARD_SECRET_FILE, `${secret}\n`, { mode: 0o600 });
+  chmodSync(LOCAL_FORWARD_SECRET_FILE, 0o600);
+  return { secret, source: "generated" };
+}
+
+/** `--forward-to URL` (repeatable) as the FORWARD_TO setting: endpoints `local`, `local-2`, … */
+export function localForwardTo(urls: readonly string[]): string {
+  return urls.map((url, i) => `${i === 0 ? "local" : `local-${i + 1}`}=${url}`).join(" ");
 }

@@ -25,6 +25,8 @@ export interface LocalState {
   /** The embedded SNS and the events topic (docs/events.md); absent in files of older versions. */
   snsEndpoint?: string;
   eventsTopicArn?: string;
+  /** The queues of `npm start -- --forward-to` endpoints (`forward-<endpoint>`), for npm run dlq. */
+  forwardQueues?: { name: string; url: string; dlqUrl: string }[];
   /** Linux thread ids of the stack's threads by what they run (LocalStack.threads), for the bench. */
   threads?: Record<string, number>;
 }

@@ -1,5 +1,6 @@
 import "./quiet-sdk";
 import * as v from "valibot";
+import { type DeliveryItem, queryDeliveries } from "../functions/table/deliveries";
 import { queryRecords, type RecordFilter } from "../functions/table/record-store";
 import type { RecordItem } from "../functions/table/records";
 import { RECORD_TYPES } from "../functions/table/records";
@@ -15,7 +16,8 @@ const USAGE = `Usage: npm run records -- [--type T] [--phone P [--country 254]] 
 Lists records newest first: from the local stack started by \`npm start\`, or from a deployed
 stage's table (--stage: the table and region are read from the stack's outputs), or any table.
 --phone takes +254711000111 or the national 0711000111 (country: --country, else PHONE_COUNTRY_CODE, else 254).
---id of an incoming SMS shows the message and its reply (state, AT's answer, delivery status).
+--id of an incoming SMS shows the message and its reply (state, AT's answer, delivery status),
+and for every record its events' deliveries to forwarding endpoints (attempts, last status, error).
 --follow lists the latest (oldest first), then prints records as they are written, until Ctrl-C.
 Records of \`npm run smoke\` (ids starting SMOKE-) are hidden unless --smoke or --id is given.`;
 
@@ -75,6 +77,15 @@ try {
   const print = (record: RecordItem) =>
     console.log(values.json ? JSON.stringify(toJsonLine(record)) : toTextLine(record));
   for (const record of values.follow ? [...records].reverse() : records) print(record);
+  if (values.id) {
+    for (const delivery of await queryDeliveries(client, tableName, values.id)) {
+      console.log(
+        values.json
+          ? JSON.stringify({ delivery: deliveryFields(delivery) })
+          : deliveryLine(delivery),
+      );
+    }
+  }
   if (values.follow) {
     console.error("following new records (Ctrl-C stops)");
     const stop = new AbortController();
@@ -147,4 +158,36 @@ function toTextLine(r: RecordItem) {
       .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`),
   ].join(" ");
   return [r.receivedAt, r.type.padEnd(18), r.id, r.phoneNumber ?? "-", detail].join("  ");
+}
+
+/** How an event fared at a forwarding endpoint (docs/forwarding.md). */
+function deliveryFields(d: DeliveryItem) {
+  return {
+    endpoint: d.endpoint,
+    url: d.url,
+    eventId: d.eventId,
+    eventType: d.eventType,
+    state: d.state,
+    attempts: d.attempts,
+    firstAttemptAt: d.firstAttemptAt,
+    lastAttemptAt: d.lastAttemptAt,
+    ...(d.lastStatus === undefined ? {} : { lastStatus: d.lastStatus }),
+    ...(d.lastError === undefined ? {} : { lastError: d.lastError }),
+    ...(d.lastResponse === undefined ? {} : { lastResponse: d.lastResponse }),
+    ...(d.nextAttemptAt === undefined ? {} : { nextAttemptAt: d.nextAttemptAt }),
+    ...(d.deliveredAt === undefined ? {} : { deliveredAt: d.deliveredAt }),
+  };
+}
+
+function deliveryLine(d: DeliveryItem) {
+  const { endpoint, url, eventType, lastAttemptAt, ...rest } = deliveryFields(d);
+  const detail = Object.entries(rest)
+    .map(([k, v]) => `${k}=${typeof v === "string" && /\s/.test(v) ? JSON.stringify(v) : v}`)
+    .join(" ");
+  return [
+    lastAttemptAt,
+    `↳ ${eventType}`.padEnd(18),
+    `forwarded to ${endpoint} (${url})`,
+    detail,
+  ].join("  ");
 }

@@ -3,18 +3,20 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { loadReplyPolicy } from "../functions/reply/policy";
 import { ROUTES } from "../functions/routes";
 import { consoleOutput, reloadLine } from "../local/console";
+import { localForwardEndpoints } from "../local/forwarding";
 import { startInspector } from "../local/inspector/server";
 import { LOCAL_LOG_FILE, logFileWriter } from "../local/log-file";
 import type { LocalStack } from "../local/stack";
 import { startLocalStack } from "../local/stack";
 import { cli } from "./cli";
 import { interruptCounter } from "./interrupts";
-import { localCallbackKey, localPorts } from "./local-config";
+import { localCallbackKey, localForwardSecret, localForwardTo, localPorts } from "./local-config";
 import { LOCAL_STATE_FILE, type LocalState, runningStack } from "./local-state";
 import { busyPortLine, busyPortLines, type NamedPort } from "./ports";
 
 const USAGE = `Usage: npm start -- [--port 9000] [--data-dir DIR] [--visibility-timeout SECONDS]
                  [--dynamodb-endpoint URL] [--drain-seconds 10] [--no-watch] [--log json]
+                 [--forward-to URL ...]
 Runs every route locally with embedded SQS and DynamoDB, the workers, and the inspector page.
 An edit under functions/ is served from the next request on (queues, records and the inspector
 are kept); --no-watch serves the code as it was at start. The console shows a line per callback
@@ -23,6 +25,8 @@ and per reply; --log json prints the handlers' and workers' raw JSON log lines i
 and crashes; on Ctrl-C the stack answers 503 and records what is queued for up to
 --drain-seconds before exiting.
 --dynamodb-endpoint uses that DynamoDB (AWS's DynamoDB Local, http://127.0.0.1:8000) instead.
+--forward-to URL (repeatable) sends every event, signed (Standard Webhooks), to a local app:
+the secret is FORWARD_SECRET (whsec_...) or the one kept in .local/forward-secret, printed below.
 Ports: PORT (routes, default 9000), INSPECTOR_PORT, SQS_PORT, DYNAMODB_PORT (default: the
 three ports after PORT).`;
 const { values, fail, orFail } = cli(USAGE, {
@@ -33,6 +37,7 @@ const { values, fail, orFail } = cli(USAGE, {
   "dynamodb-endpoint": { type: "string" },
   "no-watch": { type: "boolean", default: false },
   log: { type: "string", default: "pretty" },
+  "forward-to": { type: "string", multiple: true },
 });
 if (values.log !== "pretty" && values.log !== "json") {
   fail(`--log must be pretty or json, not ${values.log}`);
@@ -87,8 +92,18 @@ if (busy.length > 0) {
 }
 
 // Without AT credentials, replies go to the local outbox: print them here.
+const forwardUrls = values["forward-to"] ?? [];
+const forwardTo = localForwardTo(forwardUrls);
+orFail(() => localForwardEndpoints({ FORWARD_TO: forwardTo }));
+const forwardSecret =
+  forwardUrls.length > 0 ? orFail(() => localForwardSecret(process.env)) : undefined;
+
 /** The functions' settings: this shell's environment; outbox replies printed unless told. */
-const settings = { LOCAL_OUTBOX_PRINT: "1", ...process.env };
+const settings = {
+  LOCAL_OUTBOX_PRINT: "1",
+  ...process.env,
+  ...(forwardSecret ? { FORWARD_TO: forwardTo, FORWARD_SECRET: forwardSecret.secret } : {}),
+};
 const outbox =
   !process.env.AT_USERNAME && !process.env.AT_API_KEY && !process.env.AT_CREDENTIALS_SECRET_ARN;
 
@@ -150,6 +165,15 @@ const state: LocalState = {
   repliesDlqUrl: stack.services.repliesDlqUrl,
   snsEndpoint: stack.services.snsEndpoint,
   eventsTopicArn: stack.services.eventsTopicArn,
+  ...(stack.services.forwardQueues?.length
+    ? {
+        forwardQueues: stack.services.forwardQueues.map((q) => ({
+          name: `forward-${q.endpoint.name}`,
+          url: q.url,
+          dlqUrl: q.dlqUrl,
+        })),
+      }
+    : {}),
   threads: stack.threads,
 };
 mkdirSync(".local", { recursive: true });
@@ -194,6 +218,19 @@ if (stack.services.recovered > 0) {
 if (visibilityTimeoutSeconds !== undefined) {
   console.log(
     `  Retries   a failed message comes back after ${visibilityTimeoutSeconds} s (--visibility-timeout)`,
+  );
+}
+if (forwardSecret) {
+  console.log("\nForwarding every event, signed (Standard Webhooks), to:");
+  for (const endpoint of localForwardEndpoints(settings)) {
+    console.log(`  ${endpoint.url}  (endpoint ${endpoint.name}, queue forward-${endpoint.name})`);
+  }
+  console.log(
+    `  Signing secret ${forwardSecret.secret}\n  ${
+      forwardSecret.source === "env"
+        ? "from FORWARD_SECRET"
+        : `${forwardSecret.source === "generated" ? "generated and kept" : "kept"} in .local/forward-secret (FORWARD_SECRET overrides it)`
+    }; retries after 408, 409, 429, 5xx or no answer: the first three within 15 s (docs/forwarding.md)`,
   );
 }
 const airtimeRules = Object.entries(process.env).filter(([name]) => name.startsWith("AIRTIME_"));

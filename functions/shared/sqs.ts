@@ -34,8 +34,8 @@ export function sqsQueue<T>(queueUrl: string, client: SQSClient): MessageQueue<T
  * SQS refuses some characters (control characters, and supplementary ones on some
  * implementations); JSON escapes for everything beyond ASCII make any text AT sends safe to queue.
  */
-export const asciiJson = (value: unknown) =>
-  JSON.stringify(value).replace(
-    /[\u007f-\uffff]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
+export const asciiJson = (value: unknown) => asciiJsonText(JSON.stringify(value));
+
+/** A JSON text with every character beyond ASCII escaped: the same JSON, safe to queue. */
+export const asciiJsonText = (json: string) =>
+  json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);

@@ -81,6 +81,14 @@ export const monthOf = (iso: string) => iso.slice(0, 7);
 /** A reply is the `sms.reply` record filed under the inbound message's AT id. */
 export const replyKey = (inboundId: string) => recordKey(inboundId, "sms.reply", inboundId);
 
+/**
+ * How one event fared at one forwarding endpoint: filed under the record's AT id, beside it,
+ * with no index keys (the records indexes never list it).
+ */
+export const DELIVERY_SORT_KEY_PREFIX = "DELIVERY#";
+export const deliveryKey = (atId: string, endpoint: string, eventId: string) =>
+  itemKey(recordPartition(atId), `${DELIVERY_SORT_KEY_PREFIX}${endpoint}#${eventId}`);
+
 /** Suppressions of one number: one item per sender id it opted out of (`*`: every sender). */
 export const suppressionPartition = (phoneNumber: string) => `SUPPRESS#${phoneNumber}`;
 export const suppressionKey = (phoneNumber: string, sender: string) =>

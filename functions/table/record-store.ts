@@ -8,6 +8,7 @@ import {
   QueryCommand,
   type QueryCommandInput,
 } from "@aws-sdk/lib-dynamodb";
+import { isDeliveryItem } from "./deliveries";
 import {
   type ItemKey,
   monthOf,
@@ -252,7 +253,8 @@ async function queryAll(
         ExclusiveStartKey: start,
       }),
     );
-    items.push(...(page.Items ?? []));
+    // Deliveries of forwarded events share a record's partition (functions/table/deliveries.ts).
+    items.push(...(page.Items ?? []).filter((item) => !isDeliveryItem(item)));
     start = page.LastEvaluatedKey;
   } while (start && (limit === undefined || items.length < limit));
   return items;

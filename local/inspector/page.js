@@ -277,6 +277,26 @@ async function show(seq) {
     ),
     folded("curl (key as $CALLBACK_KEY)", pre(detail.curl, "curl")),
   );
+  if (detail.deliveries?.length) {
+    // Each event of this callback at each --forward-to endpoint: attempts, status, answer.
+    const list = el(
+      "div",
+      {},
+      ...detail.deliveries.map((d) => {
+        const item = el(
+          "div",
+          {},
+          el("p", {
+            textContent: `${d.eventType} → ${d.endpoint} (${d.url}): ${d.state}, ${d.attempts} attempt${d.attempts === 1 ? "" : "s"}${d.lastStatus === undefined ? "" : `, last status ${d.lastStatus}`}${d.lastError ? `: ${d.lastError}` : ""}${d.nextAttemptAt ? `, next at ${d.nextAttemptAt}` : ""}`,
+          }),
+          d.lastResponse ? pre(d.lastResponse) : "",
+        );
+        item.dataset.testid = "delivery";
+        return item;
+      }),
+    );
+    parts.push(el("h3", { textContent: "Forwarded" }), list);
+  }
   if (detail.related?.length)
     parts.push(
       folded(

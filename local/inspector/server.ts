@@ -11,6 +11,7 @@ import { type CallbackBody, callbackPhones, parseCallback } from "../../function
 import { envelopeOf } from "../../functions/model/envelope";
 import { ROUTES } from "../../functions/routes";
 import { countryCode, DEFAULT_COUNTRY_CODE, maskPhone, toE164 } from "../../functions/shared/phone";
+import { isDeliveryItem } from "../../functions/table/deliveries";
 import { recordKey, TABLE } from "../../functions/table/keys";
 import { bestDelivery, deliveryFields, dynamoReplies } from "../../functions/table/replies";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../constants";
@@ -387,7 +388,11 @@ export async function startInspector(options: {
         ExpressionAttributeValues: { ":pk": t.key.pk },
       }),
     );
-    const records = Items.filter((i) => i.type !== "sms.reply").map(payloadFirst);
+    // Deliveries of this AT id's events to --forward-to endpoints are filed beside its records.
+    const deliveries = Items.filter(isDeliveryItem).map(({ pk: _pk, sk: _sk, ...d }) => d);
+    const records = Items.filter((i) => i.type !== "sms.reply" && !isDeliveryItem(i)).map(
+      payloadFirst,
+    );
     const stored = Items.find((i) => i.type === "sms.reply");
     // A reply's delivery status is its best report, recorded under its AT message id.
     const reports =
@@ -404,6 +409,7 @@ export async function startInspector(options: {
       record: records.find((r) => r.keys[TABLE.sortKey] === t.key?.sk),
       related: records.filter((r) => r.keys[TABLE.sortKey] !== t.key?.sk),
       ...(reply ? { reply: payloadFirst(reply) } : {}),
+      deliveries,
     };
   };
 

@@ -4,10 +4,10 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/constants";
 import {
   age,
   type DeadLetter,
+  isForwardQueue,
   listDeadLetters,
   purgeDeadLetters,
   QUEUE_NAMES,
-  type QueueName,
   type QueuePair,
   redriveByCopy,
   redriveOnAws,
@@ -15,12 +15,13 @@ import {
 import { readLocalState } from "../local-state";
 import { parseCommand, UsageError } from "./command";
 
-export const DLQ_USAGE = `Usage: npm run dlq -- list|show <messageId>|redrive|purge [--queue events|replies] [--json]
+export const DLQ_USAGE = `Usage: npm run dlq -- list|show <messageId>|redrive|purge [--queue events|replies|forward-<endpoint>] [--json]
                      [--stage S [--region R]]
 Dead letters of the local stack (\`npm start\`), or of a deployed stage (AtCallbacks-<stage>).
   list       each message: age, receives, route, type, AT id, why it failed
   show ID    one message in full (its body is the queued callback or reply job)
   redrive    moves the messages back to their work queue and reports what moved
+Each forwarding endpoint has its own: forward-<endpoint> (events it refused or failed for a day).
   purge      deletes them (--queue is required)`;
 
 const OPTIONS = {
@@ -59,6 +60,9 @@ export function localQueues(): Queues {
     pairs: [
       { name: "events", url: state.eventsQueueUrl, dlqUrl: state.eventsDlqUrl },
       { name: "replies", url: state.repliesQueueUrl, dlqUrl: state.repliesDlqUrl },
+      ...(state.forwardQueues ?? []).flatMap((q) =>
+        isForwardQueue(q.name) ? [{ name: q.name, url: q.url, dlqUrl: q.dlqUrl }] : [],
+      ),
     ],
   };
 }
@@ -94,6 +98,18 @@ export function stagePairs(queueUrls: readonly string[]): QueuePair[] {
     const url = ours.find((u) => !/deadletter/i.test(u));
     if (url && dlqUrl) pairs.push({ name, url, dlqUrl });
   }
+  // Forwarding endpoints: `<stack>-Forward<Endpoint>Queue…` (infra/constructs/forwarding.ts).
+  for (const url of queueUrls) {
+    const queueName = url.split("/").pop() ?? "";
+    const match = /-Forward([A-Za-z0-9]+?)Queue(?!DeadLetter)/.exec(queueName);
+    if (!match?.[1] || /deadletter/i.test(queueName)) continue;
+    const prefix = queueName.slice(0, match.index + match[0].length);
+    const dlqUrl = queueUrls.find((u) => {
+      const n = u.split("/").pop() ?? "";
+      return n.startsWith(prefix) && /deadletter/i.test(n);
+    });
+    if (dlqUrl) pairs.push({ name: `forward-${match[1].toLowerCase()}`, url, dlqUrl });
+  }
   return pairs;
 }
 
@@ -114,13 +130,17 @@ export async function dlq(
     );
   }
   if (action === "show" && !id) throw new UsageError("show needs the message id (from `list`)");
-  if (v.queue !== undefined && !(QUEUE_NAMES as readonly string[]).includes(v.queue)) {
-    throw new UsageError(`--queue must be events or replies, not ${v.queue}`);
+  if (
+    v.queue !== undefined &&
+    !(QUEUE_NAMES as readonly string[]).includes(v.queue) &&
+    !isForwardQueue(v.queue)
+  ) {
+    throw new UsageError(`--queue must be events, replies or forward-<endpoint>, not ${v.queue}`);
   }
   if (action === "purge" && !v.queue)
     throw new UsageError("purge needs --queue events or --queue replies");
   const target = queues ?? (v.stage ? await stageQueues(v.stage, v.region) : localQueues());
-  const pairs = target.pairs.filter((p) => !v.queue || p.name === (v.queue as QueueName));
+  const pairs = target.pairs.filter((p) => !v.queue || p.name === v.queue);
 
   try {
     switch (action) {
@@ -149,7 +169,12 @@ export async function dlq(
             out(line(found));
             out(`why: ${found.reason}`);
             if (!target.local) {
-              const worker = found.queue === "events" ? "recorder" : "replier";
+              const worker =
+                found.queue === "events"
+                  ? "recorder"
+                  : found.queue === "replies"
+                    ? "replier"
+                    : `${found.queue} forwarder`;
               out(
                 `logs: in CloudWatch Logs Insights, on the ${worker} function's log group: fields @timestamp, error.name, error.message | filter sqsMessageId = "${found.messageId}"`,
               );

@@ -35,14 +35,30 @@ export interface UserStack {
  * `npm start` (scripts/start.ts) as a child process on free ports with a short visibility
  * timeout, in a temporary folder so that it never touches the checkout's own `.local/`.
  */
-export async function startUserStack(): Promise<UserStack> {
+export async function startUserStack(
+  options: { args?: string[]; env?: Record<string, string> } = {},
+): Promise<UserStack> {
   const cwd = mkdtempSync(join(tmpdir(), "at-callbacks-e2e-"));
   const child = spawn(
     process.execPath,
-    [...NODE_TSX, join(ROOT, "scripts", "start.ts"), "--port", "0", "--visibility-timeout", "1"],
+    [
+      ...NODE_TSX,
+      join(ROOT, "scripts", "start.ts"),
+      "--port",
+      "0",
+      "--visibility-timeout",
+      "1",
+      ...(options.args ?? []),
+    ],
     {
       cwd,
-      env: { ...process.env, POWERTOOLS_LOG_LEVEL: "WARN", PORT: "", CALLBACK_KEY: "" },
+      env: {
+        ...process.env,
+        POWERTOOLS_LOG_LEVEL: "WARN",
+        PORT: "",
+        CALLBACK_KEY: "",
+        ...options.env,
+      },
       stdio: ["ignore", "pipe", "pipe"],
       // Its own process group, so that Ctrl-C can be sent as a terminal sends it (see ctrlC).
       detached: true,

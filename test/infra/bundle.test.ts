@@ -44,6 +44,7 @@ const WORKER_MUST_NOT_BUNDLE: Record<string, string[]> = {
 };
 
 /** Each distinct entry, with the packages the functions built from it must not contain. */
+const FORWARDER_ENTRY = "functions/handlers/forwarder.ts";
 const entries = [...new Set([...ROUTES.map((r) => r.entry), ...WORKERS.map((w) => w.entry)])].map(
   (entry) => {
     const routes = ROUTES.filter((r) => r.entry === entry);
@@ -56,6 +57,12 @@ const entries = [...new Set([...ROUTES.map((r) => r.entry), ...WORKERS.map((w) =
     return { entry, http: routes.length > 0, forbidden };
   },
 );
+// One forwarder per endpoint (infra/constructs/forwarding.ts): HTTP out through Node's fetch.
+entries.push({
+  entry: FORWARDER_ENTRY,
+  http: false,
+  forbidden: ["africastalking", "@aws-sdk/client-sns", "undici", "axios", "node-fetch"],
+});
 
 const packagesOf = (metafile: Metafile) =>
   new Set(
@@ -169,6 +176,14 @@ describe("the replier's bundle", () => {
     ]) {
       expect(packages, name).not.toContain(name);
     }
+  });
+});
+
+describe("the forwarder's bundle", () => {
+  it("stays within 350 KiB: SQS, DynamoDB and Secrets Manager clients, no HTTP library", () => {
+    const { bytes, packages } = bundleOf(FORWARDER_ENTRY);
+    expect(bytes).toBeLessThanOrEqual(350 * 1024);
+    expect(packages).toContain("@aws-sdk/client-secrets-manager");
   });
 });
 

@@ -35,6 +35,8 @@ describe("readConfig", () => {
         keywords: undefined,
         premiumKeywords: undefined,
       },
+      // Nothing is forwarded unless the stage names endpoints.
+      forwardTo: [],
     });
   });
 

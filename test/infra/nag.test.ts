@@ -26,6 +26,8 @@ const optionApps = [
       tracing: "true",
       destroyable: "true",
       recordTtlDays: "400",
+      forwardTo:
+        "crm=https://crm.example.com/at billing[sms.delivery,airtime.status]=https://billing.example.com/hook",
       domainName: "callbacks.example.com",
       certificateArn:
         "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",

@@ -35,6 +35,44 @@ const log = (fields: Record<string, unknown>) =>
   });
 
 describe("the local console", () => {
+  it("prints one line per forwarding attempt, and where a refused event went", () => {
+    const { lines, output } = printed();
+    const common = {
+      message: "forward",
+      endpoint: "local",
+      atId: "ATXid_1",
+      eventType: "sms.incoming",
+    };
+    output.line(
+      log({
+        ...common,
+        level: "WARN",
+        outcome: "retry",
+        status: 503,
+        attempt: 1,
+        retryInSeconds: 2,
+        reason: "HTTP 503",
+      }),
+    );
+    output.line(log({ ...common, outcome: "delivered", status: 200, attempt: 2 }));
+    output.line(
+      log({
+        ...common,
+        level: "ERROR",
+        outcome: "dead-lettered",
+        status: 410,
+        attempt: 1,
+        error: "HTTP 410: refused by the endpoint",
+      }),
+    );
+    expect(lines).toEqual([
+      "10:30:01.500 ⇢ forward local        ATXid_1                  sms.incoming retry 503 (attempt 1): HTTP 503, retry in 2 s",
+      "10:30:01.500 ⇢ forward local        ATXid_1                  sms.incoming delivered 200 (attempt 2)",
+      "10:30:01.500 ⇢ forward local        ATXid_1                  sms.incoming dead-lettered 410 (attempt 1): HTTP 410: refused by the endpoint",
+      "[dead-letter] endpoint local did not take sms.incoming of ATXid_1: HTTP 410: refused by the endpoint; it is in the forward-local dead-letter queue (npm run dlq -- list --queue forward-local)",
+    ]);
+  });
+
   it("prints one line per callback: time, route, AT id, status, outcome, latency", () => {
     const { lines, output } = printed();
     output.exchange(exchange());
