@@ -75,7 +75,7 @@ describe("the local stack with --data-dir, killed with SIGKILL under load", () =
   let first: SpawnedStack;
   beforeAll(async () => {
     first = await start();
-  });
+  }, 180_000);
 
   it("answers 200 until it is killed", async () => {
     const { statuses } = await postLoad({
@@ -92,13 +92,13 @@ describe("the local stack with --data-dir, killed with SIGKILL under load", () =
     expect(await first.exited).toBe("SIGKILL");
     expect(acknowledged.k.size).toBeGreaterThanOrEqual(150);
     expect(Object.keys(statuses).every((s) => s === "200" || s === "error")).toBe(true);
-  });
+  }, 120_000);
 });
 
 describe("started again on the same --data-dir", () => {
   beforeAll(async () => {
     second = await start();
-  });
+  }, 180_000);
 
   it("records every acknowledged callback once, and sends each reply at most once", async () => {
     const wantedReports = [...acknowledged.k].filter((i) => !isSms(i)).map((i) => `ATXid_k${i}`);
@@ -127,7 +127,7 @@ describe("started again on the same --data-dir", () => {
       expect(sent, id).toBeLessThanOrEqual(1);
     }
     expect(second.output()).toMatch(/Recovered \d+ queued message/);
-  });
+  }, 120_000);
 
   it("refuses a second npm start in the same folder, leaving the first one's state alone", async () => {
     const before = readFileSync(join(work, ".local/stack.json"), "utf8");
@@ -137,7 +137,7 @@ describe("started again on the same --data-dir", () => {
     );
     expect(refused).toMatch(/Another npm start is running in this checkout \(pid \d+/);
     expect(readFileSync(join(work, ".local/stack.json"), "utf8")).toBe(before);
-  });
+  }, 120_000);
 
   it("on SIGTERM answers 503 to new callbacks, records what it acknowledged, then exits", async () => {
     let signalled = false;
@@ -170,7 +170,7 @@ describe("started a third time", () => {
   let third: SpawnedStack;
   beforeAll(async () => {
     third = await start();
-  });
+  }, 180_000);
 
   it("has every callback acknowledged before the SIGTERM", async () => {
     const records = [
@@ -182,5 +182,5 @@ describe("started a third time", () => {
     expect([...acknowledged.t].filter((i) => !ids.has(`ATXid_t${i}`))).toEqual([]);
     third.child.kill("SIGTERM");
     expect(await third.exited).toBe(0);
-  });
+  }, 120_000);
 });
