@@ -143,9 +143,12 @@ describe("the recorder publishes every record's event, at least once", () => {
     let refuseOnce = true;
     watchPublishes((command, publish) => {
       if (!refuseOnce) return undefined;
-      refuseOnce = false;
       const entries = command.input.PublishBatchRequestEntries ?? [];
       const bad = entries.filter((e) => e.Message?.includes(refused.id));
+      // On a busy machine the two messages' events may go out in two batches: refuse in the
+      // one that carries the refused message's event.
+      if (bad.length === 0) return undefined;
+      refuseOnce = false;
       const rest = entries.filter((e) => !bad.includes(e));
       return (async () => {
         const sent = await publish(
