@@ -256,30 +256,9 @@ async function createQueues(endpoint: string, visibilityTimeoutSeconds: number |
     credentials: LOCAL_CREDENTIALS,
     useQueueUrlAsEndpoint: false,
   });
-  const create = async (name: string, attributes: Record<string, string>) => {
-    const { QueueUrl } = await client.send(
-      new CreateQueueCommand({ QueueName: name, Attributes: attributes }),
-    );
-    const { Attributes } = await client.send(
-      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }),
-    );
-    if (!QueueUrl || !Attributes?.QueueArn) throw new Error(`could not create local queue ${name}`);
-    return { url: QueueUrl, arn: Attributes.QueueArn };
-  };
   const queues = {} as Record<QueueName, LocalQueue>;
   for (const [name, settings] of Object.entries(QUEUES) as [QueueName, QueueSettings][]) {
-    const dlq = await create(`${name}-dlq`, {
-      MessageRetentionPeriod: String(settings.dlqRetentionDays * 86_400),
-    });
-    const queue = await create(name, {
-      VisibilityTimeout: String(visibilityTimeoutSeconds ?? settings.visibilityTimeoutSeconds),
-      MessageRetentionPeriod: String(settings.retentionDays * 86_400),
-      RedrivePolicy: JSON.stringify({
-        deadLetterTargetArn: dlq.arn,
-        maxReceiveCount: String(settings.maxReceiveCount),
-      }),
-    });
-    queues[name] = { url: queue.url, arn: queue.arn, dlqUrl: dlq.url };
+    queues[name] = await createWorkQueue(client, name, settings, visibilityTimeoutSeconds);
   }
   client.destroy();
   return {
@@ -291,4 +270,40 @@ async function createQueues(endpoint: string, visibilityTimeoutSeconds: number |
     repliesQueueArn: queues.replies.arn,
     repliesDlqUrl: queues.replies.dlqUrl,
   };
+}
+
+/**
+ * One work queue and its dead-letter queue (`<name>-dlq`) with a queue's deployed settings, as
+ * the CDK stack creates them; the visibility timeout overridable for tests.
+ */
+export async function createWorkQueue(
+  client: SQSClient,
+  name: string,
+  settings: QueueSettings,
+  visibilityTimeoutSeconds?: number,
+): Promise<LocalQueue> {
+  const create = async (queueName: string, attributes: Record<string, string>) => {
+    const { QueueUrl } = await client.send(
+      new CreateQueueCommand({ QueueName: queueName, Attributes: attributes }),
+    );
+    const { Attributes } = await client.send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }),
+    );
+    if (!QueueUrl || !Attributes?.QueueArn) {
+      throw new Error(`could not create local queue ${queueName}`);
+    }
+    return { url: QueueUrl, arn: Attributes.QueueArn };
+  };
+  const dlq = await create(`${name}-dlq`, {
+    MessageRetentionPeriod: String(settings.dlqRetentionDays * 86_400),
+  });
+  const queue = await create(name, {
+    VisibilityTimeout: String(visibilityTimeoutSeconds ?? settings.visibilityTimeoutSeconds),
+    MessageRetentionPeriod: String(settings.retentionDays * 86_400),
+    RedrivePolicy: JSON.stringify({
+      deadLetterTargetArn: dlq.arn,
+      maxReceiveCount: String(settings.maxReceiveCount),
+    }),
+  });
+  return { url: queue.url, arn: queue.arn, dlqUrl: dlq.url };
 }

@@ -114,7 +114,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   // The forwarding endpoints' queues, subscribed to the topic before any event is published.
   const forwardQueues = await createForwardQueues(
     started,
-    clients.sqs,
+    clients,
     localForwardEndpoints(settings),
   );
   const services: LocalServices = { ...started, forwardQueues };
