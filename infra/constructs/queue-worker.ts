@@ -42,9 +42,10 @@ export const TABLE_ACCESS: Record<
     [messageLinks]: ["dynamodb:GetItem"],
     [subscriptions]: ["dynamodb:PutItem"],
   },
-  // The reply state machine, the suppression list, the links delivery reports are found by.
+  // The reply state machine, the suppression list, the links delivery reports are found by,
+  // and the reports a sent reply already has (its delivery events).
   replies: {
-    [records]: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+    [records]: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
     [suppressions]: ["dynamodb:Query"],
     [messageLinks]: ["dynamodb:PutItem"],
   },

@@ -285,7 +285,7 @@ describe("least privilege", () => {
       normalise([
         ...logs(fn),
         ...tableItems({
-          "ID#": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+          "ID#": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
           "SUPPRESS#": ["dynamodb:Query"],
           "MESSAGE#": ["dynamodb:PutItem"],
         }),

@@ -7,6 +7,7 @@ import {
   storedEvents,
 } from "../../functions/events/event";
 import { envelopeFor } from "../../functions/model/envelope";
+import { publishReplyEvents } from "../../functions/reply/events";
 import { replyKey } from "../../functions/table/keys";
 import { toRecordItem } from "../../functions/table/records";
 import { encodeNewReply, type ReplyItem } from "../../functions/table/replies";
@@ -80,5 +81,28 @@ describe("events of stored items", () => {
     expect(event?.data).not.toHaveProperty("attemptId");
     expect(event?.data).not.toHaveProperty("leaseUntil");
     expect(event?.data).not.toHaveProperty("version");
+  });
+});
+
+describe("a reply's events as its job leaves it", () => {
+  it("includes a final report recorded before the reply's message was linked", async () => {
+    const published: string[] = [];
+    const store = {
+      getReply: async () => reply({ state: "sent", messageId: "ATXid_out" }),
+      deliveryReports: async (messageId: string) =>
+        messageId === "ATXid_out"
+          ? [
+              { status: "Sent", reportedAt: "2026-12-06T10:00:02.000Z" },
+              { status: "Success", reportedAt: "2026-12-06T10:00:03.000Z" },
+            ]
+          : [],
+    };
+    const events = {
+      publish: async (list: readonly { type: string }[]) => {
+        published.push(...list.map((e) => e.type));
+      },
+    };
+    await publishReplyEvents(store, events, "ATXid_in", "sent", "prod");
+    expect(published).toEqual(["sms.reply.sent", "sms.reply.delivered"]);
   });
 });
