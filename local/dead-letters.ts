@@ -56,16 +56,36 @@ export interface DeadLetter {
 const PEEK_SECONDS = 30;
 
 /**
+ * Listing and redriving hide what they receive, so two at once on one queue each miss what the
+ * other holds: within a process they take turns, queue by queue.
+ */
+const turns = new Map<string, Promise<unknown>>();
+function inTurn<T>(queueUrl: string, work: () => Promise<T>): Promise<T> {
+  const previous = turns.get(queueUrl) ?? Promise.resolve();
+  const mine = previous.then(work, work);
+  const settled = mine.catch(() => undefined);
+  turns.set(queueUrl, settled);
+  void settled.then(() => {
+    if (turns.get(queueUrl) === settled) turns.delete(queueUrl);
+  });
+  return mine;
+}
+
+/**
  * Reads every message of a dead-letter queue without consuming it: receive until empty (each
  * receive hides what it returned), then make them all visible again. Receive counts go up by
  * one per listing, as with the AWS console's "poll for messages"; the counts returned are the
  * worker's receives alone.
  */
-export async function listDeadLetters(
+export function listDeadLetters(
   client: SQSClient,
   pair: QueuePair,
   max = 200,
 ): Promise<DeadLetter[]> {
+  return inTurn(pair.dlqUrl, () => listNow(client, pair, max));
+}
+
+async function listNow(client: SQSClient, pair: QueuePair, max: number): Promise<DeadLetter[]> {
   const seen = new Map<string, Message>();
   while (seen.size < max) {
     const { Messages = [] } = await client.send(
@@ -177,7 +197,11 @@ export interface Redriven {
  * Moves dead letters back to their work queue by receive, send, delete, in batches of ten (the
  * local emulator has no StartMessageMoveTask). A message is deleted only once its copy is sent.
  */
-export async function redriveByCopy(client: SQSClient, pair: QueuePair): Promise<Redriven> {
+export function redriveByCopy(client: SQSClient, pair: QueuePair): Promise<Redriven> {
+  return inTurn(pair.dlqUrl, () => redriveNow(client, pair));
+}
+
+async function redriveNow(client: SQSClient, pair: QueuePair): Promise<Redriven> {
   const messageIds: string[] = [];
   // What is there now, as SQS's own redrive moves: a message that can never be read comes
   // straight back, and must not be moved again and again.
@@ -282,14 +306,17 @@ export function watchDeadLetters(
     busy = true;
     try {
       for (const pair of pairs) {
-        const count = await deadLetterCount(client, pair);
+        let count = await deadLetterCount(client, pair);
         if (count > (counts.get(pair.name) ?? 0)) {
-          for (const dl of await listDeadLetters(client, pair)) {
+          const listed = await listDeadLetters(client, pair);
+          for (const dl of listed) {
             if (!seen.has(dl.messageId)) {
               seen.add(dl.messageId);
               onNew(dl);
             }
           }
+          // A message another process's listing held hidden was missed: look again next time.
+          count = Math.min(count, listed.length);
         }
         counts.set(pair.name, count);
       }
