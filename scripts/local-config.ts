@@ -96,7 +96,17 @@ export function localForwardSecret(env: NodeJS.ProcessEnv): {
   return { secret, source: "generated" };
 }
 
-/** `--forward-to URL` (repeatable) as the FORWARD_TO setting: endpoints `local`, `local-2`, … */
-export function localForwardTo(urls: readonly string[]): string {
-  return urls.map((url, i) => `${i === 0 ? "local" : `local-${i + 1}`}=${url}`).join(" ");
+const NAMED_ENDPOINT = /^[a-z][a-z0-9-]*(\[[^\]]*\])?=/;
+
+/**
+ * `--forward-to` (repeatable) as the FORWARD_TO setting: a bare URL is an endpoint `local`,
+ * `local-2`, … for every event; `name=URL` or `name[type,type]=URL` is taken as the stage's
+ * `forwardTo` takes it (only those event types).
+ */
+export function localForwardTo(values: readonly string[]): string {
+  return values
+    .map((value, i) =>
+      NAMED_ENDPOINT.test(value) ? value : `${i === 0 ? "local" : `local-${i + 1}`}=${value}`,
+    )
+    .join(" ");
 }

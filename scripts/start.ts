@@ -16,7 +16,7 @@ import { busyPortLine, busyPortLines, type NamedPort } from "./ports";
 
 const USAGE = `Usage: npm start -- [--port 9000] [--data-dir DIR] [--visibility-timeout SECONDS]
                  [--dynamodb-endpoint URL] [--drain-seconds 10] [--no-watch] [--log json]
-                 [--forward-to URL ...]
+                 [--forward-to [NAME[TYPES]=]URL ...]
 Runs every route locally with embedded SQS and DynamoDB, the workers, and the inspector page.
 An edit under functions/ is served from the next request on (queues, records and the inspector
 are kept); --no-watch serves the code as it was at start. The console shows a line per callback
@@ -25,8 +25,9 @@ and per reply; --log json prints the handlers' and workers' raw JSON log lines i
 and crashes; on Ctrl-C the stack answers 503 and records what is queued for up to
 --drain-seconds before exiting.
 --dynamodb-endpoint uses that DynamoDB (AWS's DynamoDB Local, http://127.0.0.1:8000) instead.
---forward-to URL (repeatable) sends every event, signed (Standard Webhooks), to a local app:
-the secret is FORWARD_SECRET (whsec_...) or the one kept in .local/forward-secret, printed below.
+--forward-to URL (repeatable) sends every event, signed (Standard Webhooks), to a local app;
+--forward-to 'crm[sms.incoming,sms.delivery]=URL' only those types, as -c forwardTo on a stage.
+The secret is FORWARD_SECRET (whsec_...) or the one kept in .local/forward-secret, printed below.
 Ports: PORT (routes, default 9000), INSPECTOR_PORT, SQS_PORT, DYNAMODB_PORT (default: the
 three ports after PORT).`;
 const { values, fail, orFail } = cli(USAGE, {
@@ -221,9 +222,12 @@ if (visibilityTimeoutSeconds !== undefined) {
   );
 }
 if (forwardSecret) {
-  console.log("\nForwarding every event, signed (Standard Webhooks), to:");
+  console.log("\nForwarding events, signed (Standard Webhooks), to:");
   for (const endpoint of localForwardEndpoints(settings)) {
-    console.log(`  ${endpoint.url}  (endpoint ${endpoint.name}, queue forward-${endpoint.name})`);
+    const only = endpoint.types ? `, only ${endpoint.types.join(", ")}` : "";
+    console.log(
+      `  ${endpoint.url}  (endpoint ${endpoint.name}, queue forward-${endpoint.name}${only})`,
+    );
   }
   console.log(
     `  Signing secret ${forwardSecret.secret}\n  ${

@@ -17,12 +17,15 @@ const secret = generateSigningSecret();
 const webhook = new Webhook(secret);
 const DOWN_MS = 20_000;
 
-type Name = "flaky" | "gone" | "down";
+type Name = "flaky" | "gone" | "down" | "crm";
 const got: Record<Name, { id: string; type: string; status: number }[]> = {
   flaky: [],
   gone: [],
   down: [],
+  crm: [],
 };
+/** The event types of the endpoint named with a filter, as a stage's forwardTo names one. */
+const CRM_TYPES = ["sms.incoming", "sms.optout"];
 const badSignatures: string[] = [];
 
 const readBody = (req: IncomingMessage) =>
@@ -81,6 +84,8 @@ beforeAll(async () => {
       `http://127.0.0.1:${port}/gone`,
       "--forward-to",
       `http://127.0.0.1:${latePort}/down`,
+      "--forward-to",
+      `crm[${CRM_TYPES.join(",")}]=http://127.0.0.1:${port}/crm`,
     ],
     env: { FORWARD_SECRET: secret },
   });
@@ -126,6 +131,16 @@ describe("npm start -- --forward-to", () => {
       new Set([...CALLBACK_TYPES, "sms.reply.sent"]),
     );
     expect(accepted("flaky")).toEqual(ids);
+    // The filtered endpoint: its types alone, every event of them.
+    expect(user.output()).toContain(
+      `(endpoint crm, queue forward-crm, only ${CRM_TYPES.join(", ")})`,
+    );
+    const crmIds = [
+      ...new Set(got.gone.filter((d) => CRM_TYPES.includes(d.type)).map((d) => d.id)),
+    ];
+    expect(crmIds.length).toBeGreaterThan(1);
+    await expect.poll(() => accepted("crm")).toEqual(crmIds.sort());
+    expect(got.crm.every((d) => CRM_TYPES.includes(d.type))).toBe(true);
     for (const id of ids) {
       const statuses = got.flaky.filter((d) => d.id === id).map((d) => d.status);
       expect(statuses.slice(0, 3)).toEqual([503, 503, 200]);
@@ -165,6 +180,7 @@ describe("npm start -- --forward-to", () => {
       deliveries: { endpoint: string; state: string; attempts: number; lastStatus: number }[];
     };
     expect(detail.deliveries.map((d) => [d.endpoint, d.state, d.lastStatus]).sort()).toEqual([
+      ["crm", "delivered", 200],
       ["local", "delivered", 200],
       ["local-2", "failed", 410],
       ["local-3", "delivered", 200],
