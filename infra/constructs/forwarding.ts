@@ -151,6 +151,23 @@ export class Forwarding extends Construct {
       threshold: 1,
       description: `Events that endpoint ${endpoint.name} (${endpoint.url}) refused, or failed to take for ${FORWARD_RETRY.aws.giveUpAfterSeconds / 3600} hours: see npm run dlq, fix the endpoint, then redrive (docs/forwarding.md).`,
     });
+    // A failed delivery is retried by design; these fire on the forwarder itself failing.
+    props.alarms.add(`Forward${name}Errors`, {
+      metric: forwarder.function.metricErrors({
+        statistic: Stats.SUM,
+        period: Duration.minutes(5),
+      }),
+      threshold: 1,
+      description: `The forwarder of endpoint ${endpoint.name} failed whole invocations (not single deliveries): see its logs.`,
+    });
+    props.alarms.add(`Forward${name}Throttles`, {
+      metric: forwarder.function.metricThrottles({
+        statistic: Stats.SUM,
+        period: Duration.minutes(5),
+      }),
+      threshold: 1,
+      description: `The forwarder of endpoint ${endpoint.name} was throttled: raise the account's concurrency limit.`,
+    });
 
     new CfnOutput(this, `${name}QueueUrl`, { value: queue.queue.queueUrl });
     new CfnOutput(this, `${name}DeadLetterQueueUrl`, { value: queue.deadLetterQueue.queueUrl });

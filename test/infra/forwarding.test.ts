@@ -92,6 +92,24 @@ describe("forwarding to the stage's endpoints", () => {
     });
   });
 
+  it("alarms on each forwarder failing whole invocations or being throttled", () => {
+    for (const [name, pascalName] of [
+      ["crm", "Crm"],
+      ["billing", "Billing"],
+    ] as const) {
+      for (const metric of ["Errors", "Throttles"]) {
+        template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+          AlarmName: Match.stringLikeRegexp(`Forward${pascalName}${metric}$`),
+          MetricName: metric,
+          Namespace: "AWS/Lambda",
+          Dimensions: [{ Name: "FunctionName", Value: ref(endpoint(name).forwarder.function) }],
+          Threshold: 1,
+          AlarmActions: Match.anyValue(),
+        });
+      }
+    }
+  });
+
   it("generates each endpoint's signing secret once, as base64 a receiver takes as whsec_", () => {
     const secret = resources[id(endpoint("crm").secret)]?.Properties ?? {};
     expect(secret.GenerateSecretString).toEqual({
