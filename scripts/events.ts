@@ -2,11 +2,13 @@ import "./quiet-sdk";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { type CallbackEvent, EVENT_TYPES, storedEvents } from "../functions/events/event";
 import { MAX_PUBLISH_BATCH, snsEventPublisher } from "../functions/events/publisher";
+import { parseSigningSecrets, signDelivery } from "../functions/forward/signature";
 import { CALLBACK_TYPES } from "../functions/model/callbacks";
 import { queryRecords, type RecordFilter } from "../functions/table/record-store";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/constants";
 import { cli } from "./cli";
 import { loadOutputs, output, regionOf } from "./deployed-stack";
+import { localForwardSecret } from "./local-config";
 import { readLocalState, resolveTable } from "./local-state";
 
 const USAGE = `Usage: npm run events -- replay --since <ISO date | 30m | 6h | 7d> [--type T] [--to URL]
@@ -15,8 +17,10 @@ const USAGE = `Usage: npm run events -- replay --since <ISO date | 30m | 6h | 7d
 Publishes again the events of the records received since then (docs/events.md#replay), with
 their original ids, so consumers that dedupe on the id see each one once: to the events topic of
 the local stack started by \`npm start\`, or of a deployed stage (--stage: the table, topic and
-region are read from the stack's outputs), or any table and topic. --to URL posts each event to that URL instead, as a
-plain JSON body (one request per event). --type: ${EVENT_TYPES.join(", ")}.`;
+region are read from the stack's outputs), or any table and topic. --to URL posts each event to that URL instead (one
+request per event), signed as \`npm start -- --forward-to\` signs (Standard Webhooks): with FORWARD_SECRET (whsec_...,
+e.g. a stage endpoint's secret) or the local one kept in .local/forward-secret.
+--type: ${EVENT_TYPES.join(", ")}.`;
 
 // The command comes first (`replay`); the options parser takes only options.
 const command = process.argv[2]?.startsWith("-") ? undefined : process.argv.splice(2, 1)[0];
@@ -48,6 +52,7 @@ const limit = Number(values.limit);
 if (!Number.isInteger(limit) || limit < 1)
   fail(`--limit must be a positive integer, not ${values.limit}`);
 const to = values.to === undefined ? undefined : orFail(() => targetUrl(values.to as string));
+const signing = to ? orFail(() => localForwardSecret(process.env)) : undefined;
 
 const { client, tableName } = orFail(() => resolveTable(values));
 // The records of the event's type: a reply state change is read from its `sms.reply` record.
@@ -61,9 +66,17 @@ try {
     .reverse() // oldest first, as they were received
     .flatMap((record) => storedEvents(record, stage))
     .filter((event) => type === undefined || event.type === type);
-  const sent = to ? await postAll(events, to) : await publishAll(events);
+  const sent =
+    to && signing
+      ? await postAll(events, to, parseSigningSecrets(signing.secret))
+      : await publishAll(events);
+  const signedWith = !signing
+    ? ""
+    : signing.source === "env"
+      ? ", signed with FORWARD_SECRET"
+      : ", signed with the secret in .local/forward-secret";
   console.log(
-    `Replayed ${sent} of ${events.length} event(s) received since ${since} to ${to ?? "the events topic"}.`,
+    `Replayed ${sent} of ${events.length} event(s) received since ${since} to ${to ?? "the events topic"}${signedWith}.`,
   );
   if (sent < events.length) process.exit(1);
 } catch (error) {
@@ -169,15 +182,17 @@ function topic(): { sns: SNSClient; topicArn: string } {
   };
 }
 
-/** Posts each event as a JSON body; a 2xx counts as delivered. No redirect is followed. */
-async function postAll(events: CallbackEvent[], url: string): Promise<number> {
+/** Posts each event as a signed JSON body; a 2xx counts as delivered. No redirect is followed. */
+async function postAll(events: CallbackEvent[], url: string, keys: Buffer[]): Promise<number> {
   let sent = 0;
   for (const event of events) {
     try {
+      const body = JSON.stringify(event);
+      const signed = signDelivery(keys, event.id, Math.floor(Date.now() / 1000), body);
       const res = await fetch(url, {
         method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(event),
+        headers: { "content-type": "application/json", ...signed },
+        body,
         redirect: "manual",
         signal: AbortSignal.timeout(10_000),
       });

@@ -1,7 +1,9 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventId, REPLY_EVENT_TYPES } from "../../functions/events/event";
+import { generateSigningSecret } from "../../functions/forward/signature";
 import { CALLBACK_TYPES } from "../../functions/model/callbacks";
 import { ROUTES } from "../../functions/routes";
 import { replyKey } from "../../functions/table/keys";
@@ -127,20 +129,25 @@ describe("reply events", () => {
 });
 
 describe("npm run events -- replay", () => {
+  const secret = generateSigningSecret();
   const replay = (...args: string[]) => {
     const { services } = local.stack;
-    return runScript("scripts/events.ts", [
-      "replay",
-      ...args,
-      "--endpoint",
-      services.dynamodbEndpoint,
-      "--table",
-      services.tableName,
-      "--sns-endpoint",
-      services.snsEndpoint,
-      "--topic",
-      services.eventsTopicArn,
-    ]);
+    return runScript(
+      "scripts/events.ts",
+      [
+        "replay",
+        ...args,
+        "--endpoint",
+        services.dynamodbEndpoint,
+        "--table",
+        services.tableName,
+        "--sns-endpoint",
+        services.snsEndpoint,
+        "--topic",
+        services.eventsTopicArn,
+      ],
+      { FORWARD_SECRET: secret },
+    );
   };
 
   it("publishes every stored record's events again with their original ids", async () => {
@@ -165,28 +172,45 @@ describe("npm run events -- replay", () => {
     }
   }, 90_000);
 
-  it("replays one type, and posts to a URL as plain JSON with --to", async () => {
+  it("replays one type, and posts to a URL with --to, signed as forwarded events are", async () => {
     const bodies: unknown[] = [];
+    const webhook = new Webhook(secret);
     const server = createServer((req, res) => {
       let body = "";
       req.on("data", (chunk) => {
         body += chunk;
       });
       req.on("end", () => {
-        bodies.push({ type: req.headers["content-type"], event: JSON.parse(body) });
-        res.writeHead(204).end();
+        try {
+          // The standardwebhooks package's verify: it throws on a bad or stale signature.
+          const event = webhook.verify(body, req.headers as Record<string, string>);
+          bodies.push({ type: req.headers["content-type"], id: req.headers["webhook-id"], event });
+          res.writeHead(204).end();
+        } catch (error) {
+          bodies.push({ refused: (error as Error).message });
+          res.writeHead(401).end();
+        }
       });
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-      const { code } = await replay("--since", "1h", "--type", "sms.reply.sent", "--to", url);
+      const { code, stdout } = await replay(
+        "--since",
+        "1h",
+        "--type",
+        "sms.reply.sent",
+        "--to",
+        url,
+      );
       expect(code).toBe(0);
+      expect(stdout).toMatch(/, signed with FORWARD_SECRET\.\n$/);
       const sent = all.received.filter(({ event }) => event.type === "sms.reply.sent");
       expect(sent.length).toBeGreaterThan(0);
       expect(bodies).toHaveLength(new Set(sent.map(({ event }) => event.id)).size);
       for (const body of bodies) {
         expect(body).toMatchObject({ type: "application/json", event: { type: "sms.reply.sent" } });
+        expect((body as { id: string }).id).toBe((body as { event: { id: string } }).event.id);
       }
       // Nothing went to the topic.
       expect(await all.drain(500)).toEqual([]);

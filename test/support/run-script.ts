@@ -13,6 +13,7 @@ const tsx = pathToFileURL(join(root, "node_modules/tsx/dist/loader.mjs")).href;
 export function runScript(
   script: string,
   args: string[],
+  env: Record<string, string> = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) =>
     execFile(
@@ -20,7 +21,7 @@ export function runScript(
       ["--import", tsx, join(root, script), ...args],
       {
         cwd: root,
-        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...env },
       },
       (error, stdout, stderr) =>
         resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
