@@ -19,7 +19,7 @@ import type { QueueName } from "../functions/routes";
 import { QUEUES, type QueueSettings } from "../functions/settings";
 import { type IndexProjection, TABLE } from "../functions/table/keys";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./constants";
-import { QueueJournal } from "./journal";
+import { type JournaledMessage, QueueJournal } from "./journal";
 import type { LocalQueue, ServiceEndpoints, ServiceOptions } from "./service-options";
 
 /** What this project uses of fauxqs's queue store (fauxqs 1.9, which we pin). */
@@ -38,6 +38,7 @@ interface FauxMessage {
 interface FauxStore {
   getQueueByName(name: string): FauxQueue | undefined;
   listQueues(): FauxQueue[];
+  createQueue(name: string, url: string, arn: string, ...rest: unknown[]): FauxQueue;
 }
 interface SpyEvent {
   service: string;
@@ -95,16 +96,31 @@ export async function startEmulators(options: ServiceOptions): Promise<{
 
   let recovered = 0;
   if (journal) {
-    for (const m of journal.messages()) {
-      const queue = store.getQueueByName(m.queue);
-      if (!queue) continue;
+    const restore = (queue: FauxQueue, m: JournaledMessage) => {
       const message = SqsStore.createMessage(m.body, m.attributes);
       message.messageId = m.id;
       message.sentTimestamp = m.sentAt;
       queue.enqueue(message);
-      recovered++;
+    };
+    // Messages of queues made later (`npm start --forward-to`'s endpoint queues) wait for their
+    // queue; the journal keeps them meanwhile, across restarts without that endpoint too.
+    const waiting = new Map<string, JournaledMessage[]>();
+    for (const m of journal.messages()) {
+      const queue = store.getQueueByName(m.queue);
+      if (queue) {
+        restore(queue, m);
+        recovered++;
+      } else waiting.set(m.queue, [...(waiting.get(m.queue) ?? []), m]);
     }
     for (const queue of store.listQueues()) journalQueue(queue, journal);
+    const createQueue = store.createQueue.bind(store);
+    store.createQueue = (...args) => {
+      const queue = createQueue(...args);
+      for (const m of waiting.get(queue.name) ?? []) restore(queue, m);
+      waiting.delete(queue.name);
+      journalQueue(queue, journal);
+      return queue;
+    };
   }
 
   return {
