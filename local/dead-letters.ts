@@ -52,6 +52,9 @@ export interface DeadLetter {
   body: string;
 }
 
+/** The most messages one listing reads. */
+const LISTING_MAX = 200;
+
 /** How long a listing hides the messages it reads; they are made visible again at once. */
 const PEEK_SECONDS = 30;
 
@@ -80,7 +83,7 @@ function inTurn<T>(queueUrl: string, work: () => Promise<T>): Promise<T> {
 export function listDeadLetters(
   client: SQSClient,
   pair: QueuePair,
-  max = 200,
+  max = LISTING_MAX,
 ): Promise<DeadLetter[]> {
   return inTurn(pair.dlqUrl, () => listNow(client, pair, max));
 }
@@ -308,15 +311,16 @@ export function watchDeadLetters(
       for (const pair of pairs) {
         let count = await deadLetterCount(client, pair);
         if (count > (counts.get(pair.name) ?? 0)) {
-          const listed = await listDeadLetters(client, pair);
+          const listed = await listDeadLetters(client, pair, LISTING_MAX);
           for (const dl of listed) {
             if (!seen.has(dl.messageId)) {
               seen.add(dl.messageId);
               onNew(dl);
             }
           }
-          // A message another process's listing held hidden was missed: look again next time.
-          count = Math.min(count, listed.length);
+          // A message another process's listing held hidden was missed: look again next time
+          // (not when the listing stopped at its bound, which would list again on every check).
+          if (listed.length < LISTING_MAX) count = Math.min(count, listed.length);
         }
         counts.set(pair.name, count);
       }

@@ -8,7 +8,7 @@ import { queryRecords, type RecordFilter } from "../functions/table/record-store
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/constants";
 import { cli } from "./cli";
 import { loadOutputs, output, regionOf } from "./deployed-stack";
-import { localForwardSecret } from "./local-config";
+import { knownForwardSecret } from "./local-config";
 import { readLocalState, resolveTable } from "./local-state";
 
 const USAGE = `Usage: npm run events -- replay --since <ISO date | 30m | 6h | 7d> [--type T] [--to URL]
@@ -52,7 +52,12 @@ const limit = Number(values.limit);
 if (!Number.isInteger(limit) || limit < 1)
   fail(`--limit must be a positive integer, not ${values.limit}`);
 const to = values.to === undefined ? undefined : orFail(() => targetUrl(values.to as string));
-const signing = to ? orFail(() => localForwardSecret(process.env)) : undefined;
+const signing = to
+  ? (orFail(() => knownForwardSecret(process.env)) ??
+    fail(
+      "--to signs each event: set FORWARD_SECRET (whsec_..., your receiver's secret), or run npm start -- --forward-to once to create the local one",
+    ))
+  : undefined;
 
 const { client, tableName } = orFail(() => resolveTable(values));
 // The records of the event's type: a reply state change is read from its `sms.reply` record.

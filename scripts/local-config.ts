@@ -72,6 +72,19 @@ export function localForwardSecret(env: NodeJS.ProcessEnv): {
   secret: string;
   source: "env" | "kept" | "generated";
 } {
+  const known = knownForwardSecret(env);
+  if (known) return known;
+  const secret = generateSigningSecret();
+  mkdirSync(".local", { recursive: true });
+  writeFileSync(LOCAL_FORWARD_SECRET_FILE, `${secret}\n`, { mode: 0o600 });
+  chmodSync(LOCAL_FORWARD_SECRET_FILE, 0o600);
+  return { secret, source: "generated" };
+}
+
+/** FORWARD_SECRET, else the secret kept in .local/ if there is a readable one; never a new one. */
+export function knownForwardSecret(
+  env: NodeJS.ProcessEnv,
+): { secret: string; source: "env" | "kept" } | undefined {
   if (env.FORWARD_SECRET) {
     try {
       parseSigningSecrets(env.FORWARD_SECRET);
@@ -80,33 +93,30 @@ export function localForwardSecret(env: NodeJS.ProcessEnv): {
     }
     return { secret: env.FORWARD_SECRET, source: "env" };
   }
-  if (existsSync(LOCAL_FORWARD_SECRET_FILE)) {
-    const kept = readFileSync(LOCAL_FORWARD_SECRET_FILE, "utf8").trim();
-    try {
-      parseSigningSecrets(kept);
-      return { secret: kept, source: "kept" };
-    } catch {
-      // Unreadable: replaced below.
-    }
+  if (!existsSync(LOCAL_FORWARD_SECRET_FILE)) return undefined;
+  const kept = readFileSync(LOCAL_FORWARD_SECRET_FILE, "utf8").trim();
+  try {
+    parseSigningSecrets(kept);
+    return { secret: kept, source: "kept" };
+  } catch {
+    return undefined; // unreadable: npm start replaces it
   }
-  const secret = generateSigningSecret();
-  mkdirSync(".local", { recursive: true });
-  writeFileSync(LOCAL_FORWARD_SECRET_FILE, `${secret}\n`, { mode: 0o600 });
-  chmodSync(LOCAL_FORWARD_SECRET_FILE, 0o600);
-  return { secret, source: "generated" };
 }
 
 const NAMED_ENDPOINT = /^[a-z][a-z0-9-]*(\[[^\]]*\])?=/;
 
 /**
- * `--forward-to` (repeatable) as the FORWARD_TO setting: a bare URL is an endpoint `local`,
- * `local-2`, … for every event; `name=URL` or `name[type,type]=URL` is taken as the stage's
+ * `--forward-to` (repeatable) as the FORWARD_TO setting: bare URLs are endpoints `local`,
+ * `local-2`, … (numbered among themselves, so named ones never shift them) for every event; `name=URL` or `name[type,type]=URL` is taken as the stage's
  * `forwardTo` takes it (only those event types).
  */
 export function localForwardTo(values: readonly string[]): string {
+  let bare = 0;
   return values
-    .map((value, i) =>
-      NAMED_ENDPOINT.test(value) ? value : `${i === 0 ? "local" : `local-${i + 1}`}=${value}`,
-    )
+    .map((value) => {
+      if (NAMED_ENDPOINT.test(value)) return value;
+      bare++;
+      return `${bare === 1 ? "local" : `local-${bare}`}=${value}`;
+    })
     .join(" ");
 }

@@ -1,5 +1,8 @@
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventId, REPLY_EVENT_TYPES } from "../../functions/events/event";
@@ -130,7 +133,7 @@ describe("reply events", () => {
 
 describe("npm run events -- replay", () => {
   const secret = generateSigningSecret();
-  const replay = (...args: string[]) => {
+  const replayWith = (options: Parameters<typeof runScript>[2], ...args: string[]) => {
     const { services } = local.stack;
     return runScript(
       "scripts/events.ts",
@@ -146,9 +149,10 @@ describe("npm run events -- replay", () => {
         "--topic",
         services.eventsTopicArn,
       ],
-      { FORWARD_SECRET: secret },
+      options,
     );
   };
+  const replay = (...args: string[]) => replayWith({ env: { FORWARD_SECRET: secret } }, ...args);
 
   it("publishes every stored record's events again with their original ids", async () => {
     await local.waitUntilIdle("all");
@@ -218,6 +222,24 @@ describe("npm run events -- replay", () => {
       server.close();
     }
   }, 90_000);
+
+  it("refuses --to with no secret to sign with, rather than signing with one nobody has", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "at-replay-"));
+    try {
+      const { code, stderr } = await replayWith(
+        { env: { FORWARD_SECRET: "" }, cwd },
+        "--since",
+        "1h",
+        "--to",
+        "http://127.0.0.1:9/hook",
+      );
+      expect(code).toBe(2);
+      expect(stderr.split("\n")[0]).toMatch(/^--to signs each event: set FORWARD_SECRET /);
+      expect(existsSync(join(cwd, ".local"))).toBe(false);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
 
   it("refuses a --since it cannot read, with a one-line reason", async () => {
     const { code, stderr } = await replay("--since", "yesterday-ish");

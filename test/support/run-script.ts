@@ -13,15 +13,19 @@ const tsx = pathToFileURL(join(root, "node_modules/tsx/dist/loader.mjs")).href;
 export function runScript(
   script: string,
   args: string[],
-  env: Record<string, string> = {},
+  options: { env?: Record<string, string>; cwd?: string } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) =>
     execFile(
       process.execPath,
       ["--import", tsx, join(root, script), ...args],
       {
-        cwd: root,
-        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...env },
+        cwd: options.cwd ?? root,
+        env: {
+          ...process.env,
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+          ...options.env,
+        },
       },
       (error, stdout, stderr) =>
         resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),

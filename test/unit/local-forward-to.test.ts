@@ -25,6 +25,16 @@ describe("npm start --forward-to", () => {
     ]);
   });
 
+  it("numbers bare URLs among themselves, so a named endpoint never moves them to another queue", () => {
+    expect(
+      endpoints([
+        "crm=http://localhost:8001/",
+        "http://localhost:8000/a",
+        "http://localhost:8000/b",
+      ]).map((e) => e.name),
+    ).toEqual(["crm", "local", "local-2"]);
+  });
+
   it("refuses an unknown event type, naming it and the types there are", () => {
     expect(() => endpoints(["crm[sms.incomming]=http://localhost:8001/"])).toThrow(
       /endpoint crm: unknown event type "sms\.incomming" \(one of .*sms\.incoming/,
