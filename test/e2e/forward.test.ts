@@ -1,12 +1,9 @@
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CallbackEvent } from "../../functions/events/event";
 import { generateSigningSecret } from "../../functions/forward/signature";
 import { CALLBACK_TYPES } from "../../functions/model/callbacks";
 import { allFixtures, INVALID_VARIANT } from "../support/fixtures";
 import { routePath } from "../support/local";
+import { listen, webhookReceiver } from "../support/webhook-receiver";
 import { startUserStack, type UserStack } from "./user";
 
 /**
@@ -14,7 +11,6 @@ import { startUserStack, type UserStack } from "./user";
  * ones do; every delivery is verified with the standardwebhooks package.
  */
 const secret = generateSigningSecret();
-const webhook = new Webhook(secret);
 const DOWN_MS = 20_000;
 
 type Name = "flaky" | "gone" | "down" | "crm";
@@ -28,43 +24,22 @@ const got: Record<Name, { id: string; type: string; status: number }[]> = {
 const CRM_TYPES = ["sms.incoming", "sms.optout"];
 const badSignatures: string[] = [];
 
-const readBody = (req: IncomingMessage) =>
-  new Promise<string>((resolve) => {
-    let body = "";
-    req.on("data", (c) => {
-      body += c;
-    });
-    req.on("end", () => resolve(body));
-  });
-
 const attemptsOf = new Map<string, number>();
-function receiver(): Server {
-  return createServer(async (req, res) => {
-    const body = await readBody(req);
-    const name = req.url?.slice(1) as Name;
-    let event: CallbackEvent;
-    try {
-      event = webhook.verify(body, req.headers as Record<string, string>) as CallbackEvent;
-    } catch (error) {
-      badSignatures.push(`${req.url}: ${(error as Error).message}`);
-      res.writeHead(401).end();
-      return;
-    }
-    const id = String(req.headers["webhook-id"]);
-    let status = 200;
-    if (name === "gone") status = 410;
-    if (name === "flaky") {
-      const n = (attemptsOf.get(id) ?? 0) + 1;
-      attemptsOf.set(id, n);
-      status = n <= 2 ? 503 : 200;
-    }
-    got[name].push({ id, type: event.type, status });
-    res.writeHead(status).end();
-  });
-}
-const listen = (server: Server, port = 0) =>
-  new Promise<number>((resolve) =>
-    server.listen(port, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)),
+const receiver = () =>
+  webhookReceiver(
+    secret,
+    ({ name, id, event }) => {
+      let status = 200;
+      if (name === "gone") status = 410;
+      if (name === "flaky") {
+        const n = (attemptsOf.get(id) ?? 0) + 1;
+        attemptsOf.set(id, n);
+        status = n <= 2 ? 503 : 200;
+      }
+      got[name as Name].push({ id, type: event.type, status });
+      return status;
+    },
+    (message) => badSignatures.push(message),
   );
 
 const main = receiver();

@@ -1,39 +1,30 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { generateSigningSecret } from "../../functions/forward/signature";
 import { type LocalStack, startLocalStack } from "../../local/stack";
 import { routePath, TEST_KEY } from "../support/local";
+import { listen, webhookReceiver } from "../support/webhook-receiver";
 
 /**
  * `npm start --data-dir … --forward-to …` stopped while an event waits for its endpoint: the
  * event is delivered after the restart, also when a run in between had no --forward-to.
  */
 const secret = generateSigningSecret();
-const webhook = new Webhook(secret);
 const dataDir = mkdtempSync(join(tmpdir(), "at-forward-restart-"));
 let up = false;
 const attempts: { id: string; type: string; status: number }[] = [];
-const receiver: Server = createServer((req, res) => {
-  let body = "";
-  req.on("data", (chunk) => {
-    body += chunk;
-  });
-  req.on("end", () => {
-    try {
-      const event = webhook.verify(body, req.headers as Record<string, string>) as { type: string };
-      const status = up ? 200 : 503;
-      attempts.push({ id: String(req.headers["webhook-id"]), type: event.type, status });
-      res.writeHead(status).end();
-    } catch {
-      res.writeHead(401).end();
-    }
-  });
-});
+const badSignatures: string[] = [];
+const receiver = webhookReceiver(
+  secret,
+  ({ id, event }) => {
+    const status = up ? 200 : 503;
+    attempts.push({ id, type: event.type, status });
+    return status;
+  },
+  (message) => badSignatures.push(message),
+);
 let forwardTo = "";
 let stack: LocalStack | undefined;
 
@@ -41,8 +32,7 @@ const start = (settings: Record<string, string>) =>
   startLocalStack({ port: 0, callbackKey: TEST_KEY, dataDir, settings });
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
-  forwardTo = `crm=http://127.0.0.1:${(receiver.address() as AddressInfo).port}/crm`;
+  forwardTo = `crm=http://127.0.0.1:${await listen(receiver)}/crm`;
 });
 afterAll(async () => {
   await stack?.stop();
@@ -77,4 +67,5 @@ it("delivers an event that waited for its endpoint across restarts", async () =>
       timeout: 30_000,
     })
     .toBe(1);
+  expect(badSignatures).toEqual([]);
 });

@@ -1,6 +1,3 @@
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CallbackEvent } from "../../functions/events/event";
 import { generateSigningSecret } from "../../functions/forward/signature";
@@ -9,13 +6,13 @@ import { queryDeliveries } from "../../functions/table/deliveries";
 import { listDeadLetters } from "../../local/dead-letters";
 import { allFixtures, INVALID_VARIANT } from "../support/fixtures";
 import { startTestStack, type TestStack } from "../support/local";
+import { listen, webhookReceiver } from "../support/webhook-receiver";
 
 /**
  * Forwarding over HTTP, as `npm start -- --forward-to` runs it: every delivery checked with the
  * standardwebhooks package, against receivers that fail the way real ones do.
  */
 const secret = generateSigningSecret();
-const webhook = new Webhook(secret);
 const DOWN_MS = 20_000;
 
 interface Delivery {
@@ -27,39 +24,17 @@ interface Delivery {
 const got: Record<"flaky" | "gone" | "down", Delivery[]> = { flaky: [], gone: [], down: [] };
 const badSignatures: string[] = [];
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    let body = "";
-    req.on("data", (c) => {
-      body += c;
-    });
-    req.on("end", () => resolve(body));
-  });
-}
-
-function receiver(answer: (name: "flaky" | "gone" | "down", id: string) => number): Server {
-  return createServer(async (req, res) => {
-    const body = await readBody(req);
-    const name = req.url?.slice(1) as "flaky" | "gone" | "down";
-    let event: CallbackEvent;
-    try {
-      event = webhook.verify(body, req.headers as Record<string, string>) as CallbackEvent;
-    } catch (error) {
-      badSignatures.push(`${req.url}: ${(error as Error).message}`);
-      res.writeHead(401).end();
-      return;
-    }
-    const id = String(req.headers["webhook-id"]);
-    const status = answer(name, id);
-    got[name].push({ id, event, status });
-    res.writeHead(status).end(status === 200 ? "ok" : "not now");
-  });
-}
-
-const listen = (server: Server, port = 0) =>
-  new Promise<number>((resolve) =>
-    server.listen(port, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)),
+function receiver(answer: (name: "flaky" | "gone" | "down", id: string) => number) {
+  return webhookReceiver(
+    secret,
+    ({ name, id, event }) => {
+      const status = answer(name as "flaky" | "gone" | "down", id);
+      got[name as "flaky" | "gone" | "down"].push({ id, event, status });
+      return status;
+    },
+    (message) => badSignatures.push(message),
   );
+}
 
 // 503 to the first two attempts of every event, then 200; 410 always.
 const attemptsOf = new Map<string, number>();
